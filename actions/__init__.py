@@ -1,0 +1,1 @@
+"""Action server package: thin Rasa actions (actions.py) over plain, testable modules."""

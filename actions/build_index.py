@@ -1,0 +1,92 @@
+"""Build step: knowledge/ -> passages, embeddings, faiss index and manifest (python -m actions.build_index).
+
+Idempotent: when the manifest already matches knowledge/, the splitting rules and the model, it
+does nothing (use --force to rebuild anyway). Writes to a temporary folder and renames it, so a
+reader never sees half an index.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import faiss
+
+from actions import embedding
+from actions.index_store import (INDEX_DIR, INDEX_FILE, MANIFEST_FILE, PASSAGES_FILE, builder_hash,
+                                 file_sha256)
+from actions.ingest import split_all
+from actions.knowledge_base import KNOWLEDGE_DIR, corpus_hash, load_trials
+
+
+def expected_identity(knowledge_dir: Path) -> dict:
+    return {"model": embedding.model_id(), "corpus_sha256": corpus_hash(knowledge_dir),
+            "builder_sha256": builder_hash()}
+
+
+def is_current(index_dir: Path, knowledge_dir: Path) -> bool:
+    try:
+        manifest = json.loads((index_dir / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return False
+    return all(manifest.get(k) == v for k, v in expected_identity(knowledge_dir).items())
+
+
+def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, force: bool = False) -> dict:
+    """Builds the index if needed; returns its manifest."""
+    if not force and is_current(index_dir, knowledge_dir):
+        return json.loads((index_dir / MANIFEST_FILE).read_text())
+    started = time.perf_counter()
+    trials = load_trials(knowledge_dir)
+    passages = split_all(trials, knowledge_dir)
+    vectors = embedding.encode([p.embedding_text() for p in passages])
+    index = faiss.IndexFlatIP(vectors.shape[1])  # exact search: right for a small knowledge base
+    index.add(vectors)
+
+    tmp = index_dir.with_name(index_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    faiss.write_index(index, str(tmp / INDEX_FILE))
+    with open(tmp / PASSAGES_FILE, "w", encoding="utf-8") as f:
+        for p in passages:
+            f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
+    manifest = {
+        **expected_identity(knowledge_dir),
+        "dimension": int(vectors.shape[1]),
+        "index_type": "IndexFlatIP",
+        "passages": len(passages),
+        "trials": sorted(trials),
+        "passages_sha256": file_sha256(tmp / PASSAGES_FILE),
+        "index_sha256": file_sha256(tmp / INDEX_FILE),
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "build_seconds": round(time.perf_counter() - started, 2),
+    }
+    (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    old = index_dir.with_name(index_dir.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if index_dir.exists():
+        index_dir.rename(old)
+    tmp.rename(index_dir)
+    shutil.rmtree(old, ignore_errors=True)
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--knowledge", type=Path, default=KNOWLEDGE_DIR)
+    parser.add_argument("--out", type=Path, default=INDEX_DIR)
+    parser.add_argument("--force", action="store_true", help="rebuild even if the index is current")
+    args = parser.parse_args(argv)
+    was_current = not args.force and is_current(args.out, args.knowledge)
+    manifest = build(args.knowledge, args.out, args.force)
+    state = "already current" if was_current else f"built in {manifest['build_seconds']} s"
+    print(f"index {state}: {manifest['passages']} passages from {', '.join(manifest['trials'])} -> {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,152 @@
+"""Turns trial texts into passages: web-page chrome stripped, split along each text's own sections.
+
+A passage keeps its trial id, section key and title, and its character span in the source file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from actions.knowledge_base import KNOWLEDGE_DIR, KnowledgeError, SourceSpec, Trial, load_chrome
+
+# Passages are kept short (a few sentences): the section title then weighs in the embedding, and
+# the answer a patient reads stays short.
+MAX_PASSAGE_CHARS = 350
+_BULLET = re.compile(r"^[\s•·]+")
+# A line ending like this continues on the next one ("Patient presenting with" / "ectopic ... or").
+_CONTINUES = re.compile(r"(\b(with|or|and)|[:,])$", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+
+
+@dataclass(frozen=True)
+class Passage:
+    trial: str
+    section: str
+    title: str
+    text: str
+    source: str  # path relative to knowledge/
+    start: int
+    end: int
+
+    def embedding_text(self) -> str:
+        # The section title carries much of the meaning (the STSINJ headings are patient questions).
+        return f"{self.title}: {self.text}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Cleaner:
+    """Decides which lines are page chrome and tidies the rest."""
+
+    def __init__(self, chrome: dict, extra_lines: tuple[str, ...] = ()):
+        patterns = list(chrome.get("lines", [])) + list(extra_lines)
+        self._chrome = [re.compile(p, re.IGNORECASE) for p in patterns]
+        citation = chrome.get("trailing_citation")
+        self._citation = re.compile(citation) if citation else None
+
+    def clean(self, line: str) -> str:
+        """The line's trial text, or '' when it is chrome or empty."""
+        line = _BULLET.sub("", line).strip()
+        if self._citation:
+            line = self._citation.sub("", line).rstrip()
+        if not line or any(p.fullmatch(line) for p in self._chrome):
+            return ""
+        return line
+
+
+def _section_spans(text: str, source: SourceSpec) -> list[tuple]:
+    """(spec, body_start, end) for each section, found in order in the text."""
+    found, cursor = [], 0
+    for spec in source.sections:
+        at = text.find(spec.start, cursor)
+        if at < 0:
+            raise KnowledgeError(f"{source.path}: section start {spec.start!r} not found after offset {cursor}")
+        found.append((spec, at))
+        cursor = at + len(spec.start)
+    spans = []
+    for i, (spec, at) in enumerate(found):
+        end = found[i + 1][1] if i + 1 < len(found) else len(text)
+        body_start = at + len(spec.start) if spec.heading else at
+        spans.append((spec, body_start, end))
+    return spans
+
+
+def _units(text: str, start: int, end: int, cleaner: Cleaner) -> list[tuple[str, int, int]]:
+    """The section's trial text as (text, start, end) units: lines, with continued lines joined."""
+    units: list[tuple[str, int, int]] = []
+    offset = start
+    for raw in text[start:end].split("\n"):
+        line = cleaner.clean(raw)
+        if line:
+            at = offset + raw.find(line[:20])
+            if units and _CONTINUES.search(units[-1][0]):
+                units[-1] = (units[-1][0] + "\n" + line, units[-1][1], at + len(line))
+            else:
+                units.append((line, at, at + len(line)))
+        offset += len(raw) + 1
+    return units
+
+
+def _sentence_windows(unit: tuple[str, int, int]) -> list[tuple[str, int, int]]:
+    """A long paragraph cut between sentences into pieces of at most MAX_PASSAGE_CHARS (or one sentence)."""
+    text, start, _ = unit
+    pieces, piece_start = [], 0
+    bounds = [m.start() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    for i, bound in enumerate(bounds):
+        nxt = bounds[i + 1] if i + 1 < len(bounds) else None
+        if nxt is None or nxt - piece_start > MAX_PASSAGE_CHARS:
+            chunk = text[piece_start:bound].strip()
+            if chunk:
+                lead = text.index(chunk, piece_start)
+                pieces.append((chunk, start + lead, start + lead + len(chunk)))
+            piece_start = bound
+    return pieces
+
+
+def _group(units: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Short units (labels, list lines) grouped, long ones cut by sentences."""
+    groups: list[list[tuple[str, int, int]]] = []
+    for unit in units:
+        if len(unit[0]) > MAX_PASSAGE_CHARS:
+            groups.extend([piece] for piece in _sentence_windows(unit))
+        elif groups and sum(len(u[0]) for u in groups[-1]) + len(unit[0]) <= MAX_PASSAGE_CHARS \
+                and len(groups[-1][-1][0]) <= MAX_PASSAGE_CHARS // 2:
+            groups[-1].append(unit)
+        else:
+            groups.append([unit])
+    return [_joined(g) for g in groups]
+
+
+def _joined(units: list[tuple[str, int, int]]) -> tuple[str, int, int]:
+    return "\n".join(u[0] for u in units), units[0][1], units[-1][2]
+
+
+def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_dir: Path) -> list[Passage]:
+    text = source.path.read_text(encoding="utf-8")
+    rel = source.path.relative_to(knowledge_dir).as_posix()
+    passages: list[Passage] = []
+    for spec, body_start, end in _section_spans(text, source):
+        if spec.skip:
+            continue
+        title = spec.title or spec.start.strip()
+        units = _units(text, body_start, end, cleaner)
+        if spec.list:
+            # One passage per item (a question about one criterion finds it), and the whole list
+            # (a question about the list finds all of it).
+            chunks = units + ([_joined(units)] if len(units) > 1 else [])
+        else:
+            chunks = _group(units)
+        passages.extend(Passage(trial.id, spec.key, title, t, rel, s, e) for t, s, e in chunks)
+    return passages
+
+
+def split_trial(trial: Trial, knowledge_dir: Path = KNOWLEDGE_DIR, chrome: dict | None = None) -> list[Passage]:
+    cleaner = Cleaner(load_chrome(knowledge_dir) if chrome is None else chrome, trial.strip)
+    return [p for source in trial.sources for p in split_source(trial, source, cleaner, knowledge_dir)]
+
+
+def split_all(trials: dict[str, Trial], knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Passage]:
+    chrome = load_chrome(knowledge_dir)
+    return [p for trial in trials.values() for p in split_trial(trial, knowledge_dir, chrome)]

@@ -1,0 +1,121 @@
+"""Query side of the knowledge base: loads the built index, checks it matches knowledge/, and
+retrieves the passages of the trials in context.
+
+Ranking adds a small share of the BM25 score (scaled to the best candidate) to the dense cosine;
+the dense cosine of a hit is kept as its `score`, the number the answer threshold is set on.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from actions import embedding
+from actions.index_store import (INDEX_DIR, INDEX_FILE, MANIFEST_FILE, PASSAGES_FILE, REBUILD_COMMAND,
+                                 builder_hash, file_sha256)
+from actions.ingest import Passage
+from actions.knowledge_base import KNOWLEDGE_DIR, corpus_hash, knowledge_files
+from actions.lexical import BM25
+
+# Below this dense cosine the texts are taken not to answer the question (chosen on the question
+# set: see tests/test_retrieval_quality.py and the README).
+ANSWER_THRESHOLD = float(os.environ.get("ANSWER_THRESHOLD", "0.45"))
+# Weight of the lexical (BM25) score in the ranking; 0 is dense search alone (README: measured both).
+LEXICAL_WEIGHT = float(os.environ.get("LEXICAL_WEIGHT", "0.1"))
+
+
+class IndexNotReady(RuntimeError):
+    """The index is missing, corrupt or stale; the message names the command that rebuilds it."""
+
+    def __init__(self, problem: str):
+        super().__init__(f"{problem}. Rebuild it with `{REBUILD_COMMAND}`.")
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # dense cosine similarity with the question
+    rank_score: float  # what the hits are ordered by
+
+
+def _knowledge_fingerprint(knowledge_dir: Path) -> tuple:
+    return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in knowledge_files(knowledge_dir))
+
+
+class Retriever:
+    def __init__(self, index_dir: Path = INDEX_DIR, knowledge_dir: Path = KNOWLEDGE_DIR):
+        self.index_dir, self.knowledge_dir = Path(index_dir), Path(knowledge_dir)
+        self._lock = threading.Lock()
+        self._load()
+
+    def _load(self) -> None:
+        manifest_path = self.index_dir / MANIFEST_FILE
+        if not manifest_path.is_file():
+            raise IndexNotReady(f"No index at {self.index_dir}")
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except ValueError:
+            raise IndexNotReady(f"The index manifest {manifest_path} is corrupt") from None
+        fingerprint = _knowledge_fingerprint(self.knowledge_dir)
+        problems = []
+        if manifest.get("corpus_sha256") != corpus_hash(self.knowledge_dir):
+            problems.append("knowledge/ has changed since it was built")
+        if manifest.get("builder_sha256") != builder_hash():
+            problems.append("the passage splitting rules have changed")
+        if manifest.get("model") != embedding.model_id():
+            problems.append("it was built with another embedding model")
+        for name, key in ((PASSAGES_FILE, "passages_sha256"), (INDEX_FILE, "index_sha256")):
+            path = self.index_dir / name
+            if not path.is_file() or file_sha256(path) != manifest.get(key):
+                problems.append(f"{name} is missing or does not match the manifest")
+        if problems:
+            raise IndexNotReady(f"The index at {self.index_dir} is stale or corrupt: {'; '.join(problems)}")
+        with open(self.index_dir / PASSAGES_FILE, encoding="utf-8") as f:
+            passages = [Passage(**json.loads(line)) for line in f]
+        index = faiss.read_index(str(self.index_dir / INDEX_FILE))
+        if index.ntotal != len(passages) or index.d != manifest.get("dimension"):
+            raise IndexNotReady(f"The index at {self.index_dir} does not match its passage map")
+        self.manifest, self.passages, self._index = manifest, passages, index
+        self._fingerprint = fingerprint
+        self._ids_by_trial: dict[str, np.ndarray] = {}
+        for i, p in enumerate(passages):
+            self._ids_by_trial.setdefault(p.trial, []).append(i)
+        self._ids_by_trial = {t: np.array(ids, dtype=np.int64) for t, ids in self._ids_by_trial.items()}
+        self._bm25 = BM25([p.embedding_text() for p in passages])
+
+    def ensure_current(self) -> None:
+        """Never answer from an index that no longer matches knowledge/: reload it if it was
+        rebuilt, refuse (IndexNotReady) if it was not."""
+        if _knowledge_fingerprint(self.knowledge_dir) == self._fingerprint:
+            return
+        with self._lock:
+            if _knowledge_fingerprint(self.knowledge_dir) != self._fingerprint:
+                self._load()
+
+    @property
+    def trials(self) -> list[str]:
+        return list(self._ids_by_trial)
+
+    def retrieve_passages(self, question: str, trial: str | None = None, k: int = 3) -> list[Hit]:
+        """The k best passages for the question, from one trial (or from all when trial is None)."""
+        self.ensure_current()
+        ids = self._ids_by_trial.get(trial) if trial else np.arange(len(self.passages), dtype=np.int64)
+        if ids is None or not len(ids):
+            return []
+        vector = embedding.encode([question])
+        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids)) if trial else None
+        scores, found = self._index.search(vector, len(ids), params=params)
+        dense = {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
+        fused = dense
+        if LEXICAL_WEIGHT:
+            lexical = self._bm25.scores(question, list(dense))
+            top = max(lexical.values(), default=0.0)
+            if top > 0:
+                fused = {i: dense[i] + LEXICAL_WEIGHT * lexical[i] / top for i in dense}
+        best = sorted(fused, key=fused.get, reverse=True)[:k]
+        return [Hit(self.passages[i], dense[i], fused[i]) for i in best]

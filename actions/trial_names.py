@@ -1,0 +1,69 @@
+"""Finds which trial(s) a message names, from the names in each trial.yml, tolerating case and typos."""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from actions.knowledge_base import Trial, load_trials
+
+# Words that carry no identity: "the Limoges study" is matched as "limoges".
+_FILLER = frozenset("the a an of at in for study trial trials studies one research project".split())
+_WORD = re.compile(r"[a-z0-9]+")
+MIN_FUZZY_LENGTH = 5  # shorter names ("Pitt") must match exactly
+SIMILARITY = 0.84
+
+
+def _words(text: str) -> list[re.Match]:
+    return [m for m in _WORD.finditer(text.lower()) if m.group() not in _FILLER]
+
+
+class TrialNames:
+    def __init__(self, names_by_trial: dict[str, list[str]]):
+        # Each name becomes its significant words joined, compared against windows of the message.
+        self._names = []
+        for trial, names in names_by_trial.items():
+            for name in names:
+                words = [m.group() for m in _words(name)]
+                if words:
+                    self._names.append((trial, "".join(words), len(words)))
+
+    @classmethod
+    def from_trials(cls, trials: dict[str, Trial]) -> "TrialNames":
+        return cls({t.id: list(t.names) for t in trials.values()})
+
+    @classmethod
+    def from_knowledge(cls) -> "TrialNames":
+        return cls.from_trials(load_trials())
+
+    def mentions(self, text: str) -> list[tuple[str, int, int]]:
+        """(trial id, start, end) of each name found in the text."""
+        words = _words(text or "")
+        found = []
+        for trial, name, n_words in self._names:
+            # Windows of the name's word count (typos allowed), and one word more or less with the
+            # words run together ("NCT 03582800", "STS INJ"), exact.
+            for size in {max(1, n_words - 1), n_words, n_words + 1}:
+                for start in range(0, len(words) - size + 1):
+                    window = words[start:start + size]
+                    joined = "".join(m.group() for m in window)
+                    if joined == name or (size == n_words and self._similar(joined, name)):
+                        found.append((trial, window[0].start(), window[-1].end()))
+        return sorted(set(found), key=lambda f: (f[1], -f[2]))
+
+    def find(self, text: str) -> list[str]:
+        """Ids of the trials the text names, in order of first mention."""
+        return list(dict.fromkeys(trial for trial, _, _ in self.mentions(text)))
+
+    def without_names(self, text: str) -> str:
+        """The text with trial names taken out: a name says which trial, not what is asked."""
+        for _, start, end in sorted(self.mentions(text), key=lambda f: -f[1]):
+            text = text[:start] + text[end:]
+        return " ".join(text.split())
+
+    @staticmethod
+    def _similar(window: str, name: str) -> bool:
+        if len(name) < MIN_FUZZY_LENGTH or abs(len(window) - len(name)) > 2:
+            return False
+        if any(c.isdigit() for c in name):
+            return False  # identifiers must be exact: a near-miss NCT number is another trial
+        return SequenceMatcher(None, window, name).ratio() >= SIMILARITY
