@@ -28,6 +28,7 @@ class Passage:
     source: str  # path relative to knowledge/
     start: int
     end: int
+    list_item: bool = False
 
     def embedding_text(self) -> str:
         # The section title carries much of the meaning (the STSINJ headings are patient questions).
@@ -132,13 +133,9 @@ def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_d
             continue
         title = spec.title or spec.start.strip()
         units = _units(text, body_start, end, cleaner)
-        if spec.list:
-            # One passage per item (a question about one criterion finds it), and the whole list
-            # (a question about the list finds all of it).
-            chunks = units + ([_joined(units)] if len(units) > 1 else [])
-        else:
-            chunks = _group(units)
-        passages.extend(Passage(trial.id, spec.key, title, t, rel, s, e) for t, s, e in chunks)
+        # A list of criteria: one passage per item, so that a question about one criterion finds it.
+        chunks = units if spec.list else _group(units)
+        passages.extend(Passage(trial.id, spec.key, title, t, rel, s, e, spec.list) for t, s, e in chunks)
     return passages
 
 

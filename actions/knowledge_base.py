@@ -22,7 +22,7 @@ class SectionSpec:
     key: str | None = None
     title: str | None = None
     heading: bool = False
-    list: bool = False  # a list of criteria: each item is also a passage of its own
+    list: bool = False  # a list of criteria: each item is a passage of its own
     skip: bool = False
 
 

@@ -9,7 +9,9 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _STOPWORDS = frozenset(
     "a an and are as at be been by can could do does for from has have how i if in into is it its "
     "me my of on or our so that the their them there these they this to was we were what when where "
-    "which who why will with would you your".split()
+    "which who why will with would you your"
+    # Words in nearly every question and passage here: they only add noise.
+    " study studies trial trials".split()
 )
 
 

@@ -24,7 +24,7 @@ from actions.lexical import BM25
 
 # Below this dense cosine the texts are taken not to answer the question (chosen on the question
 # set: see tests/test_retrieval_quality.py and the README).
-ANSWER_THRESHOLD = float(os.environ.get("ANSWER_THRESHOLD", "0.45"))
+ANSWER_THRESHOLD = float(os.environ.get("ANSWER_THRESHOLD", "0.30"))
 # Weight of the lexical (BM25) score in the ranking; 0 is dense search alone (README: measured both).
 LEXICAL_WEIGHT = float(os.environ.get("LEXICAL_WEIGHT", "0.1"))
 
@@ -97,9 +97,10 @@ class Retriever:
             if _knowledge_fingerprint(self.knowledge_dir) != self._fingerprint:
                 self._load()
 
-    @property
-    def trials(self) -> list[str]:
-        return list(self._ids_by_trial)
+    def section_passages(self, passage: Passage) -> list[Passage]:
+        """All passages of the section that holds this passage, in the order of the text."""
+        return [p for p in self.passages if (p.trial, p.source, p.section, p.title) ==
+                (passage.trial, passage.source, passage.section, passage.title)]
 
     def retrieve_passages(self, question: str, trial: str | None = None, k: int = 3) -> list[Hit]:
         """The k best passages for the question, from one trial (or from all when trial is None)."""

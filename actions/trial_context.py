@@ -1,0 +1,26 @@
+"""Which trial a message is about: named in the message, set by the web page, or remembered."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from actions.trial_names import TrialNames
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    trials: list[str]  # the trials to answer for (empty: not known)
+    remembered: str | None  # what the `trial` slot should hold afterwards
+
+
+def resolve_trials(text: str | None, metadata: dict | None, slot_value: str | None,
+                   names: TrialNames, known: set[str]) -> TrialContext:
+    """A trial named in the message wins (the patient changed subject), then the page's metadata
+    {"trial": id}, then the slot. Unknown ids are ignored rather than trusted."""
+    mentioned = names.find(text or "")
+    page = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
+    page = page if page in known else None
+    remembered = slot_value if slot_value in known else None
+    if mentioned:
+        return TrialContext(mentioned, mentioned[0] if len(mentioned) == 1 else (page or remembered))
+    current = page or remembered
+    return TrialContext([current] if current else [], current)
