@@ -58,6 +58,7 @@ def _require(data: dict, key: str, where: Path):
 def load_trial(folder: Path) -> Trial:
     path = folder / TRIAL_FILE
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    trial_id = str(_require(data, "id", path))
     sources = []
     for source in _require(data, "sources", path):
         file = folder / _require(source, "file", path)
@@ -68,7 +69,6 @@ def load_trial(folder: Path) -> Trial:
             if not spec.skip and not spec.key:
                 raise KnowledgeError(f"{path}: section starting {spec.start!r} needs a key")
         sources.append(SourceSpec(path=file, sections=specs))
-    trial_id = str(_require(data, "id", path))
     return Trial(
         id=trial_id,
         title=" ".join(str(_require(data, "title", path)).split()),

@@ -1,0 +1,58 @@
+# Trial assistant: `make run` (install, build, train, serve) and `make test`. See README.md.
+SHELL := /bin/bash
+RASA_VENV := .venv-rasa
+ACTIONS_VENV := .venv-actions
+RASA := $(RASA_VENV)/bin/rasa
+PY := $(ACTIONS_VENV)/bin/python
+MODEL := models/trial-assistant.tar.gz
+
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export HF_HUB_OFFLINE := 1
+export ACTIONS_PORT ?= 5055
+export RASA_PORT ?= 5005
+export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
+export TRACKER_DB ?= $(CURDIR)/var/rasa.db
+
+KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
+RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
+	actions/emergency.py actions/emergency_phrases.yml
+
+.PHONY: run shell test unit-test rasa-test e2e-test install index train clean
+
+run: install index train ## start the action server (5055) and Rasa (5005); Ctrl-C stops both
+	scripts/serve.sh run
+
+shell: install index train ## rasa shell for coordinators; DEBUG=1 shows retrieved passages and scores
+	scripts/serve.sh shell
+
+test: install index train unit-test rasa-test e2e-test ## everything CI runs
+
+install: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
+
+$(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt requirements/mplsetup.cfg scripts/install.sh
+	scripts/install.sh rasa && touch $@
+
+$(ACTIONS_VENV)/.installed: requirements/actions.txt scripts/install.sh
+	scripts/install.sh actions && touch $@
+
+index: $(ACTIONS_VENV)/.installed ## build the faiss index from knowledge/ (does nothing when current)
+	$(PY) -m actions.build_index
+
+train: $(MODEL)
+
+$(MODEL): $(RASA_VENV)/.installed $(RASA_INPUTS)
+	$(RASA) train --fixed-model-name trial-assistant --out models --quiet
+
+unit-test: $(ACTIONS_VENV)/.installed index
+	$(PY) -m pytest -q tests --ignore=tests/e2e
+
+rasa-test: $(MODEL)
+	scripts/rasa_checks.sh
+
+e2e-test: install index $(MODEL)
+	$(PY) -m pytest -q tests/e2e
+
+clean: ## remove what the build made (keeps the virtual environments)
+	rm -rf build models results var

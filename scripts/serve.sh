@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts the action server and Rasa (run), or the action server and `rasa shell` (shell).
+# Stays in the foreground; Ctrl-C (or the end of the shell) stops what it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-run}
+mkdir -p "$(dirname "$TRACKER_DB")"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+wait_for() {  # url, name, pid: until it answers, or the process died
+  for _ in $(seq 1 240); do
+    curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || { echo "$2 exited during start-up" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "$2 did not start within 120 s" >&2; exit 1
+}
+
+if curl -fsS -o /dev/null "http://localhost:$ACTIONS_PORT/health" 2>/dev/null; then
+  echo "Using the action server already running on port $ACTIONS_PORT."
+  [ -n "${DEBUG:-}" ] && echo "Note: DEBUG applies only to an action server started here; stop the running one to use it."
+else
+  ASSISTANT_DEBUG=${DEBUG:-} .venv-actions/bin/python -m actions.serve --port "$ACTIONS_PORT" &
+  pids+=($!)
+  wait_for "http://localhost:$ACTIONS_PORT/health" "action server" "${pids[-1]}"
+fi
+
+model=models/trial-assistant.tar.gz
+case "$mode" in
+  run)
+    .venv-rasa/bin/rasa run --enable-api --port "$RASA_PORT" --model "$model" \
+      --endpoints endpoints.yml --credentials credentials.yml &
+    pids+=($!)
+    wait_for "http://localhost:$RASA_PORT/status" "Rasa server" "${pids[-1]}"
+    echo
+    echo "Trial assistant ready: REST at http://localhost:$RASA_PORT/webhooks/rest/webhook (Ctrl-C stops it)."
+    wait -n "${pids[@]}"
+    ;;
+  shell)
+    .venv-rasa/bin/rasa shell --port "$((RASA_PORT + 1))" --model "$model" --endpoints endpoints.yml
+    ;;
+  *) echo "usage: $0 run|shell" >&2; exit 2 ;;
+esac

@@ -1,0 +1,170 @@
+"""Every custom action, run on trackers built from fixtures; the exact events and replies asserted."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import actions as rasa_actions
+from actions.messages import MESSAGES_FILE, say
+from actions.retrieval import IndexNotReady
+from actions.services import services
+
+
+def tracker(text: str, intent: str = "ask_question", slots: dict | None = None, metadata: dict | None = None,
+            entities: list | None = None) -> Tracker:
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+              "metadata": metadata or {}}
+    return Tracker("test-user", {"trial": None, **(slots or {})}, latest, [], False, None, None, "action_listen")
+
+
+def run(action_class, tr: Tracker):
+    dispatcher = CollectingDispatcher()
+    events = action_class().run(dispatcher, tr, {})
+    return dispatcher.messages, events
+
+
+def texts(messages) -> list[str]:
+    return [m["text"] for m in messages]
+
+
+def test_answer_uses_the_trial_from_page_metadata_and_remembers_it():
+    messages, events = run(rasa_actions.ActionAnswerQuestion,
+                           tracker("Who is the principal investigator?", metadata={"trial": "STSINJ"}))
+    assert events == [SlotSet("trial", "STSINJ")]
+    assert len(messages) == 1
+    assert "Domsis" in messages[0]["text"]
+    assert "(Source: STSINJ trial (University of Pittsburgh), section “Who Is on the Research Team?”)" in messages[0]["text"]
+
+
+def test_answer_from_remembered_trial_sets_no_slot():
+    messages, events = run(rasa_actions.ActionAnswerQuestion,
+                           tracker("How old do you have to be to join?", slots={"trial": "NCT03582800"}))
+    assert events == []
+    assert "Patient aged 2 years or over" in messages[0]["text"]
+
+
+def test_safety_answer_adds_the_investigational_notice():
+    messages, _ = run(rasa_actions.ActionAnswerQuestion,
+                      tracker("Is there evidence this treatment is safe?", slots={"trial": "STSINJ"}))
+    assert texts(messages)[1] == say("investigational")
+    assert "well-tolerated" in texts(messages)[0]
+
+
+def test_question_without_trial_is_answered_for_each_trial_labelled_then_asks_which():
+    messages, events = run(rasa_actions.ActionAnswerQuestion, tracker("Who is the sponsor of the study?"))
+    assert events == []
+    answer = messages[0]["text"]
+    assert "For the STSINJ trial (University of Pittsburgh):" in answer
+    assert "For the NCT03582800 study (University Hospital Limoges):" in answer
+    assert messages[1]["text"] == say("ask_which_trial")
+    assert [b["payload"] for b in messages[1]["buttons"]] == ['/choose_trial{"trial":"NCT03582800"}',
+                                                           '/choose_trial{"trial":"STSINJ"}']
+
+
+def test_question_the_texts_do_not_answer_points_to_the_study_team():
+    messages, events = run(rasa_actions.ActionAnswerQuestion,
+                           tracker("Is there parking at the clinic?", slots={"trial": "STSINJ"}))
+    assert events == []
+    contact = services().trials["STSINJ"].contact
+    assert texts(messages) == [say("not_covered", contacts=f"STSINJ trial (University of Pittsburgh): {contact}")]
+
+
+def test_naming_another_trial_switches_the_context():
+    messages, events = run(rasa_actions.ActionAnswerQuestion,
+                           tracker("Who sponsors the Limoges study?", slots={"trial": "STSINJ"}))
+    assert events == [SlotSet("trial", "NCT03582800")]
+    assert "University Hospital, Limoges" in messages[0]["text"] and "NIAMS" not in messages[0]["text"]
+
+
+def test_medical_advice_is_declined_with_the_relevant_text_and_contact():
+    messages, events = run(rasa_actions.ActionDeclineMedicalAdvice,
+                           tracker("Should I stop my blood thinner so that I can join?", "ask_medical_advice",
+                                   slots={"trial": "NCT03582800"}))
+    assert events == []
+    replies = texts(messages)
+    assert replies[0] == say("medical_advice")
+    assert replies[1].startswith(say("trial_text_says", answer="")) and "Anticoagulant therapy" in replies[1]
+    assert replies[2] == say("contacts", contacts="NCT03582800 study (University Hospital Limoges): "
+                                                  + services().trials["NCT03582800"].contact)
+
+
+def test_choose_trial_from_a_button_entity():
+    messages, events = run(rasa_actions.ActionChooseTrial,
+                           tracker("/choose_trial", "choose_trial", entities=[{"entity": "trial", "value": "STSINJ"}]))
+    assert events == [SlotSet("trial", "STSINJ")]
+    assert texts(messages) == [say("trial_chosen", trial_label="STSINJ trial (University of Pittsburgh)")]
+
+
+def test_choose_trial_from_words_with_a_typo():
+    _, events = run(rasa_actions.ActionChooseTrial, tracker("the limoge one", "choose_trial"))
+    assert events == [SlotSet("trial", "NCT03582800")]
+
+
+def test_choose_trial_that_is_not_understood_offers_buttons():
+    messages, events = run(rasa_actions.ActionChooseTrial,
+                           tracker("the other one", "choose_trial", entities=[{"entity": "trial", "value": "FAKE"}]))
+    assert events == []
+    assert messages[0]["text"] == say("ask_which_trial") and len(messages[0]["buttons"]) == 2
+
+
+def test_greeting_lists_the_trials_and_asks_which_when_none_is_known():
+    messages, events = run(rasa_actions.ActionGreet, tracker("hello", "greet"))
+    assert events == []
+    assert "STSINJ trial (University of Pittsburgh)" in messages[0]["text"] and "not a doctor" in messages[0]["text"]
+    assert messages[1]["text"] == say("ask_which_trial")
+
+
+def test_greeting_on_a_trial_page_remembers_the_trial():
+    messages, events = run(rasa_actions.ActionGreet, tracker("hi", "greet", metadata={"trial": "NCT03582800"}))
+    assert events == [SlotSet("trial", "NCT03582800")]
+    assert len(messages) == 1
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t"])
+def test_fallback_asks_for_a_question_when_the_message_is_empty(text):
+    messages, events = run(rasa_actions.ActionHandleFallback, tracker(text, "nlu_fallback"))
+    assert (texts(messages), events) == ([say("please_type")], [])
+
+
+def test_fallback_says_it_did_not_understand_gibberish():
+    messages, _ = run(rasa_actions.ActionHandleFallback, tracker("sdfkj qwpoeiru zxmcv", "nlu_fallback"))
+    assert texts(messages) == [say("not_understood")]
+
+
+def test_off_topic_message_gets_the_scope_explanation():
+    messages, _ = run(rasa_actions.ActionHandleFallback, tracker("tell me a joke", "out_of_scope"))
+    assert texts(messages) == [say("out_of_scope")]
+
+
+def test_clear_trial_question_misread_as_off_topic_is_still_answered():
+    messages, events = run(rasa_actions.ActionHandleFallback,
+                           tracker("Do I have to stop my current medicines to take part?", "out_of_scope",
+                                   slots={"trial": "STSINJ"}))
+    assert "does not specify whether you need to stop" in messages[0]["text"]
+    assert events == []
+
+
+def test_answer_when_the_index_went_stale_apologises(monkeypatch):
+    def stale(*args, **kwargs):
+        raise IndexNotReady("The index is stale")
+    monkeypatch.setattr(services().answerer, "answer", stale)
+    messages, events = run(rasa_actions.ActionAnswerQuestion, tracker("What is the purpose?"))
+    assert (texts(messages), events) == ([say("service_unavailable")], [])
+
+
+def test_debug_mode_shows_passages_and_scores(monkeypatch):
+    monkeypatch.setattr(rasa_actions, "DEBUG", True)
+    messages, _ = run(rasa_actions.ActionAnswerQuestion, tracker("What is the purpose?", slots={"trial": "STSINJ"}))
+    debug = messages[-1]["text"]
+    assert debug.startswith("[debug] threshold") and "STSINJ/purpose" in debug
+
+
+def test_every_message_is_used():
+    source = Path(rasa_actions.__file__).read_text()
+    unused = [key for key in yaml.safe_load(MESSAGES_FILE.read_text()) if f'"{key}"' not in source]
+    assert unused == []

@@ -1,0 +1,84 @@
+"""Ingestion: page chrome stripped, texts split along their own sections, offsets true to the source."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from actions.ingest import split_all, split_trial
+from actions.knowledge_base import KnowledgeError, load_trials
+
+CHROME = ["Lorem ipsum", "Sign up as volunteer", "private note", "passcode", "Yes No Not Sure",
+          "Clear my responses", "Learn more", "Investigator Avatar", "Primary Contact", "You are contacting",
+          "Find a Clinic Near You", "What You Need to Know", "participants needed", "user name",
+          "Similar trials", "Browse trials", "No annotations", "Reply by", "Added by"]
+
+
+@pytest.fixture(scope="module")
+def passages():
+    return split_all(load_trials())
+
+
+def test_no_page_chrome_is_indexed(passages):
+    for passage in passages:
+        for chrome in CHROME:
+            assert chrome.lower() not in passage.text.lower(), (chrome, passage)
+
+
+def test_citation_markers_glued_to_sentences_are_removed(passages):
+    safety = [p.text for p in passages if p.trial == "STSINJ" and p.section == "safety"]
+    assert safety[-1].endswith("the evidence so far is reassuring.")
+    assert not any(re.search(r"\.\d+", t) for t in safety)
+
+
+def test_stsinj_sections_follow_its_question_headings(passages):
+    sections = [p.section for p in passages if p.trial == "STSINJ"]
+    assert list(dict.fromkeys(sections)) == ["purpose", "medications", "safety", "why_promising",
+                                            "effectiveness", "team", "fit", "timeline", "interventions",
+                                            "sponsor"]
+    purpose = next(p for p in passages if p.trial == "STSINJ" and p.section == "purpose")
+    assert purpose.title == "What is the purpose of this trial?"
+    assert purpose.text.startswith("This trial tests a new treatment")
+
+
+def test_limoges_criteria_are_one_passage_each(passages):
+    inclusion = [p.text for p in passages if p.trial == "NCT03582800" and p.section == "inclusion"]
+    exclusion = [p.text for p in passages if p.trial == "NCT03582800" and p.section == "exclusion"]
+    assert "Patient aged 2 years or over" in inclusion
+    assert len(inclusion) == 8 and len(exclusion) == 9
+    # A criterion that runs over several lines stays one criterion.
+    assert inclusion[0].startswith("Patient presenting with\nectopic ossification secondary to iPPSD2 or")
+    assert inclusion[0].endswith("ectopic calcification secondary to systemic sclerosis")
+    assert "Anticoagulant therapy" in exclusion
+
+
+def test_limoges_summary_and_fields_are_split(passages):
+    limoges = {(p.section, p.title) for p in passages if p.trial == "NCT03582800"}
+    assert ("identifiers", "Clinical Study Identifier (NCT number)") in limoges
+    assert ("background", "Background") in limoges and ("design", "Study design, phase and aims") in limoges
+    identifier = next(p for p in passages if p.section == "identifiers")
+    assert identifier.text == "NCT03582800"
+
+
+def test_offsets_point_at_the_passage_in_the_source(passages, trials):
+    for passage in passages:
+        source = (trials[passage.trial].folder.parent / passage.source).read_text(encoding="utf-8")
+        span_words = source[passage.start:passage.end].split()
+        words = passage.text.split()
+        assert span_words[:2] == words[:2] and span_words[-1] == words[-1], passage
+        assert set(words) <= set(" ".join(span_words).replace("•", " ").split()), passage
+
+
+def test_missing_section_start_is_reported_with_the_file(knowledge_copy):
+    trial_file = knowledge_copy / "stsinj" / "trial.yml"
+    trial_file.write_text(trial_file.read_text().replace("Who Is on the Research Team?", "No such heading"))
+    trial = load_trials(knowledge_copy)["STSINJ"]
+    with pytest.raises(KnowledgeError, match="listing.txt.*No such heading"):
+        split_trial(trial, knowledge_copy)
+
+
+def test_trial_without_required_fields_is_refused(knowledge_copy):
+    (knowledge_copy / "broken").mkdir()
+    (knowledge_copy / "broken" / "trial.yml").write_text("title: no id\n")
+    with pytest.raises(KnowledgeError, match="missing 'id'"):
+        load_trials(knowledge_copy)

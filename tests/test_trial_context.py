@@ -1,0 +1,44 @@
+"""Trial names in messages (typos, case, spacing) and which trial is in context."""
+from __future__ import annotations
+
+import pytest
+
+from actions.trial_context import resolve_trials
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("What about the Limoges study?", ["NCT03582800"]),
+    ("limogs trial", ["NCT03582800"]),
+    ("the pittsburg one", ["STSINJ"]),
+    ("University of Pitsburgh", ["STSINJ"]),
+    ("STS INJ", ["STSINJ"]),
+    ("stsinj", ["STSINJ"]),
+    ("nct 03582800", ["NCT03582800"]),
+    ("NCT03582801", []),  # another trial's number is not a typo of ours
+    ("Compare Pittsburgh and Limoges", ["STSINJ", "NCT03582800"]),
+    ("Is the treatment safe?", []),
+    ("", []),
+])
+def test_trial_names_are_found(names, text, expected):
+    assert names.find(text) == expected
+
+
+def test_names_are_taken_out_of_the_question(names):
+    assert names.without_names("Who sponsors the Limoges study?") == "Who sponsors the study?"
+    assert names.without_names("Which conditions is the STSINJ study for?") == "Which conditions is the study for?"
+
+
+KNOWN = {"STSINJ", "NCT03582800"}
+
+
+@pytest.mark.parametrize("text, metadata, slot, expected, remembered", [
+    ("what is the purpose?", {"trial": "STSINJ"}, None, ["STSINJ"], "STSINJ"),  # from the page
+    ("what is the purpose?", None, "NCT03582800", ["NCT03582800"], "NCT03582800"),  # remembered
+    ("and the Limoges study?", {"trial": "STSINJ"}, "STSINJ", ["NCT03582800"], "NCT03582800"),  # named wins
+    ("what is the purpose?", {"trial": "EVIL-ID"}, None, [], None),  # unknown ids are not trusted
+    ("what is the purpose?", "not a dict", "bogus", [], None),
+    ("Pittsburgh or Limoges, who sponsors?", None, "STSINJ", ["STSINJ", "NCT03582800"], "STSINJ"),
+])
+def test_trial_in_context(names, text, metadata, slot, expected, remembered):
+    context = resolve_trials(text, metadata, slot, names, KNOWN)
+    assert context.trials == expected and context.remembered == remembered
