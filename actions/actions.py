@@ -8,15 +8,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import Answer, debug_lines
+from actions.answers import Answer, debug_lines, is_question
 from actions.messages import say
-from actions.retrieval import IndexNotReady
+from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
 
 logger = logging.getLogger(__name__)
 
-# Off-topic or oddly phrased messages reach the fallback; it answers only on a clearly good match.
+# A message the NLU model is unsure of, and that is not a question, is answered only on a clear match.
 FALLBACK_ANSWER_THRESHOLD = 0.5
 
 
@@ -49,6 +49,19 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, svc: Services)
         dispatcher.utter_message(text=debug_lines(answer))
 
 
+def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str, trial_ids: list[str],
+                    threshold: float | None = None) -> Answer | None:
+    """Answers and sends; None (after an apology) when the index cannot be used."""
+    try:
+        answer = svc.answerer.answer(text, trial_ids, **({"threshold": threshold} if threshold else {}))
+    except IndexNotReady as error:
+        logger.error("cannot answer: %s", error)
+        dispatcher.utter_message(text=say("service_unavailable"))
+        return None
+    send_answer(dispatcher, answer, svc)
+    return answer
+
+
 class ActionGreet(Action):
     def name(self) -> str:
         return "action_greet"
@@ -71,14 +84,8 @@ class ActionAnswerQuestion(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         svc = services()
         context = _context(tracker, svc)
-        try:
-            answer = svc.answerer.answer(tracker.latest_message.get("text") or "", context.trials)
-        except IndexNotReady as error:
-            logger.error("cannot answer: %s", error)
-            dispatcher.utter_message(text=say("service_unavailable"))
-            return []
-        send_answer(dispatcher, answer, svc)
-        if not context.trials and len(answer.parts) > 1:
+        answer = answer_question(dispatcher, svc, tracker.latest_message.get("text") or "", context.trials)
+        if answer and not context.trials and len(answer.parts) > 1:
             dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
         return _remember(tracker, context)
 
@@ -105,7 +112,8 @@ class ActionDeclineMedicalAdvice(Action):
 
 
 class ActionChooseTrial(Action):
-    """Sets the trial in context from a button, a name in the message, or the page."""
+    """Sets the trial in context from a button, a name in the message, or the page; a question that
+    came with the name ("Who sponsors the Limoges study?") is answered too."""
 
     def name(self) -> str:
         return "action_choose_trial"
@@ -120,7 +128,11 @@ class ActionChooseTrial(Action):
         if chosen is None:
             dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
             return []
-        dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
+        text = tracker.latest_message.get("text") or ""
+        if is_question(svc.names.without_names(text)):
+            answer_question(dispatcher, svc, text, [chosen])
+        else:
+            dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
         return [SlotSet("trial", chosen)]
 
 
@@ -139,7 +151,9 @@ class ActionHandleFallback(Action):
         svc = services()
         context = _context(tracker, svc)
         try:
-            answer = svc.answerer.answer(text, context.trials, threshold=FALLBACK_ANSWER_THRESHOLD)
+            # A question gets the usual threshold; anything else must match the texts clearly.
+            threshold = ANSWER_THRESHOLD if is_question(text) else FALLBACK_ANSWER_THRESHOLD
+            answer = svc.answerer.answer(text, context.trials, threshold=threshold)
         except IndexNotReady as error:
             logger.error("cannot answer: %s", error)
             answer = None

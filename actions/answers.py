@@ -20,6 +20,16 @@ _INVESTIGATIONAL = re.compile(
     r"efficacy|cure|helps?|benefits?|promising|improve\w*)\b", re.IGNORECASE)
 
 
+_QUESTION_START = re.compile(
+    r"^\s*(what|what's|whats|who|who's|how|when|where|why|which|is|are|can|could|do|does|did|will|would|"
+    r"should|tell me|explain)\b", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Whether a message asks something (beyond naming a trial)."""
+    return "?" in text or bool(_QUESTION_START.match(text))
+
+
 @dataclass(frozen=True)
 class AnswerPart:
     trial: Trial

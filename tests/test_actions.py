@@ -168,3 +168,16 @@ def test_every_message_is_used():
     source = Path(rasa_actions.__file__).read_text()
     unused = [key for key in yaml.safe_load(MESSAGES_FILE.read_text()) if f'"{key}"' not in source]
     assert unused == []
+
+
+def test_choosing_a_trial_with_a_question_answers_it():
+    messages, events = run(rasa_actions.ActionChooseTrial,
+                           tracker("Who sponsors the Limoges study?", "choose_trial"))
+    assert events == [SlotSet("trial", "NCT03582800")]
+    assert "University Hospital, Limoges" in messages[0]["text"] and "(Source:" in messages[0]["text"]
+
+
+def test_unsure_nlu_on_a_question_still_answers_it():
+    messages, _ = run(rasa_actions.ActionHandleFallback,
+                      tracker("How old do you have to be?", "nlu_fallback", slots={"trial": "NCT03582800"}))
+    assert "Patient aged 2 years or over" in messages[0]["text"]

@@ -1,0 +1,92 @@
+"""Starts the real action server and Rasa server as subprocesses, on ports and storage of their own."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+PROJECT = Path(__file__).resolve().parents[2]
+MODEL = PROJECT / "models" / "trial-assistant.tar.gz"
+
+
+def base_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ, PYTHONPATH=str(PROJECT), RASA_TELEMETRY_ENABLED="false",
+               SQLALCHEMY_SILENCE_UBER_WARNING="1", HF_HUB_OFFLINE="1")
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self, timeout: float = 180) -> "Server":
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                if requests.get(self.health_url, timeout=2).ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not start in {timeout} s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def action_server(port: int, workdir: Path, **env: str) -> Server:
+    return Server("action server", [str(PROJECT / ".venv-actions/bin/python"), "-m", "actions.serve", "--port", str(port)],
+                  f"http://localhost:{port}/health", base_env(**env), workdir / f"actions-{port}.log")
+
+
+def rasa_server(port: int, action_port: int, workdir: Path, tracker_db: Path, **env: str) -> Server:
+    command = [str(PROJECT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(port), "--model", str(MODEL),
+               "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+    return Server("Rasa server", command, f"http://localhost:{port}/status",
+                  base_env(ACTION_ENDPOINT_URL=f"http://localhost:{action_port}/webhook", TRACKER_DB=str(tracker_db), **env),
+                  workdir / f"rasa-{port}.log")
+
+
+class Chat:
+    """A patient talking to the REST channel."""
+
+    def __init__(self, rasa_port: int, sender: str):
+        self.url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
+        self.sender = sender
+
+    def send(self, text, metadata: dict | None = None) -> list[dict]:
+        body = {"sender": self.sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        reply = requests.post(self.url, json=body, timeout=60)
+        reply.raise_for_status()
+        return reply.json()
+
+    def say(self, text, metadata: dict | None = None) -> str:
+        return "\n".join(m.get("text", "") for m in self.send(text, metadata))

@@ -1,0 +1,79 @@
+"""Both servers started for real; patients' questions asked over the REST channel."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from question_set import load_questions
+from servers import Chat
+
+DEV = load_questions(("dev_questions.yml",))
+
+
+def chat(servers) -> Chat:
+    return Chat(servers["rasa_port"], f"e2e-{uuid.uuid4().hex[:10]}")
+
+
+@pytest.mark.parametrize("question", DEV, ids=[q["text"][:40] for q in DEV])
+def test_dev_questions_over_rest(servers, question):
+    metadata = {"trial": question["trial"]} if question["trial"] else None
+    messages = chat(servers).send(question["text"], metadata)
+    replies = [m.get("text", "") for m in messages]
+    answer = "\n".join(replies).lower()
+    assert any(e.lower() in answer for e in question["expect_any"]), replies
+    assert not any(f.lower() in answer for f in question["forbid"]), replies
+    if question["kind"] == "emergency":
+        assert "call emergency services" in replies[0].lower()
+    if question["kind"] == "answer":
+        assert "(source:" in answer  # an answer names where it comes from
+    for claim in ("you are eligible", "is safe and effective", "this treatment works"):
+        assert claim not in answer
+
+
+def test_trial_is_remembered_and_switched_in_a_conversation(servers):
+    patient = chat(servers)
+    assert "Domsi" in patient.say("Who is the principal investigator?", {"trial": "STSINJ"})
+    # No metadata now: the trial is remembered from the slot.
+    assert "NIAMS" in patient.say("Who is funding the study?")
+    assert "University Hospital, Limoges" in patient.say("And who sponsors the Limoges study?")
+    assert "2 years" in patient.say("How old do you have to be?")
+
+
+def test_emergency_mid_conversation_comes_first(servers):
+    patient = chat(servers)
+    patient.say("What is the purpose of this trial?", {"trial": "STSINJ"})
+    replies = patient.send("my daughter passed out after the injection")
+    assert "call emergency services" in replies[0]["text"].lower()
+
+
+def test_greeting_says_what_the_bot_is_not(servers):
+    text = chat(servers).say("hello")
+    assert "not a doctor" in text and "STSINJ" in text and "NCT03582800" in text
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("", "please type a question"),
+    ("   \n\t ", "please type a question"),
+    ("what is the purpose of this trial? " * 580, None),  # ~20,000 characters
+    ("<script>alert('x')</script><img src=x onerror=alert(1)>", None),
+    ("'; DROP TABLE events; --", None),
+    ("🙂🙂🙂", None),
+    ("¿Cuál es el objetivo de este estudio?", None),
+    ("Quel est le but de cette étude ?", None),
+    ("asdkjh qwlekj zxcmnb", None),
+    ("\x00\x07 control \x1b[31m characters", None),
+])
+def test_bad_input_gets_a_sensible_reply(servers, text, expect):
+    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook",
+                             json={"sender": f"bad-{uuid.uuid4().hex[:8]}", "message": text}, timeout=120)
+    assert response.status_code == 200
+    replies = [m.get("text", "") for m in response.json()]
+    assert replies and all(r.strip() for r in replies), replies
+    joined = "\n".join(replies)
+    assert "Traceback" not in joined and "Exception" not in joined
+    if expect:
+        assert expect in joined.lower()
+    # The server is still up and answering.
+    assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
