@@ -16,6 +16,10 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.emergency import is_emergency
+from components import log_privacy
+
+# Loaded with the model, before any message: from here on no patient text reaches the logs.
+log_privacy.install()
 
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"

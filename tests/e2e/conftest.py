@@ -21,7 +21,8 @@ def workdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def servers(workdir):
     actions = action_server(ACTIONS_PORT, workdir, LOG_LEVEL="DEBUG").start()
-    rasa = rasa_server(RASA_PORT, ACTIONS_PORT, workdir, workdir / "tracker.db").start()
+    # Both at debug level: the privacy test checks that no answer reaches even the debug logs.
+    rasa = rasa_server(RASA_PORT, ACTIONS_PORT, workdir, workdir / "tracker.db", LOG_LEVEL="DEBUG").start()
     yield {"actions": actions, "rasa": rasa, "rasa_port": RASA_PORT}
     rasa.stop()
     actions.stop()

@@ -1,0 +1,153 @@
+"""Reads patients' free-text answers: yes / no / not sure, ages in digits or words, a choice, and
+medicine names. Returns None when it cannot tell: the question is asked again, never guessed."""
+from __future__ import annotations
+
+import functools
+import re
+from difflib import SequenceMatcher
+from pathlib import Path
+
+import yaml
+
+YES, NO, NOT_SURE = "yes", "no", "not_sure"
+MEDICATIONS_FILE = Path(__file__).with_name("medications.yml")
+
+_NOT_SURE = re.compile(r"\b(not sure|unsure|don'?t know|do not know|dunno|no idea|idk|maybe|perhaps|"
+                       r"not certain|can'?t remember|cannot remember|i forget|no clue)\b")
+_NO = re.compile(r"^(no|nope|nah|never|none|non|negative)\b|\b(not|don'?t|doesn'?t|isn'?t|aren'?t|haven'?t|"
+                 r"hasn'?t|won'?t|wouldn'?t|didn'?t|never|no longer|stopped)\b")
+_YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|ok|okay|oui|correct|right|absolutely|definitely|of course|"
+                  r"affirmative)\b|\b(i do|she does|he does|they do|i am|she is|he is|i will|she will|he will|"
+                  r"we will|i have|she has|he has|i take|she takes|he takes)\b")
+_TAKES = re.compile(r"\b(take|takes|taking|took|on|using|uses|prescribed|injecting|injection of)\b")
+_WORD = re.compile(r"[a-z]+")
+
+
+def normalise(text: str | None) -> str:
+    text = (text or "").lower().replace("\u2019", "'")
+    return " ".join(re.sub(r"[^a-z0-9'.,\- ]", " ", text).split())
+
+
+@functools.lru_cache(maxsize=None)
+def lexicon(name: str) -> tuple[str, ...]:
+    return tuple(yaml.safe_load(MEDICATIONS_FILE.read_text(encoding="utf-8"))[name])
+
+
+def named_medicine(text: str, group: str) -> str | None:
+    """The first medicine of the group named in the text, typos tolerated for longer names."""
+    t = normalise(text)
+    words = _WORD.findall(t)
+    for name in lexicon(group):
+        if re.search(rf"\b{re.escape(name)}\b", t):
+            return name
+        if " " not in name and len(name) >= 6 and any(
+                abs(len(w) - len(name)) <= 2 and SequenceMatcher(None, w, name).ratio() >= 0.8 for w in words):
+            return name
+    return None
+
+
+_LEADING_YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|oui|correct|absolutely|definitely|of course)\b")
+_LEADING_NO = re.compile(r"^(no|nope|nah|never|none|non)\b")
+
+
+def parse_yes_no(text: str | None, medicines: str | None = None) -> str | None:
+    """yes / no / not_sure, or None. With a medicine group, a named medicine of it is "yes" and
+    taking one it does not know is "not sure" (never guessed)."""
+    t = normalise(text)
+    if not t:
+        return None
+    if _NOT_SURE.search(t):
+        return NOT_SURE
+    if _LEADING_YES.match(t):
+        return YES
+    if _LEADING_NO.match(t) or _NO.search(t):
+        return NO
+    takes = medicines and _TAKES.search(t)
+    if medicines and named_medicine(t, medicines):
+        return YES
+    if takes:
+        return NOT_SURE
+    return YES if _YES.search(t) else None
+
+
+_UNITS = [  # unit words -> years per unit
+    (re.compile(r"^(years?|yrs?|y|yo)\b"), 1.0),
+    (re.compile(r"^(months?|mos?|mths?)\b"), 1 / 12),
+    (re.compile(r"^(weeks?|wks?)\b"), 1 / 52),
+    (re.compile(r"^(days?)\b"), 1 / 365),
+]
+_ONES = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                    "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_TENS = {w: 10 * i for i, w in enumerate("_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()) if w != "_"}
+MAX_AGE = 120
+
+
+def _words_to_number(t: str) -> tuple[float, int] | None:
+    """A number written in words ("forty-five", "a hundred and two"), and where it ends."""
+    tokens = list(re.finditer(r"[a-z]+", t.replace("-", " ")))
+    for i, tok in enumerate(tokens):
+        word = tok.group()
+        if word not in _ONES and word not in _TENS and word not in ("hundred", "a"):
+            continue
+        total, current, end, used = 0, 0, None, False
+        for nxt in tokens[i:]:
+            w = nxt.group()
+            if w in _ONES:
+                current += _ONES[w]
+            elif w in _TENS:
+                current += _TENS[w]
+            elif w == "hundred":
+                current = (current or 1) * 100
+            elif w in ("and", "a") and used:
+                continue
+            elif w == "a" and not used:
+                current = 0  # "a hundred"
+            else:
+                break
+            used, end = used or w not in ("a",), nxt.end()
+        if used and end is not None:
+            half = re.match(r"\s+and a half\b", t.replace("-", " ")[end:])
+            return float(total + current) + (0.5 if half else 0), end + (half.end() if half else 0)
+    return None
+
+
+def parse_age(text: str | None) -> float | None:
+    """An age in years: "45", "I'm 45", "forty-five", "she is 1 year old", "18 months"."""
+    t = normalise(text).replace(",", ".")
+    match = re.search(r"(\d+(?:\.\d+)?)(\s+and a half\b)?", t)
+    if match:
+        value, rest = float(match.group(1)) + (0.5 if match.group(2) else 0), t[match.end():].strip()
+    else:
+        found = _words_to_number(t)
+        if not found:
+            return None
+        value, end = found
+        rest = t.replace("-", " ")[end:].strip()
+    for unit, factor in _UNITS:
+        if unit.match(rest):
+            value *= factor
+            break
+    if value < 0 or value > MAX_AGE:
+        return None
+    return round(value, 2)
+
+
+def parse_choice(text: str | None, choices: list[dict]) -> str | None:
+    """The value of the choice the text names: its label, one of its words, or its number."""
+    t = normalise(text)
+    if not t:
+        return None
+    if _NOT_SURE.search(t):
+        return NOT_SURE
+    for choice in choices:
+        if t == normalise(choice["label"]) or t == choice["value"]:
+            return choice["value"]
+    if t.isdigit() and 1 <= int(t) <= len(choices):
+        return choices[int(t) - 1]["value"]
+    matched = [c["value"] for c in choices if any(re.search(rf"\b{re.escape(normalise(w))}\b", t) for w in c.get("words", []))]
+    if not matched:  # typos in longer words ("dermatomiositis")
+        words = _WORD.findall(t)
+        matched = [c["value"] for c in choices for w in c.get("words", []) if " " not in w and len(w) >= 6
+                   and any(SequenceMatcher(None, x, w).ratio() >= 0.85 for x in words)]
+    matched = list(dict.fromkeys(matched))
+    return matched[0] if len(matched) == 1 else None

@@ -1,0 +1,176 @@
+"""Eligibility pre-screening rules, read from knowledge/<trial>/criteria.yml: which question comes
+next, whether an answer meets its criterion, and the outcome. No criterion is coded here."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from actions.answer_parsing import NOT_SURE, parse_age, parse_choice, parse_yes_no
+from actions.knowledge_base import KnowledgeError, Trial
+
+CRITERIA_FILE = "criteria.yml"
+KINDS = ("inclusion", "exclusion", "info")
+ANSWER_TYPES = ("yes_no", "number", "choice")
+RULE_OPS = ("equals", "in", "min", "max")
+MAY_BE_ELIGIBLE, LIKELY_NOT_ELIGIBLE, UNKNOWN = "may_be_eligible", "likely_not_eligible", "unknown"
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    kind: str
+    source: str
+    question: str | None = None
+    answer: str | None = None
+    rule: dict = field(default_factory=dict)
+    why: str | None = None
+    choices: tuple = ()
+    unit: str | None = None
+    lexicon: str | None = None
+    ask_if: dict = field(default_factory=dict)
+    checked_by: str | None = None
+    next_step: str | None = None
+
+    @property
+    def asked(self) -> bool:
+        return self.checked_by is None
+
+    def parse(self, text: str | None):
+        """The normalised answer in the text, or None when it cannot be read."""
+        if self.answer == "yes_no":
+            return parse_yes_no(text, self.lexicon)
+        if self.answer == "number":
+            return NOT_SURE if parse_yes_no(text) == NOT_SURE else parse_age(text)
+        return parse_choice(text, list(self.choices))
+
+    def evaluate(self, answer) -> bool | None:
+        """True: met (for an exclusion: not ruled out); False: not met; None: cannot tell."""
+        if answer is None or answer == NOT_SURE or not self.rule:
+            return None
+        rule = self.rule
+        if "equals" in rule:
+            return answer == rule["equals"]
+        if "in" in rule:
+            return answer in rule["in"]
+        return (rule.get("min") is None or answer >= rule["min"]) and (rule.get("max") is None or answer <= rule["max"])
+
+    def display(self, answer) -> str:
+        if answer == NOT_SURE:
+            return "Not sure"
+        if self.answer == "choice":
+            return next((c["label"] for c in self.choices if c["value"] == answer), str(answer))
+        if self.answer == "number":
+            number = int(answer) if float(answer).is_integer() else answer
+            return f"{number} {self.unit or ''}".strip()
+        return str(answer).capitalize()
+
+    def buttons(self) -> list[dict[str, str]]:
+        """Quick replies; each sends its own text, which parse() reads back."""
+        titles = [c["label"] for c in self.choices] if self.answer == "choice" else (
+            ["Yes", "No"] if self.answer == "yes_no" else [])
+        return [{"title": t, "payload": t} for t in titles + ["Not sure"]]
+
+
+def _check(criterion: Criterion, where: str) -> Criterion:
+    problems = []
+    if criterion.kind not in KINDS:
+        problems.append(f"kind must be one of {KINDS}")
+    if criterion.asked:
+        if not criterion.question or criterion.answer not in ANSWER_TYPES:
+            problems.append(f"an asked criterion needs a question and an answer type of {ANSWER_TYPES}")
+        if criterion.kind != "info" and not set(criterion.rule) & set(RULE_OPS):
+            problems.append(f"needs a rule using {RULE_OPS}")
+        if criterion.answer == "choice" and not criterion.choices:
+            problems.append("a choice needs choices")
+    elif not criterion.next_step:
+        problems.append("a criterion checked by the study team needs a next_step")
+    if problems:
+        raise KnowledgeError(f"{where}: criterion {criterion.key!r}: {'; '.join(problems)}")
+    return criterion
+
+
+def load_criteria(trial: Trial) -> list[Criterion]:
+    """The trial's criteria in asking order; [] when its folder has no criteria file."""
+    path = trial.folder / CRITERIA_FILE
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    criteria = []
+    for raw in data.get("criteria", []):
+        raw = dict(raw)
+        raw["choices"] = tuple(raw.get("choices", ()))
+        criteria.append(_check(Criterion(**raw), str(path)))
+    keys = [c.key for c in criteria]
+    if len(set(keys)) != len(keys):
+        raise KnowledgeError(f"{path}: criterion keys must be unique")
+    return criteria
+
+
+def applies(criterion: Criterion, answers: dict) -> bool:
+    """Whether a criterion is asked, given the answers so far (ask_if)."""
+    return all(key not in answers or answers[key] in allowed for key, allowed in criterion.ask_if.items())
+
+
+def ruled_out_by(criteria: list[Criterion], answers: dict) -> Criterion | None:
+    return next((c for c in criteria if c.key in answers and c.evaluate(answers[c.key]) is False), None)
+
+
+def next_question(criteria: list[Criterion], answers: dict) -> Criterion | None:
+    """The next criterion to ask, or None when done: all asked, or an answer already rules out."""
+    if ruled_out_by(criteria, answers):
+        return None
+    return next((c for c in criteria if c.asked and c.key not in answers and applies(c, answers)), None)
+
+
+def progress(criteria: list[Criterion], answers: dict) -> tuple[int, int]:
+    """(step, of) for the next question: questions still applicable, given the answers so far."""
+    applicable = [c for c in criteria if c.asked and applies(c, answers)]
+    answered = sum(1 for c in applicable if c.key in answers)
+    return answered + 1, len(applicable)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str
+    ruled_out_by: Criterion | None
+    not_sure: list[Criterion]
+    team_checks: list[Criterion]
+    results: list[tuple[Criterion, object, bool | None]]  # (criterion, answer, met), asking order
+
+    def payload(self, trial_id: str) -> dict:
+        return {"type": "eligibility_result", "trial": trial_id, "outcome": self.outcome,
+                "criteria": [{"key": c.key, "answer": a, "met": m} for c, a, m in self.results]}
+
+
+def decide(criteria: list[Criterion], answers: dict) -> Outcome:
+    results = [(c, answers[c.key], c.evaluate(answers[c.key])) for c in criteria if c.key in answers]
+    failed = ruled_out_by(criteria, answers)
+    not_sure = [c for c, a, met in results if met is None and c.kind != "info"]
+    if failed:
+        outcome = LIKELY_NOT_ELIGIBLE
+    elif not_sure or not results:
+        outcome = UNKNOWN
+    else:
+        outcome = MAY_BE_ELIGIBLE
+    return Outcome(outcome, failed, not_sure, [c for c in criteria if not c.asked], results)
+
+
+_CRITERION_WORD = re.compile(r"[a-z]+")
+_IGNORED = frozenset("the a an my his her your to of or in on is be do does did has have change correct fix update "
+                     "answer answers wrong i want would like please that this it for about she he they person "
+                     "whether could will one question".split())
+
+
+def _stems(text: str) -> set[str]:
+    # Five letters are enough to match "pregnancy" with "pregnant" and "surgery" with "surgeries".
+    return {w[:5] for w in _CRITERION_WORD.findall((text or "").lower()) if w not in _IGNORED}
+
+
+def find_criterion(text: str, criteria: list[Criterion], answers: dict) -> Criterion | None:
+    """The answered criterion a correction names ("change my age", "the blood thinner answer was wrong")."""
+    words = _stems(text)
+    scored = [(len(words & (_stems(c.key.replace("_", " ")) | _stems(c.question))), c) for c in criteria if c.key in answers]
+    best = max(scored, key=lambda s: s[0], default=(0, None))
+    return best[1] if best[0] > 0 else None

@@ -1,0 +1,243 @@
+"""Rasa actions of the eligibility pre-screen: the form's validation and questions, the outcome,
+and "why do you ask", stop, start over, forget and change. The rules live in eligibility.py."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import answer_question, contacts_for, trial_buttons
+from actions.answers import is_question
+from actions.answer_parsing import NOT_SURE
+from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, decide, find_criterion,
+                                 load_criteria, next_question, progress)
+from actions.messages import say
+from actions.services import Services, services
+from actions.trial_context import resolve_trials
+
+FORM = "eligibility_form"
+DONE = "done"  # eligibility_answer when no question is left: the form completes
+MAX_FAILURES = 2
+# An answer that starts like this is an answer, even with a question mark ("yes?").
+_ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?s|he'?s|\d)", re.IGNORECASE)
+CLEARED = [SlotSet("eligibility_answers", None), SlotSet("eligibility_answer", None),
+           SlotSet("eligibility_failures", None)]
+
+
+def criteria_for(svc: Services, trial_id: str | None) -> list[Criterion]:
+    return load_criteria(svc.trials[trial_id]) if trial_id in svc.trials else []
+
+
+def answers_of(tracker: Tracker) -> dict:
+    return dict(tracker.get_slot("eligibility_answers") or {})
+
+
+def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) -> dict:
+    return {"type": "eligibility_question", "trial": trial_id, "criterion": criterion.key, "kind": criterion.kind,
+            "step": step, "of": of}
+
+
+class ValidateEligibilityForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_eligibility_form"
+
+    async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
+        """The trial to screen for: already known, a button, a name in the message, or the page."""
+        if tracker.get_slot("trial"):
+            return {}
+        svc = services()
+        button = next((e.get("value") for e in tracker.latest_message.get("entities", [])
+                       if e.get("entity") == "trial" and e.get("value") in svc.trials), None)
+        context = resolve_trials(tracker.latest_message.get("text"), tracker.latest_message.get("metadata"), None,
+                                 svc.names, set(svc.trials))
+        chosen = button or (context.trials[0] if len(context.trials) == 1 else None)
+        return {"trial": chosen} if chosen else {}
+
+    def validate_trial(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
+        svc = services()
+        if value not in svc.trials:
+            return {"trial": None}
+        if tracker.get_slot("requested_slot") == "trial" or not answers_of(tracker):
+            dispatcher.utter_message(text=say("screening_intro", trial_label=svc.trials[value].label))
+        if not criteria_for(svc, value):
+            dispatcher.utter_message(text=say("no_criteria", trial_label=svc.trials[value].label,
+                                              contact=svc.trials[value].contact))
+            return {"trial": value, "eligibility_answer": DONE}
+        return {"trial": value}
+
+    def validate_eligibility_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: dict) -> dict:
+        svc = services()
+        trial_id = tracker.get_slot("trial")
+        criteria = criteria_for(svc, trial_id)
+        answers = answers_of(tracker)
+        criterion = next_question(criteria, answers)
+        if criterion is None or value == DONE:
+            return {"eligibility_answer": DONE}
+        text = str(value or "")
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        asks = is_question(text) and not _ANSWER_START.match(text)
+        parsed = None if asks else criterion.parse(text)
+        failures = int(tracker.get_slot("eligibility_failures") or 0)
+        if parsed is None and asks:
+            # A question in the middle of the screening: answer it, then ask again.
+            if intent == "ask_medical_advice":
+                dispatcher.utter_message(text=say("medical_advice"))
+            else:
+                answer_question(dispatcher, svc, text, [trial_id])
+            return {"eligibility_answer": None}
+        if parsed is None:
+            failures += 1
+            if failures < MAX_FAILURES:
+                dispatcher.utter_message(text=say(f"hint_{criterion.answer}"), buttons=criterion.buttons())
+                return {"eligibility_answer": None, "eligibility_failures": failures}
+            dispatcher.utter_message(text=say("noted_not_sure"))
+            parsed = NOT_SURE
+        answers[criterion.key] = parsed
+        finished = next_question(criteria, answers) is None
+        return {"eligibility_answers": answers, "eligibility_failures": None,
+                "eligibility_answer": DONE if finished else None}
+
+
+class ActionAskTrial(Action):
+    def name(self) -> str:
+        return "action_ask_trial"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        dispatcher.utter_message(text=say("ask_which_trial_to_screen"), buttons=trial_buttons(services()))
+        return []
+
+
+class ActionAskEligibilityAnswer(Action):
+    """One question: text, quick replies, and the payload the website reads."""
+
+    def name(self) -> str:
+        return "action_ask_eligibility_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        svc = services()
+        trial_id = tracker.get_slot("trial")
+        criteria = criteria_for(svc, trial_id)
+        answers = answers_of(tracker)
+        criterion = next_question(criteria, answers)
+        if criterion is None:
+            return [SlotSet("eligibility_answer", DONE)]
+        step, of = progress(criteria, answers)
+        dispatcher.utter_message(text=say("question", step=str(step), of=str(of), question=criterion.question),
+                                 buttons=criterion.buttons(),
+                                 json_message=question_payload(trial_id, criterion, step, of))
+        return []
+
+
+class ActionEligibilityOutcome(Action):
+    """The explained outcome: never "you are eligible"; the study team confirms."""
+
+    def name(self) -> str:
+        return "action_eligibility_outcome"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        svc = services()
+        trial_id = tracker.get_slot("trial")
+        if trial_id not in svc.trials:
+            return []
+        trial = svc.trials[trial_id]
+        criteria = criteria_for(svc, trial_id)
+        if not criteria:
+            return []
+        result = decide(criteria, answers_of(tracker))
+        parts = []
+        if result.outcome == LIKELY_NOT_ELIGIBLE:
+            failed = result.ruled_out_by
+            parts.append(say("result_likely_not_eligible", trial_label=trial.label,
+                             answer=failed.display(answers_of(tracker)[failed.key]), question=failed.question,
+                             source=failed.source))
+        elif result.outcome == MAY_BE_ELIGIBLE:
+            parts.append(say("result_may_be_eligible", trial_label=trial.label))
+        else:
+            questions = "\n".join(f"• {c.question}" for c in result.not_sure) or "• (no questions answered)"
+            parts.append(say("result_unknown", trial_label=trial.label, questions=questions))
+        if result.outcome != LIKELY_NOT_ELIGIBLE and result.team_checks:
+            checks = "\n".join(f"• {step}" for step in dict.fromkeys(c.next_step for c in result.team_checks))
+            parts.append(say("team_checks", checks=checks))
+        recap = "\n".join(f"• {c.question} {c.display(a)}" for c, a, _ in result.results)
+        parts += [say("recap", answers=recap), say("next_step", contact=trial.contact), say("how_to_change")]
+        dispatcher.utter_message(text="\n\n".join(parts), json_message=result.payload(trial_id))
+        return []
+
+
+class ActionExplainCriterion(Action):
+    """"Why do you ask?": the criterion behind the open question, quoted."""
+
+    def name(self) -> str:
+        return "action_explain_criterion"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        svc = services()
+        criterion = next_question(criteria_for(svc, tracker.get_slot("trial")), answers_of(tracker))
+        if criterion is None or tracker.active_loop.get("name") != FORM:
+            dispatcher.utter_message(text=say("nothing_to_explain"))
+            return []
+        dispatcher.utter_message(text=say("why", why=criterion.why or "", source=criterion.source))
+        return []
+
+
+class ActionStopScreening(Action):
+    def name(self) -> str:
+        return "action_stop_screening"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        dispatcher.utter_message(text=say("screening_stopped"))
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + CLEARED
+
+
+class ActionForgetAnswers(Action):
+    def name(self) -> str:
+        return "action_forget_answers"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        dispatcher.utter_message(text=say("answers_forgotten"))
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + CLEARED
+
+
+class ActionRestartScreening(Action):
+    """Start over: answers cleared; the rule then runs the form again from the first question."""
+
+    def name(self) -> str:
+        return "action_restart_screening"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        dispatcher.utter_message(text=say("screening_restarted"))
+        return [SlotSet("requested_slot", None)] + CLEARED
+
+
+class ActionChangeAnswer(Action):
+    """"Change my age": that answer is removed, and the form (by rule, when changing_answer is
+    set) asks it again, and whatever it decides next."""
+
+    def name(self) -> str:
+        return "action_change_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        svc = services()
+        criteria = criteria_for(svc, tracker.get_slot("trial"))
+        answers = answers_of(tracker)
+        if not answers:
+            dispatcher.utter_message(text=say("nothing_to_change"))
+            return [SlotSet("changing_answer", False)]
+        criterion = find_criterion(tracker.latest_message.get("text") or "", criteria, answers)
+        if criterion is None:
+            dispatcher.utter_message(text=say("change_which"),
+                                     buttons=[{"title": c.question, "payload": f"change my {c.key.replace('_', ' ')}"}
+                                              for c in criteria if c.key in answers])
+            return [SlotSet("changing_answer", False)]
+        del answers[criterion.key]
+        # Answers that only mattered because of this one (ask_if) are asked again too.
+        for c in criteria:
+            if criterion.key in c.ask_if:
+                answers.pop(c.key, None)
+        dispatcher.utter_message(text=say("changing"))
+        return [SlotSet("changing_answer", True), SlotSet("eligibility_answers", answers),
+                SlotSet("eligibility_answer", None), SlotSet("eligibility_failures", None)]

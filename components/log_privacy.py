@@ -1,0 +1,56 @@
+"""Keeps what patients type (and the slots holding their screening answers) out of the Rasa
+server's logs, at every log level.
+
+Rasa logs through structlog, naming the fields that can hold user content (message text, slot
+values, parse data, events ...); a processor put first in its chain redacts those fields, and
+tracebacks are rendered without local variables (which hold message texts). A few plain debug
+lines print slot candidates; a logging filter redacts those. Installed when the NLU pipeline
+loads (components/emergency_override.py), before any message is handled.
+"""
+from __future__ import annotations
+
+import logging
+
+import structlog
+
+REDACTED = "[redacted]"
+# Rasa's own list of event fields that can carry user content (rasa.utils.log_utils._anonymizer).
+CONTENT_FIELDS = frozenset((
+    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
+    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response", "slot_candidates",
+    "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states", "successes", "current_entity",
+    "next_entity", "states", "entity", "token_text", "user_message", "json_message", "metadata"))
+# Plain (non-structured) Rasa log lines that include slot values or message contents.
+_CONTENT_LINES = ("Validating extracted slots", "Received user message", "slot values")
+
+
+def redact_content(_logger, _name: str, event_dict: dict) -> dict:
+    for field in CONTENT_FIELDS & event_dict.keys():
+        event_dict[field] = REDACTED
+    return event_dict
+
+
+class RedactContentFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("rasa"):
+            message = record.getMessage()
+            if any(line in message for line in _CONTENT_LINES):
+                record.msg, record.args = f"{message.split(':')[0]}: {REDACTED}", ()
+        return True
+
+
+def install() -> None:
+    processors = structlog.get_config()["processors"]
+    if redact_content in processors:
+        return
+    # In place: loggers already in use hold this same list.
+    processors.insert(0, redact_content)
+    for i, processor in enumerate(processors):
+        if processor is structlog.processors.dict_tracebacks:
+            processors[i] = structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False))
+        elif isinstance(processor, structlog.dev.ConsoleRenderer):
+            processor._exception_formatter = structlog.dev.plain_traceback
+    content_filter = RedactContentFilter()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(content_filter)

@@ -1,0 +1,35 @@
+"""Screening answers are health information: they must not reach the logs, even at debug level."""
+from __future__ import annotations
+
+import uuid
+
+from servers import Chat
+
+SECRETS = ["Coumadin", "forty-seven", "Calcium deposits from dermatomyositis"]
+
+
+def test_answers_stay_out_of_both_servers_debug_logs(servers):
+    patient = Chat(servers["rasa_port"], f"privacy-{uuid.uuid4().hex[:8]}")
+    patient.send("am I eligible?", {"trial": "NCT03582800"})
+    patient.send(SECRETS[2])
+    patient.send("she is forty-seven")
+    for answer in ("no", "no", "no"):
+        patient.send(answer)
+    replies = patient.send("I take Coumadin every evening")
+    assert any(isinstance(m.get("custom"), dict) and m["custom"].get("outcome") == "likely_not_eligible" for m in replies)
+    for server in ("rasa", "actions"):
+        log = servers[server].log()
+        assert "DEBUG" in log  # the check is meaningful only at debug level
+        for secret in SECRETS:
+            assert secret.lower() not in log.lower(), (server, secret)
+
+
+def test_forget_my_answers_clears_them(servers):
+    patient = Chat(servers["rasa_port"], f"forget-{uuid.uuid4().hex[:8]}")
+    patient.send("am I eligible?", {"trial": "NCT03582800"})
+    patient.send("Calcium deposits from systemic sclerosis")
+    assert "deleted" in patient.say("forget my answers")
+    import requests
+    tracker = requests.get(f"http://localhost:{servers['rasa_port']}/conversations/{patient.sender}/tracker",
+                           timeout=10).json()
+    assert tracker["slots"]["eligibility_answers"] is None and tracker["active_loop"] == {}

@@ -1,0 +1,166 @@
+"""The pre-screening actions on fixture trackers: validation, questions, outcome, corrections."""
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import eligibility_actions as ea
+from actions.messages import say
+
+
+def tracker(text: str, intent: str = "give_answer", answers: dict | None = None, trial: str | None = "NCT03582800",
+            requested: str = "eligibility_answer", failures: float | None = None, metadata: dict | None = None,
+            entities: list | None = None, active: bool = True) -> Tracker:
+    slots = {"trial": trial, "eligibility_answers": answers, "eligibility_answer": text, "requested_slot": requested,
+             "eligibility_failures": failures, "changing_answer": None}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+              "metadata": metadata or {}}
+    return Tracker("t", slots, latest, [], False, None, {"name": "eligibility_form"} if active else {}, "action_listen")
+
+
+def validate(text, **kwargs):
+    dispatcher = CollectingDispatcher()
+    result = ea.ValidateEligibilityForm().validate_eligibility_answer(text, dispatcher, tracker(text, **kwargs), {})
+    return result, dispatcher.messages
+
+
+def run(action, tr):
+    dispatcher = CollectingDispatcher()
+    return action().run(dispatcher, tr, {}), dispatcher.messages
+
+
+def test_an_answer_is_recorded_and_the_next_question_follows():
+    result, messages = validate("Calcium deposits from dermatomyositis")
+    assert result == {"eligibility_answers": {"diagnosis": "dermatomyositis_calcification"},
+                      "eligibility_failures": None, "eligibility_answer": None}
+    assert messages == []
+
+
+def test_age_in_words_is_read():
+    result, _ = validate("she is forty-five", answers={"diagnosis": "ippsd2_ossification"})
+    assert result["eligibility_answers"]["age"] == 45
+
+
+def test_an_exclusion_finishes_the_form():
+    answers = {"diagnosis": "ippsd2_ossification", "age": 30, "planned_surgery": "no", "sts_allergy": "no",
+               "injection_contraindication": "no"}
+    result, _ = validate("yes, Eliquis", answers=answers)
+    assert result["eligibility_answers"]["anticoagulant_therapy"] == "yes"
+    assert result["eligibility_answer"] == ea.DONE
+
+
+def test_unreadable_answer_gets_a_hint_then_not_sure_after_two():
+    result, messages = validate("purple", answers={"diagnosis": "ippsd2_ossification"})
+    assert result == {"eligibility_answer": None, "eligibility_failures": 1}
+    assert messages[0]["text"] == say("hint_number")
+    result, messages = validate("purple", answers={"diagnosis": "ippsd2_ossification"}, failures=1)
+    assert result["eligibility_answers"] == {"diagnosis": "ippsd2_ossification", "age": "not_sure"}
+    assert messages[0]["text"] == say("noted_not_sure")
+
+
+def test_a_question_mid_form_is_answered_and_the_form_goes_on():
+    result, messages = validate("Who sponsors the study?", intent="ask_question",
+                                answers={"diagnosis": "ippsd2_ossification"})
+    assert result == {"eligibility_answer": None}  # nothing recorded: the same question comes again
+    assert "University Hospital, Limoges" in messages[0]["text"]
+
+
+def test_unreadable_statement_is_not_mistaken_for_a_question():
+    result, messages = validate("purple elephants", intent="ask_question", answers={"diagnosis": "ippsd2_ossification"})
+    assert result == {"eligibility_answer": None, "eligibility_failures": 1}
+
+
+def test_medical_advice_mid_form_is_declined():
+    result, messages = validate("should I stop my warfarin?", intent="ask_medical_advice",
+                                answers={"diagnosis": "ippsd2_ossification", "age": 30, "planned_surgery": "no",
+                                         "sts_allergy": "no", "injection_contraindication": "no"})
+    assert result == {"eligibility_answer": None}
+    assert messages[0]["text"] == say("medical_advice")
+
+
+def test_trial_comes_from_the_page_metadata():
+    dispatcher = CollectingDispatcher()
+    tr = tracker("am I eligible?", "check_eligibility", trial=None, metadata={"trial": "STSINJ"}, requested=None)
+    assert asyncio.run(ea.ValidateEligibilityForm().extract_trial(dispatcher, tr, {})) == {"trial": "STSINJ"}
+
+
+def test_trial_from_a_button_while_it_is_asked():
+    dispatcher = CollectingDispatcher()
+    tr = tracker("/choose_trial", "choose_trial", trial=None, requested="trial",
+                 entities=[{"entity": "trial", "value": "NCT03582800"}])
+    assert asyncio.run(ea.ValidateEligibilityForm().extract_trial(dispatcher, tr, {})) == {"trial": "NCT03582800"}
+    result = ea.ValidateEligibilityForm().validate_trial("NCT03582800", dispatcher, tr, {})
+    assert result == {"trial": "NCT03582800"}
+    assert dispatcher.messages[0]["text"].startswith("Let's check a few things about the NCT03582800 study")
+
+
+def test_question_message_carries_text_buttons_and_payload():
+    events, messages = run(ea.ActionAskEligibilityAnswer, tracker("", answers={"diagnosis": "ippsd2_ossification"}))
+    assert events == []
+    message = messages[0]
+    assert message["text"] == "Question 2 of 11: How old is the person who would take part? (in years)"
+    assert message["buttons"] == [{"title": "Not sure", "payload": "Not sure"}]
+    assert message["custom"] == {"type": "eligibility_question", "trial": "NCT03582800", "criterion": "age",
+                                 "kind": "inclusion", "step": 2, "of": 11}
+
+
+def test_outcome_likely_not_eligible_quotes_the_criterion():
+    answers = {"diagnosis": "ippsd2_ossification", "age": 1}
+    _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers=answers))
+    text = messages[0]["text"]
+    assert "likely not able to take part" in text and "“Patient aged 2 years or over”" in text
+    assert 'You answered "1 years"' in text
+    assert "you are eligible" not in text.lower()
+    assert messages[0]["custom"] == {"type": "eligibility_result", "trial": "NCT03582800",
+                                     "outcome": "likely_not_eligible",
+                                     "criteria": [{"key": "diagnosis", "answer": "ippsd2_ossification", "met": True},
+                                                  {"key": "age", "answer": 1, "met": False}]}
+
+
+def test_outcome_unknown_lists_not_sure_answers():
+    answers = {"condition": "lupus", "calcinosis": "yes", "measurable_lesions": "not_sure"}
+    _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers=answers, trial="STSINJ"))
+    text = messages[0]["text"]
+    assert "can't tell yet" in text and "• Does the person have calcium deposits or symptoms" in text
+    assert "full eligibility criteria" in text  # what the study team still checks
+    assert messages[0]["custom"]["outcome"] == "unknown"
+
+
+def test_why_do_you_ask_explains_the_open_question():
+    _, messages = run(ea.ActionExplainCriterion, tracker("why?", "explain_question", answers={"diagnosis": "ippsd2_ossification"}))
+    assert messages[0]["text"] == say("why", why="The study is for patients aged 2 years or over.",
+                                      source="Patient aged 2 years or over")
+
+
+def test_stop_and_forget_clear_the_answers():
+    for action in (ea.ActionStopScreening, ea.ActionForgetAnswers):
+        events, _ = run(action, tracker("stop", "stop_screening", answers={"age": 40}))
+        assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("eligibility_answers", None),
+                          SlotSet("eligibility_answer", None), SlotSet("eligibility_failures", None)]
+
+
+def test_start_over_clears_the_answers():
+    events, _ = run(ea.ActionRestartScreening, tracker("start over", "restart_screening", answers={"age": 40}))
+    assert SlotSet("eligibility_answers", None) in events
+
+
+def test_change_my_age_removes_it_so_it_is_asked_again():
+    answers = {"diagnosis": "ippsd2_ossification", "age": 1}
+    events, messages = run(ea.ActionChangeAnswer, tracker("change my age", "change_answer", answers=answers, active=False))
+    assert events == [SlotSet("changing_answer", True), SlotSet("eligibility_answers", {"diagnosis": "ippsd2_ossification"}),
+                      SlotSet("eligibility_answer", None), SlotSet("eligibility_failures", None)]
+
+
+def test_change_of_a_gate_answer_asks_its_dependents_again():
+    answers = {"childbearing_potential": "yes", "pregnant_or_breastfeeding": "no", "contraception": "yes", "age": 30}
+    events, _ = run(ea.ActionChangeAnswer, tracker("change my answer about becoming pregnant", "change_answer",
+                                                   answers=answers, active=False))
+    assert SlotSet("eligibility_answers", {"age": 30}) in events
+
+
+def test_change_without_answers_says_so():
+    events, messages = run(ea.ActionChangeAnswer, tracker("change my age", "change_answer", answers=None, active=False))
+    assert events == [SlotSet("changing_answer", False)] and messages[0]["text"] == say("nothing_to_change")

@@ -1,0 +1,159 @@
+"""The criteria of both trials as data: every rule, boundaries, "not sure", asking order, outcomes."""
+from __future__ import annotations
+
+import pytest
+
+from actions.answer_parsing import NOT_SURE
+from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, UNKNOWN, decide, find_criterion,
+                                 load_criteria, next_question, progress)
+from actions.knowledge_base import KnowledgeError
+
+LIMOGES_KEYS = {"age", "diagnosis", "planned_surgery", "contraception", "consent", "sts_allergy",
+                "injection_contraindication", "anticoagulant_therapy", "pregnant_or_breastfeeding", "legal_protection"}
+
+
+@pytest.fixture(scope="module")
+def limoges(trials):
+    return {c.key: c for c in load_criteria(trials["NCT03582800"])}
+
+
+@pytest.fixture(scope="module")
+def stsinj(trials):
+    return {c.key: c for c in load_criteria(trials["STSINJ"])}
+
+
+def test_limoges_has_the_keys_integrations_rely_on(limoges):
+    assert LIMOGES_KEYS <= set(limoges)
+
+
+def test_every_listed_limoges_criterion_is_covered(limoges, trials):
+    """Each inclusion and exclusion line of the listing is the source of a criterion."""
+    listing = (trials["NCT03582800"].folder / "listing.txt").read_text()
+    criteria_text = listing.split("Inclusion Criteria", 1)[1].split("Clear my responses", 1)[0]
+    lines = [l.strip() for l in criteria_text.splitlines() if l.strip() and l.strip() != "Exclusion Criteria"]
+    sources = " ".join(c.source for c in limoges.values())
+    for line in lines:
+        assert line in sources, line
+
+
+def test_team_checked_criteria_are_not_asked(limoges, stsinj):
+    for key in ("committee_validation", "social_security"):
+        assert not limoges[key].asked and limoges[key].next_step
+    assert not stsinj["full_criteria"].asked
+
+
+@pytest.mark.parametrize("key, answer, met", [
+    ("age", 1, False), ("age", 1.99, False), ("age", 2, True), ("age", 2.5, True), ("age", 87, True),
+    ("age", NOT_SURE, None),
+    ("diagnosis", "ippsd2_ossification", True), ("diagnosis", "dermatomyositis_calcification", True),
+    ("diagnosis", "systemic_sclerosis_calcification", True), ("diagnosis", "other", False),
+    ("diagnosis", NOT_SURE, None),
+    ("planned_surgery", "no", True), ("planned_surgery", "yes", False), ("planned_surgery", NOT_SURE, None),
+    ("sts_allergy", "no", True), ("sts_allergy", "yes", False), ("sts_allergy", NOT_SURE, None),
+    ("injection_contraindication", "no", True), ("injection_contraindication", "yes", False),
+    ("injection_contraindication", NOT_SURE, None),
+    ("anticoagulant_therapy", "no", True), ("anticoagulant_therapy", "yes", False),
+    ("anticoagulant_therapy", NOT_SURE, None),
+    ("pregnant_or_breastfeeding", "no", True), ("pregnant_or_breastfeeding", "yes", False),
+    ("pregnant_or_breastfeeding", NOT_SURE, None),
+    ("contraception", "yes", True), ("contraception", "no", False), ("contraception", NOT_SURE, None),
+    ("consent", "yes", True), ("consent", "no", False), ("consent", NOT_SURE, None),
+    ("legal_protection", "no", True), ("legal_protection", "yes", False), ("legal_protection", NOT_SURE, None),
+    ("childbearing_potential", "yes", None), ("childbearing_potential", "no", None),  # information only
+])
+def test_limoges_rules(limoges, key, answer, met):
+    assert limoges[key].evaluate(answer) is met
+
+
+@pytest.mark.parametrize("key, answer, met", [
+    ("condition", "systemic_sclerosis", True), ("condition", "mixed_connective_tissue_disease", True),
+    ("condition", "dermatomyositis", True), ("condition", "lupus", True),
+    ("condition", "other_connective_tissue_disease", True), ("condition", "none", False),
+    ("condition", NOT_SURE, None),
+    ("calcinosis", "yes", True), ("calcinosis", "no", False), ("calcinosis", NOT_SURE, None),
+    ("measurable_lesions", "yes", True), ("measurable_lesions", "no", False), ("measurable_lesions", NOT_SURE, None),
+])
+def test_stsinj_rules(stsinj, key, answer, met):
+    assert stsinj[key].evaluate(answer) is met
+
+
+def _walk(criteria, answer_for):
+    answers, asked = {}, []
+    while (criterion := next_question(criteria, answers)) is not None:
+        asked.append(criterion.key)
+        answers[criterion.key] = answer_for(criterion)
+    return answers, asked
+
+
+HAPPY = {"diagnosis": "systemic_sclerosis_calcification", "age": 34, "childbearing_potential": "yes",
+         "contraception": "yes", "consent": "yes"}
+
+
+def test_happy_path_asks_everything_once_and_may_be_eligible(trials):
+    criteria = load_criteria(trials["NCT03582800"])
+    answers, asked = _walk(criteria, lambda c: HAPPY.get(c.key, "no"))
+    assert asked == ["diagnosis", "age", "planned_surgery", "sts_allergy", "injection_contraindication",
+                     "anticoagulant_therapy", "childbearing_potential", "pregnant_or_breastfeeding", "contraception",
+                     "consent", "legal_protection"]
+    result = decide(criteria, answers)
+    assert result.outcome == MAY_BE_ELIGIBLE and result.ruled_out_by is None
+    assert {c.key for c in result.team_checks} >= {"committee_validation", "social_security"}
+    payload = result.payload("NCT03582800")
+    assert payload["type"] == "eligibility_result" and payload["outcome"] == MAY_BE_ELIGIBLE
+    assert {"key": "age", "answer": 34, "met": True} in payload["criteria"]
+
+
+def test_pregnancy_questions_are_skipped_when_pregnancy_is_not_possible(trials):
+    criteria = load_criteria(trials["NCT03582800"])
+    answers, asked = _walk(criteria, lambda c: {**HAPPY, "childbearing_potential": "no"}.get(c.key, "no"))
+    assert "pregnant_or_breastfeeding" not in asked and "contraception" not in asked
+    assert decide(criteria, answers).outcome == MAY_BE_ELIGIBLE
+
+
+def test_an_exclusion_stops_the_questions_at_once(trials):
+    criteria = load_criteria(trials["NCT03582800"])
+    answers, asked = _walk(criteria, lambda c: "yes" if c.key == "anticoagulant_therapy" else HAPPY.get(c.key, "no"))
+    assert asked[-1] == "anticoagulant_therapy" and "consent" not in asked
+    result = decide(criteria, answers)
+    assert result.outcome == LIKELY_NOT_ELIGIBLE and result.ruled_out_by.key == "anticoagulant_therapy"
+    assert result.ruled_out_by.source == "Anticoagulant therapy"
+
+
+def test_age_one_is_ruled_out_at_the_second_question(trials):
+    criteria = load_criteria(trials["NCT03582800"])
+    answers, asked = _walk(criteria, lambda c: {**HAPPY, "age": 1}.get(c.key, "no"))
+    assert asked == ["diagnosis", "age"]
+    assert decide(criteria, answers).ruled_out_by.key == "age"
+
+
+def test_not_sure_gives_unknown_with_the_questions_listed(trials):
+    criteria = load_criteria(trials["STSINJ"])
+    answers, asked = _walk(criteria, lambda c: NOT_SURE if c.key == "measurable_lesions" else
+                           {"condition": "lupus"}.get(c.key, "yes"))
+    assert asked == ["condition", "calcinosis", "measurable_lesions"]
+    result = decide(criteria, answers)
+    assert result.outcome == UNKNOWN and [c.key for c in result.not_sure] == ["measurable_lesions"]
+
+
+def test_progress_counts_only_applicable_questions(trials):
+    criteria = load_criteria(trials["NCT03582800"])
+    assert progress(criteria, {}) == (1, 11)
+    assert progress(criteria, {**{k: "no" for k in ("planned_surgery",)}, "diagnosis": "other"}) == (3, 11)
+    assert progress(criteria, {"childbearing_potential": "no"})[1] == 9
+
+
+def test_correction_finds_the_named_answer(trials):
+    criteria = load_criteria(trials["NCT03582800"])
+    answers = {**HAPPY, "anticoagulant_therapy": "no", "planned_surgery": "no"}
+    assert find_criterion("change my age", criteria, answers).key == "age"
+    assert find_criterion("my answer about the blood thinner was wrong", criteria, answers).key == "anticoagulant_therapy"
+    assert find_criterion("fix the surgery one", criteria, answers).key == "planned_surgery"
+    assert find_criterion("change it", criteria, answers) is None
+
+
+def test_bad_criteria_files_are_refused(knowledge_copy):
+    from actions.knowledge_base import load_trials
+    path = knowledge_copy / "stsinj" / "criteria.yml"
+    path.write_text(path.read_text().replace("rule: {equals: \"yes\"}", "rule: {sometimes: \"yes\"}", 1))
+    with pytest.raises(KnowledgeError, match="calcinosis.*rule"):
+        load_criteria(load_trials(knowledge_copy)["STSINJ"])
