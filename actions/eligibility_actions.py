@@ -2,6 +2,7 @@
 and "why do you ask", stop, start over, forget and change. The rules live in eligibility.py."""
 from __future__ import annotations
 
+import abc
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ from actions.trial_context import resolve_trials
 FORM = "eligibility_form"
 DONE = "done"  # eligibility_answer when no question is left: the form completes
 MAX_FAILURES = 2
+HINTS = {"yes_no": "hint_yes_no", "number": "hint_number", "choice": "hint_choice"}  # by answer type
 # An answer that starts like this is an answer, even with a question mark ("yes?").
 _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?s|he'?s|\d)", re.IGNORECASE)
 CLEARED = [SlotSet("eligibility_answers", None), SlotSet("eligibility_answer", None),
@@ -92,7 +94,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if parsed is None:
             failures += 1
             if failures < MAX_FAILURES:
-                dispatcher.utter_message(text=say(f"hint_{criterion.answer}"), buttons=criterion.buttons())
+                dispatcher.utter_message(text=say(HINTS[criterion.answer]), buttons=criterion.buttons())
                 return {"eligibility_answer": None, "eligibility_failures": failures}
             dispatcher.utter_message(text=say("noted_not_sure"))
             parsed = NOT_SURE
@@ -184,22 +186,32 @@ class ActionExplainCriterion(Action):
         return []
 
 
-class ActionStopScreening(Action):
+class _EndScreening(Action, abc.ABC):
+    """Ends the screening and deletes its answers (stop / cancel, and "forget my answers")."""
+
+    message_key: str
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """Abstract, so that the action server does not register this base class."""
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        dispatcher.utter_message(text=say(self.message_key))
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + CLEARED
+
+
+class ActionStopScreening(_EndScreening):
+    message_key = "screening_stopped"
+
     def name(self) -> str:
         return "action_stop_screening"
 
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        dispatcher.utter_message(text=say("screening_stopped"))
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + CLEARED
 
+class ActionForgetAnswers(_EndScreening):
+    message_key = "answers_forgotten"
 
-class ActionForgetAnswers(Action):
     def name(self) -> str:
         return "action_forget_answers"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        dispatcher.utter_message(text=say("answers_forgotten"))
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + CLEARED
 
 
 class ActionRestartScreening(Action):

@@ -8,9 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from servers import action_server, rasa_server  # noqa: E402
-
-ACTIONS_PORT, RASA_PORT = 15055, 15005  # not the ports of a `make run` that may be up
+from servers import action_server, free_port, rasa_server  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +18,11 @@ def workdir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def servers(workdir):
-    actions = action_server(ACTIONS_PORT, workdir, LOG_LEVEL="DEBUG").start()
+    # Free ports: never those of a `make run` that may be up, nor of another test run.
+    actions_port, rasa_port = free_port(), free_port()
+    actions = action_server(actions_port, workdir, LOG_LEVEL="DEBUG").start()
     # Both at debug level: the privacy test checks that no answer reaches even the debug logs.
-    rasa = rasa_server(RASA_PORT, ACTIONS_PORT, workdir, workdir / "tracker.db", LOG_LEVEL="DEBUG").start()
-    yield {"actions": actions, "rasa": rasa, "rasa_port": RASA_PORT}
+    rasa = rasa_server(rasa_port, actions_port, workdir, workdir / "tracker.db", LOG_LEVEL="DEBUG").start()
+    yield {"actions": actions, "rasa": rasa, "rasa_port": rasa_port}
     rasa.stop()
     actions.stop()

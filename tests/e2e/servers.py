@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,13 @@ import requests
 
 PROJECT = Path(__file__).resolve().parents[2]
 MODEL = PROJECT / "models" / "trial-assistant.tar.gz"
+
+
+def free_port() -> int:
+    """A port nothing listens on now (so that tests never talk to another run's servers)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def base_env(**extra: str) -> dict[str, str]:
