@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import answer_question, contacts_for, trial_buttons
+from actions.actions import answer_question, send_answer, trial_buttons
 from actions.answers import is_question
 from actions.answer_parsing import NOT_SURE
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, decide, find_criterion,
@@ -25,6 +25,8 @@ MAX_FAILURES = 2
 HINTS = {"yes_no": "hint_yes_no", "number": "hint_number", "choice": "hint_choice"}  # by answer type
 # An answer that starts like this is an answer, even with a question mark ("yes?").
 _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?s|he'?s|\d)", re.IGNORECASE)
+# "Can I join if I am breastfeeding?": a question about one condition, answered before the screening.
+_CONDITION = re.compile(r"\b(if|when|while|even though|although|how old|age|aged)\b", re.IGNORECASE)
 CLEARED = [SlotSet("eligibility_answers", None), SlotSet("eligibility_answer", None),
            SlotSet("eligibility_failures", None)]
 
@@ -45,6 +47,18 @@ def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) ->
 class ValidateEligibilityForm(FormValidationAction):
     def name(self) -> str:
         return "validate_eligibility_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        text = tracker.latest_message.get("text") or ""
+        if tracker.get_slot("requested_slot") is None and _CONDITION.search(text):
+            # The message that starts the screening asks about a condition: answer it first.
+            svc = services()
+            context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
+                                     svc.names, set(svc.trials))
+            answer = svc.answerer.answer(text, context.trials)
+            if answer.covered:
+                send_answer(dispatcher, answer, svc)
+        return await super().run(dispatcher, tracker, domain)
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
         """The trial to screen for: already known, a button, a name in the message, or the page."""

@@ -1,6 +1,10 @@
 """NLU component: an emergency message gets the `emergency` intent whatever the classifier said,
 and an empty message gets `nlu_fallback` (the fallback action asks the person to type a question).
 
+The patterns catch the emergencies; the classifier's own `emergency` guess, without a pattern,
+counts only when confident: "Can I take part if I am breastfeeding?" looks like "I can't breathe"
+to character n-grams, and must get its answer, not an alarm.
+
 Placed last in the pipeline, after the FallbackClassifier, so nothing overrides it.
 """
 from __future__ import annotations
@@ -23,6 +27,8 @@ log_privacy.install()
 
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
+MODEL_EMERGENCY_CONFIDENCE = 0.8
+RUNNER_UP_MIN_CONFIDENCE = 0.3  # below it, the message is treated as not understood
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -42,7 +48,21 @@ class EmergencyOverride(GraphComponent):
                 self._set_intent(message, EMERGENCY_INTENT)
             elif not text.strip():
                 self._set_intent(message, FALLBACK_INTENT)
+            elif self._unsure_emergency(message):
+                runner_up = next(r for r in message.get(INTENT_RANKING_KEY) if r.get("name") != EMERGENCY_INTENT)
+                if runner_up.get("confidence", 0) >= RUNNER_UP_MIN_CONFIDENCE:
+                    message.set(INTENT, dict(runner_up), add_to_output=True)
+                else:
+                    message.set(INTENT, {"name": FALLBACK_INTENT, "confidence": 1 - runner_up.get("confidence", 0)},
+                                add_to_output=True)
         return messages
+
+    @staticmethod
+    def _unsure_emergency(message: Message) -> bool:
+        intent = message.get(INTENT) or {}
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        return (intent.get("name") == EMERGENCY_INTENT and intent.get("confidence", 0) < MODEL_EMERGENCY_CONFIDENCE
+                and any(r.get("name") != EMERGENCY_INTENT for r in ranking))
 
     @staticmethod
     def _set_intent(message: Message, name: str) -> None:

@@ -164,3 +164,19 @@ def test_change_of_a_gate_answer_asks_its_dependents_again():
 def test_change_without_answers_says_so():
     events, messages = run(ea.ActionChangeAnswer, tracker("change my age", "change_answer", answers=None, active=False))
     assert events == [SlotSet("changing_answer", False)] and messages[0]["text"] == say("nothing_to_change")
+
+
+def test_a_condition_in_the_message_that_starts_the_screening_is_answered_first():
+    dispatcher = CollectingDispatcher()
+    tr = tracker("Can I participate if I am breastfeeding?", "check_eligibility", requested=None)
+    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "eligibility_answer"]}}}
+    asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
+    assert "Pregnant, parturient or breastfeeding woman" in dispatcher.messages[0]["text"]
+
+
+def test_a_plain_start_is_not_answered_from_the_texts():
+    dispatcher = CollectingDispatcher()
+    tr = tracker("am I eligible?", "check_eligibility", requested=None)
+    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "eligibility_answer"]}}}
+    asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
+    assert not any("(Source:" in m.get("text", "") for m in dispatcher.messages)

@@ -13,6 +13,7 @@ from actions.emergency import is_emergency
     "I am having a severe allergic reaction",
     "my son is having an allergic reaction now",
     "I want to kill myself",
+    "I'm thinking about killing myself",
     "I'm thinking of ending my life",
     "she passed out and won't wake up",
     "I think I'm having a heart attack",
@@ -26,6 +27,7 @@ def test_emergencies_are_recognised(text):
 
 @pytest.mark.parametrize("text", [
     "What if I have an allergic reaction to STS?",
+    "Can I participate if I am breastfeeding?",
     "Is the treatment safe?",
     "Is there an emergency contact for the study?",
     "Who is the principal investigator?",
