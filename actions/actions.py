@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, debug_lines, is_question
 from actions.messages import say
+from actions.knowledge_base import Trial
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -38,13 +41,28 @@ def contacts_for(svc: Services, trial_ids: list[str]) -> str:
     return "\n".join(f"{t.label}: {t.contact}" for t in svc.trials.values() if not trial_ids or t.id in trial_ids)
 
 
-def send_answer(dispatcher: CollectingDispatcher, answer: Answer, svc: Services) -> None:
+# A question about whether a trial is still going on.
+_STATUS_QUESTION = re.compile(r"\b(still|open|recruit\w*|running|ongoing|ended|ends?|finish\w*|clos\w*|over)\b",
+                              re.IGNORECASE)
+
+
+def listing_ended_notes(trials: list[Trial], today: date | None = None) -> list[str]:
+    """For each trial whose listing's end date has passed: a note to ask whether it is still open."""
+    today = today or date.today()
+    return [say("listing_ended", trial_label=t.label, end=f"{end:%d %B %Y}")
+            for t in trials if (end := t.end_date_passed(today))]
+
+
+def send_answer(dispatcher: CollectingDispatcher, answer: Answer, svc: Services, question: str = "") -> None:
     if answer.covered:
         dispatcher.utter_message(text=answer.render())
         if answer.investigational:
             dispatcher.utter_message(text=say("investigational"))
     else:
         dispatcher.utter_message(text=say("not_covered", contacts=contacts_for(svc, [t.id for t in answer.asked])))
+    if _STATUS_QUESTION.search(question):
+        for note in listing_ended_notes(answer.asked):
+            dispatcher.utter_message(text=note)
     if DEBUG:
         dispatcher.utter_message(text=debug_lines(answer))
 
@@ -58,7 +76,7 @@ def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str, 
         logger.error("cannot answer: %s", error)
         dispatcher.utter_message(text=say("service_unavailable"))
         return None
-    send_answer(dispatcher, answer, svc)
+    send_answer(dispatcher, answer, svc, text)
     return answer
 
 
@@ -133,6 +151,8 @@ class ActionChooseTrial(Action):
             answer_question(dispatcher, svc, text, [chosen])
         else:
             dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
+        for note in listing_ended_notes([svc.trials[chosen]]):
+            dispatcher.utter_message(text=note)
         return [SlotSet("trial", chosen)]
 
 
@@ -158,7 +178,7 @@ class ActionHandleFallback(Action):
             logger.error("cannot answer: %s", error)
             answer = None
         if answer and answer.covered:
-            send_answer(dispatcher, answer, svc)
+            send_answer(dispatcher, answer, svc, text)
             return _remember(tracker, context)
         off_topic = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
         dispatcher.utter_message(text=say("out_of_scope" if off_topic else "not_understood"))

@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import answer_question, send_answer, trial_buttons
+from actions.actions import answer_question, listing_ended_notes, send_answer, trial_buttons
 from actions.answers import is_question
 from actions.answer_parsing import NOT_SURE
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, decide, find_criterion,
@@ -57,20 +57,25 @@ class ValidateEligibilityForm(FormValidationAction):
                                      svc.names, set(svc.trials))
             answer = svc.answerer.answer(text, context.trials)
             if answer.covered:
-                send_answer(dispatcher, answer, svc)
+                send_answer(dispatcher, answer, svc, text)
         return await super().run(dispatcher, tracker, domain)
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
-        """The trial to screen for: already known, a button, a name in the message, or the page."""
-        if tracker.get_slot("trial"):
-            return {}
+        """The trial to screen for: a button or a name in the message that starts (or answers the
+        trial question of) the screening, else the page's or the remembered one. Mid-screening the
+        trial does not change."""
         svc = services()
+        starting = tracker.get_slot("requested_slot") in (None, "trial")
+        if tracker.get_slot("trial") and not starting:
+            return {}
         button = next((e.get("value") for e in tracker.latest_message.get("entities", [])
                        if e.get("entity") == "trial" and e.get("value") in svc.trials), None)
-        context = resolve_trials(tracker.latest_message.get("text"), tracker.latest_message.get("metadata"), None,
-                                 svc.names, set(svc.trials))
+        context = resolve_trials(tracker.latest_message.get("text"), tracker.latest_message.get("metadata"),
+                                 tracker.get_slot("trial"), svc.names, set(svc.trials))
         chosen = button or (context.trials[0] if len(context.trials) == 1 else None)
-        return {"trial": chosen} if chosen else {}
+        if chosen and chosen != tracker.get_slot("trial") and answers_of(tracker):
+            return {"trial": chosen, "eligibility_answers": None}  # another trial's answers do not carry over
+        return {"trial": chosen} if chosen and chosen != tracker.get_slot("trial") else {}
 
     def validate_trial(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
         svc = services()
@@ -179,7 +184,8 @@ class ActionEligibilityOutcome(Action):
             checks = "\n".join(f"• {step}" for step in dict.fromkeys(c.next_step for c in result.team_checks))
             parts.append(say("team_checks", checks=checks))
         recap = "\n".join(f"• {c.question} {c.display(a)}" for c, a, _ in result.results)
-        parts += [say("recap", answers=recap), say("next_step", contact=trial.contact), say("how_to_change")]
+        parts += [say("recap", answers=recap), say("next_step", contact=trial.contact)]
+        parts += listing_ended_notes([trial]) + [say("how_to_change")]
         dispatcher.utter_message(text="\n\n".join(parts), json_message=result.payload(trial_id))
         return []
 

@@ -5,6 +5,7 @@ Everything about a trial is data: adding a trial is a new folder and a rebuild o
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +44,13 @@ class Trial:
     sources: tuple[SourceSpec, ...]
     strip: tuple[str, ...] = ()
     facts: dict = field(default_factory=dict)  # site, sponsor, phase, dates: shown as stated
+
+
+    def end_date_passed(self, today: date) -> date | None:
+        """The end date the listing states, when it is before today (the study may be closed)."""
+        end = (self.facts.get("dates") or {}).get("end")
+        end = date.fromisoformat(str(end)) if end else None
+        return end if end and end < today else None
 
 
 class KnowledgeError(ValueError):

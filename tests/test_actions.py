@@ -181,3 +181,17 @@ def test_unsure_nlu_on_a_question_still_answers_it():
     messages, _ = run(rasa_actions.ActionHandleFallback,
                       tracker("How old do you have to be?", "nlu_fallback", slots={"trial": "NCT03582800"}))
     assert "Patient aged 2 years or over" in messages[0]["text"]
+
+
+def test_a_status_question_notes_that_the_listing_end_date_has_passed():
+    messages, _ = run(rasa_actions.ActionAnswerQuestion,
+                      tracker("is the Limoges study still running?", slots={"trial": "NCT03582800"}))
+    assert messages[-1]["text"] == say("listing_ended", trial_label="NCT03582800 study (University Hospital Limoges)",
+                                       end="18 March 2023")
+
+
+def test_no_end_date_note_for_a_listing_without_one_or_before_it():
+    from datetime import date
+    svc = services()
+    assert rasa_actions.listing_ended_notes([svc.trials["STSINJ"]]) == []
+    assert rasa_actions.listing_ended_notes([svc.trials["NCT03582800"]], today=date(2023, 3, 1)) == []

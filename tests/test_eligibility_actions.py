@@ -180,3 +180,17 @@ def test_a_plain_start_is_not_answered_from_the_texts():
     domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "eligibility_answer"]}}}
     asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
     assert not any("(Source:" in m.get("text", "") for m in dispatcher.messages)
+
+
+def test_a_trial_named_when_starting_wins_over_the_remembered_one():
+    dispatcher = CollectingDispatcher()
+    tr = tracker("can my daughter join the Pittsburgh trial?", "check_eligibility", trial="NCT03582800", requested=None,
+                 answers={"age": 30})
+    assert asyncio.run(ea.ValidateEligibilityForm().extract_trial(dispatcher, tr, {})) == {
+        "trial": "STSINJ", "eligibility_answers": None}
+
+
+def test_mid_screening_the_trial_does_not_change():
+    dispatcher = CollectingDispatcher()
+    tr = tracker("what about the Pittsburgh trial?", "ask_question", trial="NCT03582800")
+    assert asyncio.run(ea.ValidateEligibilityForm().extract_trial(dispatcher, tr, {})) == {}
