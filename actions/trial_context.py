@@ -18,8 +18,8 @@ def resolve_trials(text: str | None, metadata: dict | None, slot_value: str | No
     {"trial": id}, then the slot. Unknown ids are ignored rather than trusted."""
     mentioned = names.find(text or "")
     page = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
-    page = page if page in known else None
-    remembered = slot_value if slot_value in known else None
+    page = page if isinstance(page, str) and page in known else None
+    remembered = slot_value if isinstance(slot_value, str) and slot_value in known else None
     if mentioned:
         return TrialContext(mentioned, mentioned[0] if len(mentioned) == 1 else (page or remembered))
     current = page or remembered

@@ -37,6 +37,7 @@ KNOWN = {"STSINJ", "NCT03582800"}
     ("and the Limoges study?", {"trial": "STSINJ"}, "STSINJ", ["NCT03582800"], "NCT03582800"),  # named wins
     ("what is the purpose?", {"trial": "EVIL-ID"}, None, [], None),  # unknown ids are not trusted
     ("what is the purpose?", "not a dict", "bogus", [], None),
+    ("what is the purpose?", {"trial": ["STSINJ"]}, ["x"], [], None),  # wrong types are ignored
     ("Pittsburgh or Limoges, who sponsors?", None, "STSINJ", ["STSINJ", "NCT03582800"], "STSINJ"),
 ])
 def test_trial_in_context(names, text, metadata, slot, expected, remembered):

@@ -77,3 +77,32 @@ def test_bad_input_gets_a_sensible_reply(servers, text, expect):
         assert expect in joined.lower()
     # The server is still up and answering.
     assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
+
+
+@pytest.mark.parametrize("body, status, expect", [
+    ('{"sender": "x", "message": ', 400, None),  # invalid JSON
+    ("[1, 2]", 400, "json object"),  # not an object
+    ('"just a string"', 400, "json object"),
+    ('{"sender": "w1", "message": 123}', 200, "please type a question"),  # wrong types
+    ('{"sender": "w2", "message": ["a", "b"]}', 200, "please type a question"),
+    ('{"sender": "w3"}', 200, "please type a question"),
+    ('{"sender": 42, "message": "Who is the principal investigator?", "metadata": {"trial": "STSINJ"}}', 200, "domsi"),
+    ('{"sender": "w4", "message": "Who is the principal investigator?", "metadata": "STSINJ"}', 200, None),
+    ('{"sender": "w5", "message": "hello", "metadata": {"trial": ["x"]}}', 200, "not a doctor"),
+])
+def test_malformed_requests_get_a_defined_answer(servers, body, status, expect):
+    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body,
+                             headers={"Content-Type": "application/json"}, timeout=60)
+    assert response.status_code == status
+    if expect:
+        assert expect in response.text.lower()
+    if status == 200:
+        assert [m for m in response.json() if m.get("text")]  # never silence
+
+
+def test_a_one_megabyte_body_is_refused_quickly(servers):
+    body = '{"sender": "big", "message": "' + "a" * 1_000_000 + '"}'
+    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body,
+                             headers={"Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 413
+    assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
