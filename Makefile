@@ -19,7 +19,7 @@ KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml
 
-.PHONY: run shell test unit-test rasa-test e2e-test install index train clean
+.PHONY: run shell test unit-test rasa-test e2e-test bench install index train clean
 
 run: install index train ## start the action server (5055) and Rasa (5005); Ctrl-C stops both
 	scripts/serve.sh run
@@ -28,6 +28,9 @@ shell: install index train ## rasa shell for coordinators; DEBUG=1 shows retriev
 	scripts/serve.sh shell
 
 test: install index train unit-test rasa-test e2e-test ## everything CI runs
+
+bench: install index train ## ours vs Rasa's starter bot, and the index scale table (results/)
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 install: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
 

@@ -18,7 +18,7 @@ import faiss
 
 from actions import embedding
 from actions.index_store import (INDEX_DIR, INDEX_FILE, MANIFEST_FILE, PASSAGES_FILE, builder_hash,
-                                 file_sha256)
+                                 file_sha256, make_index)
 from actions.ingest import split_all
 from actions.knowledge_base import KNOWLEDGE_DIR, corpus_hash, load_trials
 
@@ -44,8 +44,7 @@ def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, forc
     trials = load_trials(knowledge_dir)
     passages = split_all(trials, knowledge_dir)
     vectors = embedding.encode([p.embedding_text() for p in passages])
-    index = faiss.IndexFlatIP(vectors.shape[1])  # exact search: right for a small knowledge base
-    index.add(vectors)
+    index = make_index(vectors)
 
     tmp = index_dir.with_name(index_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -57,7 +56,7 @@ def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, forc
     manifest = {
         **expected_identity(knowledge_dir),
         "dimension": int(vectors.shape[1]),
-        "index_type": "IndexFlatIP",
+        "index_type": type(index).__name__,
         "passages": len(passages),
         "trials": sorted(trials),
         "passages_sha256": file_sha256(tmp / PASSAGES_FILE),

@@ -16,8 +16,8 @@ import faiss
 import numpy as np
 
 from actions import embedding
-from actions.index_store import (INDEX_DIR, INDEX_FILE, MANIFEST_FILE, PASSAGES_FILE, REBUILD_COMMAND,
-                                 builder_hash, file_sha256)
+from actions.index_store import (INDEX_DIR, INDEX_FILE, IVF_NPROBE, MANIFEST_FILE, PASSAGES_FILE,
+                                 REBUILD_COMMAND, builder_hash, file_sha256)
 from actions.ingest import Passage
 from actions.knowledge_base import KNOWLEDGE_DIR, corpus_hash, knowledge_files
 from actions.lexical import BM25
@@ -27,6 +27,7 @@ from actions.lexical import BM25
 ANSWER_THRESHOLD = float(os.environ.get("ANSWER_THRESHOLD", "0.30"))
 # Weight of the lexical (BM25) score in the ranking; 0 is dense search alone (README: measured both).
 LEXICAL_WEIGHT = float(os.environ.get("LEXICAL_WEIGHT", "0.1"))
+CANDIDATES = 50
 
 
 class IndexNotReady(RuntimeError):
@@ -78,6 +79,8 @@ class Retriever:
         with open(self.index_dir / PASSAGES_FILE, encoding="utf-8") as f:
             passages = [Passage(**json.loads(line)) for line in f]
         index = faiss.read_index(str(self.index_dir / INDEX_FILE))
+        if isinstance(index, faiss.IndexIVF):
+            index.nprobe = IVF_NPROBE
         if index.ntotal != len(passages) or index.d != manifest.get("dimension"):
             raise IndexNotReady(f"The index at {self.index_dir} does not match its passage map")
         self.manifest, self.passages, self._index = manifest, passages, index
@@ -109,8 +112,13 @@ class Retriever:
         if ids is None or not len(ids):
             return []
         vector = embedding.encode([question])
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids)) if trial else None
-        scores, found = self._index.search(vector, len(ids), params=params)
+        params = None
+        if trial:
+            selector = faiss.IDSelectorBatch(ids)
+            params = (faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nprobe)
+                      if isinstance(self._index, faiss.IndexIVF) else faiss.SearchParameters(sel=selector))
+        # The dense candidates that BM25 may reorder: enough for any answer, bounded for large indexes.
+        scores, found = self._index.search(vector, min(len(ids), CANDIDATES), params=params)
         dense = {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
         fused = dense
         if LEXICAL_WEIGHT:

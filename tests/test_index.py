@@ -96,3 +96,23 @@ def test_a_third_trial_is_only_a_new_folder(knowledge_copy, tmp_path):
     answer = answerer.answer("Who can join the K2 study?", TrialNames.from_trials(trials).find("the K2 study"))
     assert answer.covered and "hemodialysis" in answer.render()
     assert "Demo K2 trial (Example Clinic)" in answer.render()
+
+
+def test_a_large_knowledge_base_gets_an_approximate_index_that_filters_by_trial(built):
+    import faiss
+    import numpy as np
+
+    from actions.index_store import make_index
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(5000, 384)).astype("float32")
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert isinstance(make_index(vectors, exact_max=10_000), faiss.IndexFlatIP)
+    ivf = make_index(vectors, exact_max=1000)
+    assert isinstance(ivf, faiss.IndexIVFFlat) and ivf.ntotal == 5000
+    # The retriever's trial filter works on it too.
+    knowledge, index_dir = built
+    retriever = Retriever(index_dir, knowledge)
+    small = make_index(retriever._index.reconstruct_n(0, retriever._index.ntotal), exact_max=10)
+    retriever._index = small
+    hits = retriever.retrieve_passages("Who is the principal investigator?", trial="STSINJ")
+    assert hits and all(h.passage.trial == "STSINJ" for h in hits)

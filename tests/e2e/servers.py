@@ -36,11 +36,12 @@ class Server:
     health_url: str
     env: dict[str, str]
     log_path: Path
+    cwd: Path = PROJECT
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, timeout: float = 180) -> "Server":
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command, cwd=PROJECT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
