@@ -63,6 +63,9 @@ def test_greeting_says_what_the_bot_is_not(servers):
     ("¿Cuál es el objetivo de este estudio?", None),
     ("Quel est le but de cette étude ?", None),
     ("asdkjh qwlekj zxcmnb", None),
+    ("מהי מטרת המחקר?", None),  # right-to-left: Hebrew
+    ("ما هو هدف هذه الدراسة؟", None),  # right-to-left: Arabic
+    ("\u202eWho runs the study?\u202c", None),  # a right-to-left override character
     ("\x00\x07 control \x1b[31m characters", None),
 ])
 def test_bad_input_gets_a_sensible_reply(servers, text, expect):
