@@ -67,16 +67,22 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, svc: Services,
         dispatcher.utter_message(text=debug_lines(answer))
 
 
-def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str, trial_ids: list[str],
-                    threshold: float | None = None) -> Answer | None:
-    """Answers and sends; None (after an apology) when the index cannot be used."""
+def look_up(dispatcher: CollectingDispatcher, svc: Services, text: str, trial_ids: list[str],
+            threshold: float = ANSWER_THRESHOLD) -> Answer | None:
+    """The answer from the texts; None (after an apology) when the index cannot be used."""
     try:
-        answer = svc.answerer.answer(text, trial_ids, **({"threshold": threshold} if threshold else {}))
+        return svc.answerer.answer(text, trial_ids, threshold=threshold)
     except IndexNotReady as error:
         logger.error("cannot answer: %s", error)
         dispatcher.utter_message(text=say("service_unavailable"))
         return None
-    send_answer(dispatcher, answer, svc, text)
+
+
+def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str, trial_ids: list[str]) -> Answer | None:
+    """Looks up and sends the answer (or "not covered")."""
+    answer = look_up(dispatcher, svc, text, trial_ids)
+    if answer:
+        send_answer(dispatcher, answer, svc, text)
     return answer
 
 
@@ -118,11 +124,7 @@ class ActionDeclineMedicalAdvice(Action):
         svc = services()
         context = _context(tracker, svc)
         dispatcher.utter_message(text=say("medical_advice"))
-        try:
-            answer = svc.answerer.answer(tracker.latest_message.get("text") or "", context.trials)
-        except IndexNotReady as error:
-            logger.error("cannot look up the trial text: %s", error)
-            answer = None
+        answer = look_up(dispatcher, svc, tracker.latest_message.get("text") or "", context.trials)
         if answer and answer.covered:
             dispatcher.utter_message(text=say("trial_text_says", answer=answer.render()))
         dispatcher.utter_message(text=say("contacts", contacts=contacts_for(svc, context.trials)))
@@ -170,14 +172,12 @@ class ActionHandleFallback(Action):
             return []
         svc = services()
         context = _context(tracker, svc)
-        try:
-            # A question gets the usual threshold; anything else must match the texts clearly.
-            threshold = ANSWER_THRESHOLD if is_question(text) else FALLBACK_ANSWER_THRESHOLD
-            answer = svc.answerer.answer(text, context.trials, threshold=threshold)
-        except IndexNotReady as error:
-            logger.error("cannot answer: %s", error)
-            answer = None
-        if answer and answer.covered:
+        # A question gets the usual threshold; anything else must match the texts clearly.
+        threshold = ANSWER_THRESHOLD if is_question(text) else FALLBACK_ANSWER_THRESHOLD
+        answer = look_up(dispatcher, svc, text, context.trials, threshold)
+        if answer is None:
+            return []
+        if answer.covered:
             send_answer(dispatcher, answer, svc, text)
             return _remember(tracker, context)
         off_topic = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"

@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import answer_question, listing_ended_notes, send_answer, trial_buttons
+from actions.actions import answer_question, listing_ended_notes, look_up, send_answer, trial_buttons
 from actions.answers import is_question
 from actions.answer_parsing import NOT_SURE
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, decide, find_criterion,
@@ -55,8 +55,8 @@ class ValidateEligibilityForm(FormValidationAction):
             svc = services()
             context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
                                      svc.names, set(svc.trials))
-            answer = svc.answerer.answer(text, context.trials)
-            if answer.covered:
+            answer = look_up(dispatcher, svc, text, context.trials)
+            if answer and answer.covered:
                 send_answer(dispatcher, answer, svc, text)
         return await super().run(dispatcher, tracker, domain)
 

@@ -195,3 +195,11 @@ def test_no_end_date_note_for_a_listing_without_one_or_before_it():
     svc = services()
     assert rasa_actions.listing_ended_notes([svc.trials["STSINJ"]]) == []
     assert rasa_actions.listing_ended_notes([svc.trials["NCT03582800"]], today=date(2023, 3, 1)) == []
+
+
+def test_fallback_when_the_index_went_stale_apologises_too(monkeypatch):
+    def stale(*args, **kwargs):
+        raise IndexNotReady("The index is stale")
+    monkeypatch.setattr(services().answerer, "answer", stale)
+    messages, events = run(rasa_actions.ActionHandleFallback, tracker("How old do you have to be?", "nlu_fallback"))
+    assert (texts(messages), events) == ([say("service_unavailable")], [])
