@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, debug_lines, is_question
 from actions.messages import say
-from actions.knowledge_base import Trial
+from actions.knowledge_base import Trial, contact_lines
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -38,7 +38,7 @@ def trial_buttons(svc: Services) -> list[dict[str, str]]:
 
 
 def contacts_for(svc: Services, trial_ids: list[str]) -> str:
-    return "\n".join(f"{t.label}: {t.contact}" for t in svc.trials.values() if not trial_ids or t.id in trial_ids)
+    return contact_lines(t for t in svc.trials.values() if not trial_ids or t.id in trial_ids)
 
 
 # A question about whether a trial is still going on.

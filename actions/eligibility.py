@@ -2,8 +2,10 @@
 next, whether an answer meets its criterion, and the outcome. No criterion is coded here."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import yaml
 
@@ -96,6 +98,13 @@ def load_criteria(trial: Trial) -> list[Criterion]:
     path = trial.folder / CRITERIA_FILE
     if not path.is_file():
         return []
+    # Read once per version of the file: every screening turn asks for them, often twice.
+    return list(_parse_criteria(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_criteria(path_name: str, _mtime_ns: int) -> tuple[Criterion, ...]:
+    path = Path(path_name)
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     criteria = []
     for raw in data.get("criteria", []):
@@ -105,7 +114,7 @@ def load_criteria(trial: Trial) -> list[Criterion]:
     keys = [c.key for c in criteria]
     if len(set(keys)) != len(keys):
         raise KnowledgeError(f"{path}: criterion keys must be unique")
-    return criteria
+    return tuple(criteria)
 
 
 def applies(criterion: Criterion, answers: dict) -> bool:

@@ -53,6 +53,11 @@ class Trial:
         return end if end and end < today else None
 
 
+def contact_lines(trials) -> str:
+    """How to reach each trial's study team, one line per trial."""
+    return "\n".join(f"{t.label}: {t.contact}" for t in trials)
+
+
 class KnowledgeError(ValueError):
     """knowledge/ holds something the loader cannot use; the message says what and where."""
 

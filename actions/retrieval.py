@@ -44,6 +44,10 @@ class Hit:
     rank_score: float  # what the hits are ordered by
 
 
+def _section_key(passage: Passage) -> tuple:
+    return passage.trial, passage.source, passage.section, passage.title
+
+
 def _knowledge_fingerprint(knowledge_dir: Path) -> tuple:
     return tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in knowledge_files(knowledge_dir))
 
@@ -90,6 +94,9 @@ class Retriever:
             self._ids_by_trial.setdefault(p.trial, []).append(i)
         self._ids_by_trial = {t: np.array(ids, dtype=np.int64) for t, ids in self._ids_by_trial.items()}
         self._bm25 = BM25([p.embedding_text() for p in passages])
+        self._sections: dict[tuple, list[Passage]] = {}
+        for p in passages:
+            self._sections.setdefault(_section_key(p), []).append(p)
 
     def ensure_current(self) -> None:
         """Never answer from an index that no longer matches knowledge/: reload it if it was
@@ -102,8 +109,7 @@ class Retriever:
 
     def section_passages(self, passage: Passage) -> list[Passage]:
         """All passages of the section that holds this passage, in the order of the text."""
-        return [p for p in self.passages if (p.trial, p.source, p.section, p.title) ==
-                (passage.trial, passage.source, passage.section, passage.title)]
+        return self._sections.get(_section_key(passage), [])
 
     def retrieve_passages(self, question: str, trial: str | None = None, k: int = 3) -> list[Hit]:
         """The k best passages for the question, from one trial (or from all when trial is None)."""

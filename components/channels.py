@@ -19,7 +19,7 @@ from sanic.exceptions import InvalidUsage  # HTTP 400 (Sanic 21)
 # message is short; 64 KB leaves room for 20,000 characters of any script.
 os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
 
-from actions.knowledge_base import load_trials
+from actions.knowledge_base import contact_lines, load_trials
 
 APOLOGY = ("Sorry, something went wrong on our side and I can't answer that right now. Please try again in a "
            "moment. You can also contact the study team:\n{contacts}\nIn an emergency, call 911 in the US, or 15 "
@@ -30,7 +30,7 @@ def apology(metadata: dict | None) -> str:
     trials = load_trials()
     page_trial = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
     shown = [trials[page_trial]] if page_trial in trials else list(trials.values())
-    return APOLOGY.format(contacts="\n".join(f"{t.label}: {t.contact}" for t in shown))
+    return APOLOGY.format(contacts=contact_lines(shown))
 
 
 class RestWithApology(RestInput):
