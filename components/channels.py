@@ -1,23 +1,30 @@
-"""Rasa's REST channel, made strict and never silent:
+"""Rasa's REST and Socket.IO channels, made strict and never silent:
 - a turn that produced no reply (the action server is down or failed) gets an apology and the
   study team's contact;
-- a body that is not a JSON object is refused with 400, and one over 64 KB with 413;
+- REST: a body that is not a JSON object is refused with 400, and one over 64 KB with 413;
+- Socket.IO: only the configured web origins may connect; a frame over 64 KB closes that
+  connection (the widget reconnects); custom payloads arrive as {"custom": {...}};
 - a `message` that is not a string is read as empty ("please type a question"), and `metadata`
   that is not an object is ignored.
 """
 from __future__ import annotations
 
+import json
 import os
+import re
+import uuid
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Request
 from sanic.exceptions import InvalidUsage  # HTTP 400 (Sanic 21)
 
 # Read by Sanic when the Rasa server's app is created, after the channels are loaded. A patient's
 # message is short; 64 KB leaves room for 20,000 characters of any script.
-os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(64 * 1024))
+MAX_BODY_BYTES = 64 * 1024
+os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
 from actions.knowledge_base import contact_lines, load_trials
 
@@ -26,11 +33,25 @@ APOLOGY = ("Sorry, something went wrong on our side and I can't answer that righ
            "or 112 in France.")
 
 
+NO_SESSION = "Sorry, I lost track of this conversation. Please reload the page to start again."
+
+
 def apology(metadata: dict | None) -> str:
     trials = load_trials()
     page_trial = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
     shown = [trials[page_trial]] if page_trial in trials else list(trials.values())
     return APOLOGY.format(contacts=contact_lines(shown))
+
+
+def never_silent(on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Callable[[UserMessage], Awaitable[None]]:
+    """Rasa's message handler, followed by an apology when the turn sent the patient nothing."""
+    async def answer_or_apologise(message: UserMessage) -> None:
+        await on_new_message(message)
+        sent = getattr(message.output_channel, "messages", None)
+        if sent is not None and not sent:
+            await message.output_channel.send_text_message(message.sender_id, apology(message.metadata))
+
+    return answer_or_apologise
 
 
 class RestWithApology(RestInput):
@@ -61,10 +82,88 @@ class RestWithApology(RestInput):
         return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        async def answer_or_apologise(message: UserMessage) -> None:
-            await on_new_message(message)
-            collected = getattr(message.output_channel, "messages", None)
-            if collected is not None and not collected:
-                await message.output_channel.send_text_message(message.sender_id, apology(message.metadata))
+        return super().blueprint(never_silent(on_new_message))
 
-        return super().blueprint(answer_or_apologise)
+
+class SocketOutput(SocketIOOutput):
+    """Rasa's Socket.IO output, keeping what one turn sent (so a silent turn is noticed)."""
+
+    def __init__(self, sio, bot_message_evt: str) -> None:
+        super().__init__(sio, bot_message_evt)
+        self.messages: list[dict] = []
+
+    async def _send_message(self, socket_id: str, response: Any) -> None:
+        self.messages.append(response)
+        await super()._send_message(socket_id, response)
+
+    async def send_custom_json(self, recipient_id: str, json_message: dict, **kwargs: Any) -> None:
+        # Rasa 3.6 passes the payload to emit() as keyword arguments, which fails; send it as a message.
+        await self._send_message(recipient_id, {"custom": json_message})
+
+
+# Session ids are made by the server (uuid4 hex); a client may only bring back one of that shape.
+_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def _origins(value: Any) -> list[str] | None:
+    """Allowed web origins from credentials: a list or a comma-separated string; None = same origin only."""
+    if isinstance(value, str):
+        value = value.split(",")
+    origins = [o.strip().rstrip("/") for o in value or [] if isinstance(o, str) and o.strip()]
+    return origins or None
+
+
+class SocketWithApology(SocketIOInput):
+    """Rasa's Socket.IO channel (for the web widget), with origins limited and every message checked."""
+
+    allowed_origins: list[str] | None = None
+
+    @classmethod
+    def name(cls) -> str:
+        return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> "SocketWithApology":
+        channel = super().from_credentials(credentials)
+        channel.allowed_origins = _origins((credentials or {}).get("cors_allowed_origins"))
+        return channel
+
+    def _metadata(self, data: dict) -> dict | None:
+        metadata = data.get(self.metadata_key)
+        if isinstance(metadata, str):
+            try:
+                metadata = json.loads(metadata)
+            except ValueError:
+                return None
+        return metadata if isinstance(metadata, dict) else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        blueprint = super().blueprint(on_new_message)  # keeps Rasa's connect (JWT) and health handlers
+        sio = self.sio
+        sio.eio.cors_allowed_origins = self.allowed_origins  # Rasa's [] would let any web page connect
+        sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        answer = never_silent(on_new_message)
+
+        async def session_request(sid: str, data: Any) -> None:
+            asked = data.get("session_id") if isinstance(data, dict) else None
+            session_id = asked if isinstance(asked, str) and _SESSION_ID.fullmatch(asked) else uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id)
+            await sio.emit("session_confirm", session_id, room=sid)
+
+        async def handle_message(sid: str, data: Any) -> None:
+            data = data if isinstance(data, dict) else {}
+            sender_id = sid
+            if self.session_persistence:
+                sender_id = data.get("session_id")
+                # Only a conversation this connection asked for with session_request.
+                if not isinstance(sender_id, str) or sender_id not in sio.rooms(sid, namespace=self.namespace):
+                    await sio.emit(self.bot_message_evt, {"text": NO_SESSION}, room=sid)
+                    return
+            message = data.get("message")
+            await answer(UserMessage(message if isinstance(message, str) else "", SocketOutput(sio, self.bot_message_evt),
+                                     sender_id, input_channel=self.name(), metadata=self._metadata(data)))
+
+        sio.on("session_request", session_request, namespace=self.namespace)
+        sio.on(self.user_message_evt, handle_message, namespace=self.namespace)
+        return blueprint

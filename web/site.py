@@ -1,0 +1,113 @@
+"""The demo web site: an index of the trials and one page per trial, each with the chat widget.
+
+Pages come from knowledge/<trial>/trial.yml, so a new trial folder gets its page with no code.
+`build` writes the site into a folder (nginx serves that in the multi-server recipe); `serve`
+builds it and serves it on one port, with headers that keep every request on this site and the
+assistant's own server.
+
+    python -m web.site serve --port 8080 --socket-url http://localhost:5005
+    python -m web.site build --out build/web --socket-url ""      # "" = same origin (behind nginx)
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import shutil
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from string import Template
+from urllib.parse import urlsplit
+
+from actions.knowledge_base import Trial, load_trials
+
+WEB_DIR = Path(__file__).resolve().parent
+PROJECT = WEB_DIR.parent
+# The browser build of socket.io-client, installed from the npm registry by `make` (package.json).
+SOCKET_IO_CLIENT = PROJECT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+
+
+def _template(name: str) -> Template:
+    return Template((WEB_DIR / "templates" / name).read_text(encoding="utf-8"))
+
+
+def _facts(trial: Trial) -> str:
+    rows = [("Site", trial.facts.get("site")), ("Sponsor", trial.facts.get("sponsor")),
+            ("Phase", trial.facts.get("phase"))]
+    return "\n".join(f"<dt>{name}</dt><dd>{html.escape(str(value))}</dd>" for name, value in rows if value)
+
+
+def build_site(out: Path, socket_url: str) -> list[Path]:
+    """Writes the index, one page per trial, the widget and its library into `out`; returns the pages."""
+    if not SOCKET_IO_CLIENT.exists():
+        raise SystemExit(f"{SOCKET_IO_CLIENT} is missing: run `npm ci` (make does) first.")
+    trials = load_trials()
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(WEB_DIR / "static", out / "static")
+    shutil.copy(SOCKET_IO_CLIENT, out / "static" / "socket.io.min.js")
+    common = {"socket_url": html.escape(socket_url, quote=True)}
+    links = "\n".join(f'<li><a href="trials/{html.escape(t.id.lower())}/">{html.escape(t.label)}</a>: '
+                      f"{html.escape(t.title)}</li>" for t in trials.values())
+    pages = [out / "index.html"]
+    pages[0].write_text(_template("index.html").substitute(common, trial_links=links), encoding="utf-8")
+    for trial in trials.values():
+        page = out / "trials" / trial.id.lower() / "index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(_template("trial.html").substitute(
+            common, trial_id=html.escape(trial.id, quote=True), title=html.escape(trial.title),
+            label=html.escape(trial.label), facts=_facts(trial)), encoding="utf-8")
+        pages.append(page)
+    return pages
+
+
+def content_security_policy(socket_url: str) -> str:
+    """Scripts, styles and connections only from this site and the assistant's server: no CDN, no tracker."""
+    connect = ["'self'"]
+    if socket_url:
+        parts = urlsplit(socket_url)
+        ws = "wss" if parts.scheme == "https" else "ws"
+        connect += [f"{parts.scheme}://{parts.netloc}", f"{ws}://{parts.netloc}"]
+    return (f"default-src 'self'; connect-src {' '.join(connect)}; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    csp = "default-src 'self'"
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", self.csp)
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+
+def serve(out: Path, port: int, socket_url: str, host: str = "127.0.0.1") -> None:
+    build_site(out, socket_url)
+    handler = type("Handler", (_Handler,), {"csp": content_security_policy(socket_url)})
+    server = ThreadingHTTPServer((host, port), functools.partial(handler, directory=str(out)))
+    print(f"Web page with the chat widget: http://localhost:{port}/", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["build", "serve"])
+    parser.add_argument("--out", type=Path, default=PROJECT / "build" / "web")
+    parser.add_argument("--socket-url", default="", help="the Rasa server's URL; empty = the page's own origin")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--host", default="127.0.0.1")
+    args = parser.parse_args()
+    if args.command == "build":
+        for page in build_site(args.out, args.socket_url):
+            print(page)
+    else:
+        serve(args.out, args.port, args.socket_url, args.host)
+
+
+if __name__ == "__main__":
+    main()

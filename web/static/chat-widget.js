@@ -1,0 +1,290 @@
+/*
+ * The trial assistant's chat widget: every element with class "trial-chat" becomes a chat with the
+ * Rasa server over its Socket.IO channel (socket.io-client, served from this site).
+ *
+ *   <div class="trial-chat" data-trial="STSINJ" data-server="http://localhost:5005"></div>
+ *
+ * data-trial (optional) is sent as message metadata, so the same widget serves every trial's page;
+ * data-server is the Rasa server (empty: this page's own origin, as behind the reverse proxy).
+ * Bot text is always put in the page as text, never as HTML. The conversation (its session id and
+ * what was shown) is kept in sessionStorage, so a reload resumes it and closing the tab forgets it.
+ */
+(function () {
+  "use strict";
+
+  var NOTICE = "This assistant gives information from the trial texts. It is not medical advice, and " +
+    "only the study team decides who can take part. In an emergency, call your emergency number " +
+    "(911 in the US, 15 or 112 in France).";
+  var OUTCOMES = {
+    may_be_eligible: "Pre-screen result: you may be able to take part. The study team will confirm.",
+    likely_not_eligible: "Pre-screen result: you are probably not able to take part. The study team can confirm.",
+    unknown: "Pre-screen result: not known yet. The study team will go over it with you."
+  };
+  var SOURCE_LINE = /^\(Source: (.+)\)$/;
+  var MAX_CHARS = 1000;          // a patient's message; the server accepts far more, the box needs no more
+  var NO_REPLY_MS = 60000;       // after this, say the answer is late instead of showing dots forever
+  var SETTLE_MS = 800;           // a turn's messages arrive one by one; after this pause the turn is over
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function TrialChat(root, index) {
+    this.root = root;
+    this.trial = root.getAttribute("data-trial") || "";
+    this.server = root.getAttribute("data-server") || window.location.origin;
+    this.storageKey = "trial-chat:" + (this.trial || "all");
+    this.state = this.load();
+    this.outbox = [];          // messages typed while not connected: sent once the session is confirmed
+    this.ready = false;
+    this.sawQuestion = false;  // whether the current bot turn asked a screening question
+    this.build(index);
+    this.state.messages.forEach(this.show, this);
+    this.showProgress(this.state.progress);
+    this.showReplies(this.state.replies);
+    this.connect();
+  }
+
+  TrialChat.prototype.load = function () {
+    var fresh = { sessionId: null, messages: [], replies: [], progress: null };
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(this.storageKey));
+      return saved && Array.isArray(saved.messages) ? saved : fresh;
+    } catch (e) {
+      return fresh;
+    }
+  };
+
+  TrialChat.prototype.save = function () {
+    try {
+      window.sessionStorage.setItem(this.storageKey, JSON.stringify(this.state));
+    } catch (e) { /* storage full or disabled: the conversation still works, it just won't survive a reload */ }
+  };
+
+  TrialChat.prototype.build = function (index) {
+    var id = "trial-chat-" + index;
+    var box = el("section", "tc");
+    box.setAttribute("aria-labelledby", id + "-title");
+    var header = el("div", "tc-header");
+    var title = el("h2", "tc-title", "Trial assistant");
+    title.id = id + "-title";
+    this.restart = el("button", "tc-restart", "New conversation");
+    this.restart.type = "button";
+    this.restart.addEventListener("click", this.newConversation.bind(this));
+    header.append(title, this.restart);
+
+    this.status = el("p", "tc-status");
+    this.status.setAttribute("role", "status");
+    this.progress = el("div", "tc-progress");
+    this.progressText = el("span", "tc-progress-text");
+    this.progressBar = el("progress", "tc-progress-bar");
+    this.progressBar.setAttribute("aria-hidden", "true");
+    this.progress.append(this.progressText, this.progressBar);
+    this.progress.hidden = true;
+
+    this.log = el("div", "tc-log");
+    this.log.setAttribute("role", "log");
+    this.log.setAttribute("aria-live", "polite");
+    this.log.setAttribute("aria-label", "Conversation");
+    this.log.tabIndex = 0;  // the log scrolls: keyboard users can reach and scroll it
+    this.log.appendChild(el("p", "tc-hint", "Ask a question about the trial, for example “What is the purpose of the trial?”, or say “Could I take part?”"));
+
+    this.typing = el("p", "tc-typing", "The assistant is typing…");
+    this.typing.hidden = true;
+    this.replies = el("div", "tc-replies");
+    this.replies.setAttribute("role", "group");
+    this.replies.setAttribute("aria-label", "Suggested replies");
+
+    var form = el("form", "tc-form");
+    var label = el("label", "tc-label", "Type your message");
+    label.htmlFor = id + "-input";
+    this.input = el("input", "tc-input");
+    this.input.id = id + "-input";
+    this.input.type = "text";
+    this.input.autocomplete = "off";
+    this.input.maxLength = MAX_CHARS;
+    var send = el("button", "tc-send", "Send");
+    send.type = "submit";
+    form.append(label, this.input, send);
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var text = this.input.value.trim();
+      if (!text) {
+        this.setStatus("Please type a question first.");
+        return;
+      }
+      this.input.value = "";
+      this.send(text, text);
+    }.bind(this));
+
+    box.append(header, el("p", "tc-notice", NOTICE), this.status, this.progress, this.log, this.typing,
+      this.replies, form);
+    this.root.appendChild(box);
+  };
+
+  TrialChat.prototype.connect = function () {
+    // Reconnects by itself (socket.io-client's default), with a message while it is away. HTTP
+    // long-polling only: Rasa 3.6's Sanic 21.12 fails the WebSocket upgrade on Python 3.11.
+    this.socket = window.io(this.server, { path: "/socket.io", transports: ["polling"] });
+    this.socket.on("connect", function () {
+      this.socket.emit("session_request", { session_id: this.state.sessionId });
+    }.bind(this));
+    this.socket.on("session_confirm", function (sessionId) {
+      this.state.sessionId = sessionId;
+      this.save();
+      this.ready = true;
+      this.setStatus("");
+      this.outbox.splice(0).forEach(this.emit, this);
+    }.bind(this));
+    var away = function () {
+      this.ready = false;
+      this.setStatus("Can't reach the assistant right now. Trying to reconnect… Your messages will be sent when it is back.");
+    }.bind(this);
+    this.socket.on("disconnect", away);
+    this.socket.on("connect_error", away);
+    this.socket.on("bot_uttered", this.receive.bind(this));
+  };
+
+  TrialChat.prototype.setStatus = function (text) {
+    this.status.textContent = text;
+    this.status.hidden = !text;
+  };
+
+  TrialChat.prototype.send = function (text, shown) {
+    this.add({ from: "user", text: shown });
+    this.showReplies([]);
+    this.sawQuestion = false;
+    var message = { message: text, metadata: this.trial ? { trial: this.trial } : {} };
+    if (this.ready) this.emit(message); else this.outbox.push(message);
+    this.waiting(true);
+    this.input.focus();
+  };
+
+  TrialChat.prototype.emit = function (message) {
+    message.session_id = this.state.sessionId;
+    this.socket.emit("user_uttered", message);
+  };
+
+  TrialChat.prototype.waiting = function (on) {
+    this.typing.hidden = !on;
+    window.clearTimeout(this.lateTimer);
+    if (on) {
+      this.lateTimer = window.setTimeout(function () {
+        this.typing.hidden = true;
+        this.setStatus("No answer yet. The assistant may be busy: please try again in a moment.");
+      }.bind(this), NO_REPLY_MS);
+    }
+  };
+
+  TrialChat.prototype.receive = function (message) {
+    if (!message || typeof message !== "object") return;
+    this.waiting(false);
+    if (this.status.textContent.indexOf("No answer yet") === 0) this.setStatus("");
+    if (typeof message.text === "string" && message.text) {
+      this.add(this.botMessage(message.text));
+    }
+    if (Array.isArray(message.quick_replies)) {
+      this.showReplies(message.quick_replies.filter(function (r) {
+        return r && typeof r.title === "string" && typeof r.payload === "string";
+      }).map(function (r) { return { title: r.title, payload: r.payload }; }));
+    }
+    var custom = message.custom;
+    if (custom && custom.type === "eligibility_question") {
+      this.sawQuestion = true;
+      this.showProgress({ step: Number(custom.step), of: Number(custom.of) });
+    } else if (custom && custom.type === "eligibility_result") {
+      this.sawQuestion = false;
+      this.showProgress(null);
+      this.add({ from: "bot", kind: "outcome", outcome: String(custom.outcome),
+        text: OUTCOMES[custom.outcome] || OUTCOMES.unknown });
+    }
+    // The turn is over when nothing more arrives for a moment; a turn that asked no screening
+    // question (an answer, a stop) ends the progress display.
+    window.clearTimeout(this.settleTimer);
+    this.settleTimer = window.setTimeout(function () {
+      if (!this.sawQuestion) this.showProgress(null);
+    }.bind(this), SETTLE_MS);
+  };
+
+  // A bot text; an answer's last line "(Source: …)" becomes its citation.
+  TrialChat.prototype.botMessage = function (text) {
+    var lines = text.split("\n");
+    var match = SOURCE_LINE.exec(lines[lines.length - 1]);
+    if (match) return { from: "bot", text: lines.slice(0, -1).join("\n"), source: match[1] };
+    return { from: "bot", text: text };
+  };
+
+  TrialChat.prototype.add = function (message) {
+    this.state.messages.push(message);
+    this.save();
+    this.show(message);
+  };
+
+  TrialChat.prototype.show = function (message) {
+    var item = el("div", "tc-msg tc-" + (message.from === "user" ? "user" : "bot") +
+      (message.kind === "outcome" ? " tc-outcome tc-outcome-" + message.outcome : ""));
+    item.appendChild(el("span", "tc-visually-hidden", message.from === "user" ? "You said: " : "Assistant: "));
+    item.appendChild(el("p", "tc-text", message.text));
+    if (message.source) {
+      var cite = el("p", "tc-cite");
+      cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", message.source));
+      item.appendChild(cite);
+    }
+    this.log.appendChild(item);
+    this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  TrialChat.prototype.showReplies = function (replies) {
+    this.state.replies = replies || [];
+    this.save();
+    this.replies.textContent = "";
+    this.state.replies.forEach(function (reply) {
+      var button = el("button", "tc-reply", reply.title);
+      button.type = "button";
+      button.addEventListener("click", this.send.bind(this, reply.payload, reply.title));
+      this.replies.appendChild(button);
+    }, this);
+    this.replies.hidden = !this.state.replies.length;
+  };
+
+  TrialChat.prototype.showProgress = function (progress) {
+    var valid = progress && progress.step > 0 && progress.of >= progress.step;
+    this.state.progress = valid ? progress : null;
+    this.save();
+    this.progress.hidden = !valid;
+    if (valid) {
+      this.progressText.textContent = "Eligibility pre-screen: question " + progress.step + " of " + progress.of;
+      this.progressBar.max = progress.of;
+      this.progressBar.value = progress.step;
+    }
+  };
+
+  // Forgets this conversation in the browser and starts a new one with a new session id.
+  TrialChat.prototype.newConversation = function () {
+    this.state = { sessionId: null, messages: [], replies: [], progress: null };
+    this.save();
+    Array.prototype.slice.call(this.log.querySelectorAll(".tc-msg")).forEach(function (n) { n.remove(); });
+    this.showReplies([]);
+    this.showProgress(null);
+    this.waiting(false);
+    this.ready = false;
+    if (this.socket.connected) this.socket.emit("session_request", { session_id: null });
+    this.input.focus();
+  };
+
+  function start() {
+    Array.prototype.forEach.call(document.querySelectorAll(".trial-chat"), function (root, index) {
+      if (typeof window.io !== "function") {  // socket.io-client did not load: nothing to connect with
+        root.appendChild(el("p", "tc-status", "The chat could not load. Please reload the page."));
+        return;
+      }
+      root.trialChat = new TrialChat(root, index);
+    });
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
