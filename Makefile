@@ -14,31 +14,40 @@ export ACTIONS_PORT ?= 5055
 export RASA_PORT ?= 5005
 export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 export TRACKER_DB ?= $(CURDIR)/var/rasa.db
+export WEB_PORT ?= 8080
+# Web pages allowed to open the Socket.IO channel (credentials.yml), comma-separated.
+export WEB_ORIGINS ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
 
 KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml
 
-.PHONY: run shell test unit-test rasa-test e2e-test bench install index train clean
+.PHONY: run shell test unit-test rasa-test e2e-test bench install system-test-deps index train clean
 
-run: install index train ## start the action server (5055) and Rasa (5005); Ctrl-C stops both
+run: install index train ## the web page with the chat widget (8080), Rasa (5005), the action server (5055); Ctrl-C stops them
 	scripts/serve.sh run
 
 shell: install index train ## rasa shell for coordinators; DEBUG=1 shows retrieved passages and scores
 	scripts/serve.sh shell
 
-test: install index train unit-test rasa-test e2e-test ## everything CI runs
+test: install system-test-deps index train unit-test rasa-test e2e-test ## everything CI runs
 
 bench: install index train ## ours vs Rasa's starter bot, and the index scale table (results/)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
-install: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed
+install: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed node_modules/.installed
+
+system-test-deps: ## Debian's Chromium, PostgreSQL, Redis and nginx (installs only what is missing)
+	scripts/install.sh system-test
 
 $(RASA_VENV)/.installed: requirements/rasa.txt requirements/rasa-constraints.txt requirements/mplsetup.cfg scripts/install.sh
 	scripts/install.sh rasa && touch $@
 
 $(ACTIONS_VENV)/.installed: requirements/actions.txt scripts/install.sh
 	scripts/install.sh actions && touch $@
+
+node_modules/.installed: package.json package-lock.json
+	scripts/install.sh web && touch $@
 
 index: $(ACTIONS_VENV)/.installed ## build the faiss index from knowledge/ (does nothing when current)
 	$(PY) -m actions.build_index
@@ -54,7 +63,7 @@ unit-test: $(ACTIONS_VENV)/.installed index
 rasa-test: $(MODEL)
 	scripts/rasa_checks.sh
 
-e2e-test: install index $(MODEL)
+e2e-test: install system-test-deps index $(MODEL)
 	$(PY) -m pytest -q tests/e2e
 
 clean: ## remove what the build made (keeps the virtual environments)

@@ -142,6 +142,8 @@ class SocketWithApology(SocketIOInput):
         sio = self.sio
         sio.eio.cors_allowed_origins = self.allowed_origins  # Rasa's [] would let any web page connect
         sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        # Sanic 21.12 (Rasa 3.6) fails WebSocket upgrades on Python 3.11; clients stay on long-polling.
+        sio.eio.allow_upgrades = False
         answer = never_silent(on_new_message)
 
         async def session_request(sid: str, data: Any) -> None:

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Creates or updates one of the two virtual environments from its pinned requirement files.
-# Usage: scripts/install.sh rasa|actions   (the Makefile calls it only when the files changed)
+# Installs one part of what the assistant needs (the Makefile calls it only when its inputs changed):
+#   rasa     the Rasa virtual environment (.venv-rasa) from its pinned requirement files
+#   actions  the action server's virtual environment (.venv-actions)
+#   web      the widget's socket.io-client and the browser tests' playwright-core (npm ci)
+#   system-test  Debian's Chromium, PostgreSQL, Redis and nginx for the browser and multi-server tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 which=$1
@@ -28,5 +31,11 @@ case "$which" in
     .venv-actions/bin/pip install -q "$(grep -E '^torch==' requirements/actions.txt)"
     .venv-actions/bin/pip install -q -r requirements/actions.txt
     ;;
-  *) echo "usage: $0 rasa|actions" >&2; exit 2 ;;
+  web)
+    npm ci --no-audit --no-fund --loglevel=error
+    ;;
+  system-test)
+    apt_install chromium postgresql redis-server nginx-light
+    ;;
+  *) echo "usage: $0 rasa|actions|web|system-test" >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts the action server and Rasa (run), or the action server and `rasa shell` (shell).
+# Starts the action server, Rasa and the web page (run), or the action server and `rasa shell` (shell).
 # Stays in the foreground; Ctrl-C (or the end of the shell) stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,12 +31,18 @@ fi
 model=models/trial-assistant.tar.gz
 case "$mode" in
   run)
-    .venv-rasa/bin/rasa run --enable-api --port "$RASA_PORT" --model "$model" \
+    # On loopback: the HTTP API (--enable-api) reads conversations and has no token here.
+    .venv-rasa/bin/rasa run --enable-api --interface 127.0.0.1 --port "$RASA_PORT" --model "$model" \
       --endpoints endpoints.yml --credentials credentials.yml &
     pids+=($!)
     wait_for "http://localhost:$RASA_PORT/status" "Rasa server" "${pids[-1]}"
+    .venv-actions/bin/python -m web.site serve --port "$WEB_PORT" --socket-url "http://localhost:$RASA_PORT" &
+    pids+=($!)
+    wait_for "http://localhost:$WEB_PORT/" "web page server" "${pids[-1]}"
     echo
-    echo "Trial assistant ready: REST at http://localhost:$RASA_PORT/webhooks/rest/webhook (Ctrl-C stops it)."
+    echo "Trial assistant ready (Ctrl-C stops it):"
+    echo "  web page with the chat widget: http://localhost:$WEB_PORT/"
+    echo "  REST: http://localhost:$RASA_PORT/webhooks/rest/webhook"
     wait -n "${pids[@]}"
     ;;
   shell)

@@ -6,6 +6,7 @@ import uuid
 import pytest
 import requests
 
+from hostile_inputs import BAD_TEXTS, check_sensible
 from question_set import load_questions
 from servers import Chat
 
@@ -53,31 +54,12 @@ def test_greeting_says_what_the_bot_is_not(servers):
     assert "not a doctor" in text and "STSINJ" in text and "NCT03582800" in text
 
 
-@pytest.mark.parametrize("text, expect", [
-    ("", "please type a question"),
-    ("   \n\t ", "please type a question"),
-    ("what is the purpose of this trial? " * 580, None),  # ~20,000 characters
-    ("<script>alert('x')</script><img src=x onerror=alert(1)>", None),
-    ("'; DROP TABLE events; --", None),
-    ("🙂🙂🙂", None),
-    ("¿Cuál es el objetivo de este estudio?", None),
-    ("Quel est le but de cette étude ?", None),
-    ("asdkjh qwlekj zxcmnb", None),
-    ("מהי מטרת המחקר?", None),  # right-to-left: Hebrew
-    ("ما هو هدف هذه الدراسة؟", None),  # right-to-left: Arabic
-    ("\u202eWho runs the study?\u202c", None),  # a right-to-left override character
-    ("\x00\x07 control \x1b[31m characters", None),
-])
+@pytest.mark.parametrize("text, expect", BAD_TEXTS)
 def test_bad_input_gets_a_sensible_reply(servers, text, expect):
     response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook",
                              json={"sender": f"bad-{uuid.uuid4().hex[:8]}", "message": text}, timeout=120)
     assert response.status_code == 200
-    replies = [m.get("text", "") for m in response.json()]
-    assert replies and all(r.strip() for r in replies), replies
-    joined = "\n".join(replies)
-    assert "Traceback" not in joined and "Exception" not in joined
-    if expect:
-        assert expect in joined.lower()
+    check_sensible([m.get("text", "") for m in response.json()], expect)
     # The server is still up and answering.
     assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
 

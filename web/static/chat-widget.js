@@ -23,7 +23,6 @@
   var SOURCE_LINE = /^\(Source: (.+)\)$/;
   var MAX_CHARS = 1000;          // a patient's message; the server accepts far more, the box needs no more
   var NO_REPLY_MS = 60000;       // after this, say the answer is late instead of showing dots forever
-  var SETTLE_MS = 800;           // a turn's messages arrive one by one; after this pause the turn is over
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -165,7 +164,14 @@
 
   TrialChat.prototype.emit = function (message) {
     message.session_id = this.state.sessionId;
-    this.socket.emit("user_uttered", message);
+    // The server acknowledges once it has sent the whole reply: that ends the turn.
+    this.socket.emit("user_uttered", message, this.turnOver.bind(this));
+  };
+
+  // A turn that asked no screening question (an answer, a stop) ends the progress display.
+  TrialChat.prototype.turnOver = function () {
+    this.waiting(false);
+    if (!this.sawQuestion) this.showProgress(null);
   };
 
   TrialChat.prototype.waiting = function (on) {
@@ -181,7 +187,6 @@
 
   TrialChat.prototype.receive = function (message) {
     if (!message || typeof message !== "object") return;
-    this.waiting(false);
     if (this.status.textContent.indexOf("No answer yet") === 0) this.setStatus("");
     if (typeof message.text === "string" && message.text) {
       this.add(this.botMessage(message.text));
@@ -201,12 +206,6 @@
       this.add({ from: "bot", kind: "outcome", outcome: String(custom.outcome),
         text: OUTCOMES[custom.outcome] || OUTCOMES.unknown });
     }
-    // The turn is over when nothing more arrives for a moment; a turn that asked no screening
-    // question (an answer, a stop) ends the progress display.
-    window.clearTimeout(this.settleTimer);
-    this.settleTimer = window.setTimeout(function () {
-      if (!this.sawQuestion) this.showProgress(null);
-    }.bind(this), SETTLE_MS);
   };
 
   // A bot text; an answer's last line "(Source: …)" becomes its citation.

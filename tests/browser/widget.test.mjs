@@ -1,0 +1,138 @@
+// The chat widget in a real browser: Debian's Chromium driven by playwright-core.
+// Run by tests/e2e/test_browser.py, which starts the servers and sets WEB_URL (the demo site).
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const WEB_URL = process.env.WEB_URL;
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+const seen = [];  // every URL any page asked for
+let browser;
+
+before(async () => {
+  assert.ok(WEB_URL, "WEB_URL is not set: run these through tests/e2e/test_browser.py");
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    // Chromium's own background traffic would try to leave this machine; it has no part in the page.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function open(path) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });  // a small phone
+  context.on("request", (request) => seen.push(request.url()));
+  const page = await context.newPage();
+  const dialogs = [];
+  page.on("dialog", (dialog) => { dialogs.push(dialog.message()); dialog.dismiss(); });
+  await page.goto(new URL(path, WEB_URL).href);
+  return { context, page, dialogs };
+}
+
+const botMessages = (page) => page.locator(".tc-msg.tc-bot");
+
+// Sends a message from the textbox with the keyboard; waits for the whole reply (the typing indicator goes).
+async function ask(page, text) {
+  const before = await botMessages(page).count();
+  const box = page.getByRole("textbox", { name: /message/i });
+  await box.fill(text);
+  await box.press("Enter");
+  await waitForReply(page, before);
+}
+
+async function waitForReply(page, before) {
+  await page.waitForFunction((n) => document.querySelectorAll(".tc-msg.tc-bot").length > n, before,
+    { timeout: 60000 });
+  await page.locator(".tc-typing").waitFor({ state: "hidden", timeout: 60000 });
+}
+
+// Chooses a quick reply with the keyboard: Tab focus, then Enter.
+async function choose(page, title) {
+  const before = await botMessages(page).count();
+  const button = page.getByRole("group", { name: "Suggested replies" }).getByRole("button", { name: title, exact: true });
+  await button.focus();
+  await page.keyboard.press("Enter");
+  await waitForReply(page, before);
+}
+
+const progressText = (page) => page.locator(".tc-progress-text").innerText();
+
+test("an FAQ gets an answer with its source, on an accessible chat that fits 360 px", async () => {
+  const { context, page } = await open("trials/stsinj/");
+  const log = page.getByRole("log");
+  assert.equal(await log.getAttribute("aria-live"), "polite");
+  const notice = await page.locator(".tc-notice").innerText();
+  assert.match(notice, /not medical advice/i);
+  assert.match(notice, /emergency/i);
+
+  // The question names no trial: the page's data-trial says which one.
+  await ask(page, "Who is the principal investigator?");
+  const answer = botMessages(page).filter({ has: page.locator(".tc-cite") }).last();
+  assert.match(await answer.locator(".tc-text").innerText(), /Domsi/);
+  const citation = await answer.locator(".tc-cite").innerText();
+  assert.match(citation, /^Source:/i);
+  assert.match(citation, /STSINJ trial \(University of Pittsburgh\), section/);
+
+  const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+  assert.ok(fits, "the page scrolls sideways at 360 px");
+  await context.close();
+});
+
+test("a screening is clicked through with the keyboard, survives a reload, and ends in an outcome", async () => {
+  const { context, page } = await open("trials/stsinj/");
+  await ask(page, "Could I take part?");
+  assert.match(await progressText(page), /question 1 of \d+/i);
+  await choose(page, "Systemic sclerosis (scleroderma)");
+  assert.match(await progressText(page), /question 2 of \d+/i);
+  const shown = await page.locator(".tc-msg").count();
+
+  await page.reload();
+  assert.equal(await page.locator(".tc-msg").count(), shown, "the conversation is not all there after a reload");
+  assert.match(await progressText(page), /question 2 of \d+/i);
+  await choose(page, "Yes");  // the server resumes the same screening
+  assert.match(await progressText(page), /question 3 of \d+/i);
+  await choose(page, "Not sure");
+
+  const outcome = page.locator(".tc-outcome");
+  await outcome.waitFor();
+  assert.match(await outcome.innerText(), /study team/i);
+  assert.doesNotMatch(await page.getByRole("log").innerText(), /you are eligible/i);
+  assert.ok(await page.locator(".tc-progress").isHidden());
+  await context.close();
+});
+
+test("a script in a message is shown as text, never run", async () => {
+  const { context, page, dialogs } = await open("trials/nct03582800/");
+  const attack = "<img src=x onerror=alert(1)><script>alert(2)</script>";
+  await ask(page, attack);
+  assert.equal(await page.locator(".tc-msg.tc-user .tc-text").last().textContent(), attack);
+  assert.equal(await page.locator(".tc-log img, .tc-log script").count(), 0);
+  assert.deepEqual(dialogs, []);
+  await context.close();
+});
+
+test("while the server cannot be reached the widget says so, keeps the message, and reconnects by itself", async () => {
+  const { context, page } = await open("trials/nct03582800/");
+  await page.route("**/socket.io/**", (route) => route.abort("connectionrefused"));
+  await page.reload();
+  const status = page.getByRole("status").filter({ hasText: /can't reach the assistant/i });
+  await status.waitFor({ timeout: 30000 });
+  const box = page.getByRole("textbox", { name: /message/i });
+  await box.fill("Who sponsors the study?");
+  await box.press("Enter");
+
+  await page.unroute("**/socket.io/**");
+  await status.waitFor({ state: "hidden", timeout: 30000 });
+  await page.locator(".tc-msg.tc-bot").filter({ hasText: /Limoges/ }).first().waitFor({ timeout: 60000 });
+  await context.close();
+});
+
+test("no request left this machine", () => {
+  assert.ok(seen.length > 0);
+  const away = seen.filter((url) => !LOCAL_HOSTS.has(new URL(url).hostname));
+  assert.deepEqual(away, []);
+});

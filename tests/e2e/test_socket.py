@@ -1,0 +1,115 @@
+"""The widget's Socket.IO channel, for real: sourced answers, screening payloads, a conversation resumed
+on a new connection, origins, and hostile events (each with a defined answer; the server stays up)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import socketio
+
+from hostile_inputs import BAD_TEXTS, check_sensible
+from servers import SocketChat
+
+
+@pytest.fixture()
+def socket_url(servers) -> str:
+    return f"http://localhost:{servers['rasa_port']}"
+
+
+@pytest.fixture()
+def patient(servers, socket_url):
+    chat = SocketChat(socket_url, servers["web_origin"]).connect()
+    yield chat
+    chat.close()
+
+
+OWN = object()  # stands for the connection's own session id in the table below
+
+
+def questions(messages):
+    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict)
+            and m["custom"].get("type") == "eligibility_question"]
+
+
+def still_up(socket_url: str) -> None:
+    assert requests.get(f"{socket_url}/status", timeout=10).ok
+
+
+def test_faq_answer_names_its_source(patient):
+    reply = patient.say("Who is the principal investigator?", {"trial": "STSINJ"})
+    assert "Domsi" in reply and "(Source: STSINJ trial (University of Pittsburgh), section" in reply
+
+
+def test_screening_resumes_on_a_new_connection_with_the_same_session(socket_url, patient):
+    patient.send("Can I take part?", {"trial": "NCT03582800"})
+    first = questions(patient.send("Calcium deposits from systemic sclerosis", {"trial": "NCT03582800"}))[-1]
+    assert first["criterion"] == "age" and first["step"] == 2
+    patient.close()  # as a page reload does
+    again = SocketChat(socket_url, patient.origin).connect(patient.session_id)
+    try:
+        assert again.session_id == patient.session_id
+        following = questions(again.send("45", {"trial": "NCT03582800"}))[-1]
+        assert following["step"] == 3 and following["trial"] == "NCT03582800"
+    finally:
+        again.close()
+
+
+def test_buttons_arrive_as_quick_replies(patient):
+    replies = patient.send("Could I take part?", {"trial": "STSINJ"})
+    buttons = [r for m in replies for r in m.get("quick_replies", [])]
+    assert buttons and all(b["title"] and b["payload"] for b in buttons)
+
+
+def test_only_the_configured_web_origin_may_connect(socket_url):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        SocketChat(socket_url, origin="http://tracker.example").connect()
+    still_up(socket_url)
+
+
+@pytest.mark.parametrize("text, expect", BAD_TEXTS)
+def test_bad_input_gets_a_sensible_reply(socket_url, patient, text, expect):
+    check_sensible([m.get("text", "") for m in patient.send(text) if "text" in m], expect)
+    still_up(socket_url)
+
+
+@pytest.mark.parametrize("event, expect", [
+    ("just a string", "reload the page"),  # not an object: no conversation to answer in
+    (["a", "b"], "reload the page"),
+    ({"message": "hello"}, "reload the page"),  # no session id
+    ({"session_id": "f" * 32, "message": "hello"}, "reload the page"),  # a conversation this connection never asked for
+    ({"session_id": "x" * 20000, "message": "hello"}, "reload the page"),
+    # Wrong types, in this connection's own conversation:
+    ({"session_id": OWN, "message": 123}, "please type a question"),
+    ({"session_id": OWN, "message": ["a", "b"]}, "please type a question"),
+    ({"session_id": OWN, "message": None, "metadata": None}, "please type a question"),
+    ({"session_id": OWN, "message": "Who is the principal investigator?", "metadata": '{"trial": "STSINJ"}'}, "domsi"),
+    ({"session_id": OWN, "message": "Who is the principal investigator?", "metadata": "{not json"}, None),
+    ({"session_id": OWN, "message": "hello", "metadata": {"trial": ["x"]}}, "not a doctor"),
+])
+def test_malformed_events_get_a_defined_answer(socket_url, patient, event, expect):
+    if isinstance(event, dict) and event.get("session_id") is OWN:
+        event = dict(event, session_id=patient.session_id)
+    check_sensible([m.get("text", "") for m in patient.emit(event)], expect)
+    still_up(socket_url)
+
+
+def test_a_junk_session_request_gets_a_new_conversation(servers, socket_url):
+    chat = SocketChat(socket_url, servers["web_origin"]).connect("../../etc/passwd")
+    try:
+        assert len(chat.session_id) == 32 and chat.session_id != "../../etc/passwd"
+        assert "Domsi" in chat.say("Who is the principal investigator?", {"trial": "STSINJ"})
+    finally:
+        chat.close()
+
+
+def test_a_one_megabyte_message_is_refused_and_others_go_on(socket_url, patient):
+    # At the transport, as a browser's long-polling request carries it: engine.io handshake, then the POST.
+    headers = {"Origin": patient.origin}
+    handshake = requests.get(f"{socket_url}/socket.io/?EIO=4&transport=polling", headers=headers, timeout=10)
+    sid = json.loads(handshake.text[1:])["sid"]
+    refused = requests.post(f"{socket_url}/socket.io/?EIO=4&transport=polling&sid={sid}",
+                            data="4" + "a" * 1_000_000, headers=headers, timeout=30)
+    assert refused.status_code == 413
+    still_up(socket_url)
+    assert "Domsi" in patient.say("Who is the principal investigator?", {"trial": "STSINJ"})
