@@ -22,10 +22,13 @@ KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml
 
-.PHONY: run shell test unit-test rasa-test e2e-test bench install system-test-deps index train clean
+.PHONY: run cluster shell test unit-test rasa-test e2e-test bench install system-test-deps index train clean
 
 run: install index train ## the web page with the chat widget (8080), Rasa (5005), the action server (5055); Ctrl-C stops them
 	scripts/serve.sh run
+
+cluster: install system-test-deps index train ## several servers: PostgreSQL, Redis, 2 Rasa, nginx on :8080 (README)
+	$(PY) -m deploy.cluster --port $(WEB_PORT)
 
 shell: install index train ## rasa shell for coordinators; DEBUG=1 shows retrieved passages and scores
 	scripts/serve.sh shell

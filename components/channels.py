@@ -158,10 +158,13 @@ class SocketWithApology(SocketIOInput):
             sender_id = sid
             if self.session_persistence:
                 sender_id = data.get("session_id")
-                # Only a conversation this connection asked for with session_request.
-                if not isinstance(sender_id, str) or sender_id not in sio.rooms(sid, namespace=self.namespace):
+                if not isinstance(sender_id, str) or not _SESSION_ID.fullmatch(sender_id):
                     await sio.emit(self.bot_message_evt, {"text": NO_SESSION}, room=sid)
                     return
+                # A message sent just as the connection came back (to this or another server) may come
+                # before its session_request: the id is the conversation's key, so join it here.
+                if sender_id not in sio.rooms(sid, namespace=self.namespace):
+                    await sio.enter_room(sid, sender_id, namespace=self.namespace)
             message = data.get("message")
             await answer(UserMessage(message if isinstance(message, str) else "", SocketOutput(sio, self.bot_message_evt),
                                      sender_id, input_channel=self.name(), metadata=self._metadata(data)))

@@ -3,95 +3,32 @@ their own; and talks to Rasa as a patient would, over REST or the widget's Socke
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
 import socketio
 
-PROJECT = Path(__file__).resolve().parents[2]
-MODEL = PROJECT / "models" / "trial-assistant.tar.gz"
+from deploy import processes
+from deploy.processes import PROJECT, action_server, base_env, free_port, web_server  # noqa: F401 (for the tests)
+
 # The widget's page: the only web origin a test's Rasa server accepts on its Socket.IO channel.
 WEB_ORIGIN = "http://localhost:8080"
 
 
-def free_port() -> int:
-    """A port nothing listens on now (so that tests never talk to another run's servers)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=str(PROJECT), RASA_TELEMETRY_ENABLED="false",
-               SQLALCHEMY_SILENCE_UBER_WARNING="1", HF_HUB_OFFLINE="1")
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Server:
-    name: str
-    command: list[str]
-    health_url: str
-    env: dict[str, str]
-    log_path: Path
-    cwd: Path = PROJECT
-    process: subprocess.Popen | None = field(default=None, repr=False)
-
-    def start(self, timeout: float = 180) -> "Server":
-        log = open(self.log_path, "ab")
-        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                if requests.get(self.health_url, timeout=2).ok:
-                    return self
-            except requests.RequestException:
-                pass
-            time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not start in {timeout} s; see {self.log_path}")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-
-def action_server(port: int, workdir: Path, **env: str) -> Server:
-    return Server("action server", [str(PROJECT / ".venv-actions/bin/python"), "-m", "actions.serve", "--port", str(port)],
-                  f"http://localhost:{port}/health", base_env(**env), workdir / f"actions-{port}.log")
-
-
 def rasa_server(port: int, action_port: int, workdir: Path, tracker_db: Path, web_origin: str = WEB_ORIGIN,
-                **env: str) -> Server:
-    command = [str(PROJECT / ".venv-rasa/bin/rasa"), "run", "--enable-api", "--port", str(port), "--model", str(MODEL),
-               "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
-    return Server("Rasa server", command, f"http://localhost:{port}/status",
-                  base_env(ACTION_ENDPOINT_URL=f"http://localhost:{action_port}/webhook", TRACKER_DB=str(tracker_db),
-                           WEB_ORIGINS=web_origin, **env),
-                  workdir / f"rasa-{port}.log")
+                **env: str) -> processes.Server:
+    """Rasa as `make run` starts it (SQLite tracker store, HTTP API on, which some tests read)."""
+    return processes.rasa_server(port, workdir, PROJECT / "endpoints.yml", enable_api=True,
+                                 ACTION_ENDPOINT_URL=f"http://localhost:{action_port}/webhook",
+                                 TRACKER_DB=str(tracker_db), WEB_ORIGINS=web_origin, **env)
 
 
-def web_server(port: int, rasa_port: int, workdir: Path) -> Server:
-    command = [str(PROJECT / ".venv-actions/bin/python"), "-m", "web.site", "serve", "--port", str(port),
-               "--out", str(workdir / f"web-{port}"), "--socket-url", f"http://localhost:{rasa_port}"]
-    return Server("web page server", command, f"http://localhost:{port}/", base_env(), workdir / f"web-{port}.log")
+def browser_tests(web_url: str) -> None:
+    """The widget's tests in Chromium (tests/browser/*.test.mjs, playwright-core) against the site at web_url."""
+    result = subprocess.run(["node", "--test", "--test-reporter=spec", "tests/browser/"], cwd=PROJECT,
+                            env=dict(os.environ, WEB_URL=web_url), capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-10000:] + result.stderr[-3000:]
 
 
 class Chat:

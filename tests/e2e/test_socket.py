@@ -77,7 +77,7 @@ def test_bad_input_gets_a_sensible_reply(socket_url, patient, text, expect):
     ("just a string", "reload the page"),  # not an object: no conversation to answer in
     (["a", "b"], "reload the page"),
     ({"message": "hello"}, "reload the page"),  # no session id
-    ({"session_id": "f" * 32, "message": "hello"}, "reload the page"),  # a conversation this connection never asked for
+    ({"session_id": "f" * 32, "message": "hello"}, "not a doctor"),  # before session_request, as after a reconnect
     ({"session_id": "x" * 20000, "message": "hello"}, "reload the page"),
     # Wrong types, in this connection's own conversation:
     ({"session_id": OWN, "message": 123}, "please type a question"),
