@@ -27,38 +27,48 @@ PROJECT = WEB_DIR.parent
 SOCKET_IO_CLIENT = PROJECT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
 
-def _template(name: str) -> Template:
-    return Template((WEB_DIR / "templates" / name).read_text(encoding="utf-8"))
+PAGE = Template((WEB_DIR / "templates" / "page.html").read_text(encoding="utf-8"))
 
 
-def _facts(trial: Trial) -> str:
+def _index_content(trials: list[Trial]) -> str:
+    links = "\n".join(f'      <li><a href="trials/{html.escape(t.id.lower())}/">{html.escape(t.label)}</a>: '
+                      f"{html.escape(t.title)}</li>" for t in trials)
+    return ("    <h1>Ask about these clinical trials</h1>\n"
+            "    <p>Each trial has its own page, where the assistant answers about that trial:</p>\n"
+            f'    <ul class="trial-links">\n{links}\n    </ul>\n'
+            "    <p>Or ask here about any of them.</p>")
+
+
+def _trial_content(trial: Trial) -> str:
     rows = [("Site", trial.facts.get("site")), ("Sponsor", trial.facts.get("sponsor")),
             ("Phase", trial.facts.get("phase"))]
-    return "\n".join(f"<dt>{name}</dt><dd>{html.escape(str(value))}</dd>" for name, value in rows if value)
+    facts = "\n".join(f"      <dt>{name}</dt><dd>{html.escape(str(value))}</dd>" for name, value in rows if value)
+    return (f'    <p><a href="../../">All trials</a></p>\n    <h1>{html.escape(trial.title)}</h1>\n'
+            f'    <dl class="trial-facts">\n{facts}\n    </dl>')
 
 
 def build_site(out: Path, socket_url: str) -> list[Path]:
     """Writes the index, one page per trial, the widget and its library into `out`; returns the pages."""
     if not SOCKET_IO_CLIENT.exists():
         raise SystemExit(f"{SOCKET_IO_CLIENT} is missing: run `npm ci` (make does) first.")
-    trials = load_trials()
+    trials = list(load_trials().values())
     if out.exists():
         shutil.rmtree(out)
     shutil.copytree(WEB_DIR / "static", out / "static")
     shutil.copy(SOCKET_IO_CLIENT, out / "static" / "socket.io.min.js")
-    common = {"socket_url": html.escape(socket_url, quote=True)}
-    links = "\n".join(f'<li><a href="trials/{html.escape(t.id.lower())}/">{html.escape(t.label)}</a>: '
-                      f"{html.escape(t.title)}</li>" for t in trials.values())
-    pages = [out / "index.html"]
-    pages[0].write_text(_template("index.html").substitute(common, trial_links=links), encoding="utf-8")
-    for trial in trials.values():
-        page = out / "trials" / trial.id.lower() / "index.html"
-        page.parent.mkdir(parents=True)
-        page.write_text(_template("trial.html").substitute(
-            common, trial_id=html.escape(trial.id, quote=True), title=html.escape(trial.title),
-            label=html.escape(trial.label), facts=_facts(trial)), encoding="utf-8")
-        pages.append(page)
-    return pages
+    server = html.escape(socket_url, quote=True)
+    # The index's widget has no trial: the assistant asks which one, or answers for each.
+    pages = {out / "index.html": PAGE.substitute(
+        title="Clinical trials: ask the trial assistant", root="",
+        content=_index_content(trials), trial_id="", socket_url=server)}
+    for trial in trials:
+        pages[out / "trials" / trial.id.lower() / "index.html"] = PAGE.substitute(
+            title=f"{html.escape(trial.label)}: ask the trial assistant", root="../../",
+            content=_trial_content(trial), trial_id=html.escape(trial.id, quote=True), socket_url=server)
+    for path, text in pages.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return list(pages)
 
 
 def content_security_policy(socket_url: str) -> str:

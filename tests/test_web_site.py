@@ -1,0 +1,41 @@
+"""The demo site's pages: one per trial folder, the trial sent by the widget, nothing from elsewhere."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from actions.knowledge_base import load_trials
+from web.site import build_site, content_security_policy
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    return out, build_site(out, "http://localhost:5005")
+
+
+def test_every_trial_folder_gets_a_page_whose_widget_names_the_trial(site):
+    out, pages = site
+    for trial in load_trials().values():
+        page = (out / "trials" / trial.id.lower() / "index.html").read_text()
+        assert f'data-trial="{trial.id}"' in page and trial.label.split(" (")[0] in page
+    index = (out / "index.html").read_text()
+    assert 'data-trial=""' in index and all(f"trials/{t.lower()}/" in index for t in load_trials())
+    assert len(pages) == len(load_trials()) + 1
+
+
+def test_pages_load_nothing_from_elsewhere(site):
+    out, pages = site
+    for page in pages:
+        text = page.read_text()
+        urls = re.findall(r'(?:src|href)="([^"]+)"', text)
+        assert urls and not [u for u in urls if re.match(r"(https?:)?//", u)], urls
+    assert (out / "static" / "socket.io.min.js").stat().st_size > 10_000  # served from here, not a CDN
+
+
+def test_content_security_policy_allows_only_the_page_and_the_rasa_server():
+    policy = content_security_policy("http://localhost:5005")
+    assert "default-src 'self'" in policy
+    assert re.search(r"connect-src 'self' http://localhost:5005 ws://localhost:5005;", policy)
+    assert "connect-src 'self';" in content_security_policy("")  # behind nginx: same origin only
