@@ -20,10 +20,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.emergency import is_emergency
-from components import log_privacy
+from components import action_validation, log_privacy
 
-# Loaded with the model, before any message: from here on no patient text reaches the logs.
+# Loaded with the model, before any message: from here on no patient text reaches the logs, and the
+# action server's replies are checked with a validator built once (components/action_validation.py).
 log_privacy.install()
+action_validation.install()
 
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"

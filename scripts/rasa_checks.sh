@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rasa's own checks: data validation, NLU on a held-out split (intent F1 floored), test stories.
+# Rasa's own checks: our Rasa components, data validation, NLU on a held-out split (intent F1 floored), test stories.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA=.venv-rasa/bin/rasa
@@ -7,6 +7,9 @@ RASA=.venv-rasa/bin/rasa
 NLU_F1_FLOOR=${NLU_F1_FLOOR:-0.75}
 out=build/rasa-checks
 rm -rf "$out" && mkdir -p "$out"
+
+echo "== components that need Rasa"
+.venv-rasa/bin/python tests/check_rasa_components.py
 
 echo "== rasa data validate --fail-on-warnings"
 $RASA data validate --fail-on-warnings --quiet
