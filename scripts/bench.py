@@ -26,7 +26,8 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(PROJECT), str(PROJECT / "tests"), str(PROJECT / "tests" / "e2e")]
 
 from question_set import load_questions  # noqa: E402
-from servers import Server, action_server, base_env, free_port, rasa_server  # noqa: E402
+from deploy.processes import Server, action_server, base_env, free_port, http_ready  # noqa: E402
+from servers import rasa_server  # noqa: E402
 
 RASA = str(PROJECT / ".venv-rasa" / "bin" / "rasa")
 STARTER_TURNS = ["hello", "I am feeling great", "hi there", "I'm sad", "yes", "no", "are you a bot?", "good",
@@ -102,7 +103,7 @@ def start_starter(workdir: Path) -> tuple[Server, Bot, float, dict]:
     port = free_port()
     model = next((starter_dir / "models").glob("*.tar.gz"))
     server = Server("starter bot", [RASA, "run", "--enable-api", "--port", str(port), "--model", str(model)],
-                    f"http://localhost:{port}/status", base_env(), workdir / "starter.log", cwd=starter_dir)
+                    http_ready(f"http://localhost:{port}/status"), base_env(), workdir / "starter.log", cwd=starter_dir)
     server.env.pop("PYTHONPATH", None)
     started = time.perf_counter()
     server.start()
