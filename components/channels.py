@@ -150,8 +150,12 @@ class SocketWithApology(SocketIOInput):
             asked = data.get("session_id") if isinstance(data, dict) else None
             session_id = asked if isinstance(asked, str) and _SESSION_ID.fullmatch(asked) else uuid.uuid4().hex
             if self.session_persistence:
-                await sio.enter_room(sid, session_id)
-            await sio.emit("session_confirm", session_id, room=sid)
+                # One conversation per connection: "New conversation" in the widget leaves the old one.
+                for room in sio.rooms(sid, namespace=self.namespace):
+                    if room != sid:
+                        await sio.leave_room(sid, room, namespace=self.namespace)
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         async def handle_message(sid: str, data: Any) -> None:
             data = data if isinstance(data, dict) else {}

@@ -131,6 +131,23 @@ test("while the server cannot be reached the widget says so, keeps the message, 
   await context.close();
 });
 
+test("New conversation forgets the conversation in the browser and starts another", async () => {
+  const { context, page } = await open("trials/stsinj/");
+  const sessionId = () => page.evaluate(() => JSON.parse(sessionStorage.getItem("trial-chat:STSINJ")).sessionId);
+  await ask(page, "Who is the principal investigator?");
+  const first = await sessionId();
+  await page.getByRole("button", { name: "New conversation" }).click();
+  assert.equal(await page.locator(".tc-msg").count(), 0);
+  await ask(page, "Who sponsors the study?");
+  const second = await sessionId();
+  assert.ok(first && second && first !== second);
+  await page.reload();
+  const log = await page.getByRole("log").innerText();
+  assert.match(log, /Who sponsors the study\?/);
+  assert.doesNotMatch(log, /principal investigator/);
+  await context.close();
+});
+
 test("no request left this machine", () => {
   assert.ok(seen.length > 0);
   const away = seen.filter((url) => !LOCAL_HOSTS.has(new URL(url).hostname));

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# This folder (servers.py), tests/ (question_set.py) and the project (deploy/, actions/).
+for folder in Path(__file__).resolve().parents[:3]:
+    sys.path.insert(0, str(folder))
 
 from servers import action_server, free_port, rasa_server, web_server  # noqa: E402
 
