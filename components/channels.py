@@ -2,14 +2,15 @@
 - a turn that produced no reply (the action server is down or failed) gets an apology and the
   study team's contact;
 - REST: a body that is not a JSON object is refused with 400, and one over 64 KB with 413;
-- Socket.IO: only the configured web origins may connect; a frame over 64 KB closes that
-  connection (the widget reconnects); custom payloads arrive as {"custom": {...}};
+- Socket.IO: only the configured web origins may connect; a request over 64 KB is refused (413);
+  custom payloads arrive as {"custom": {...}};
 - a `message` that is not a string is read as empty ("please type a question"), and `metadata`
   that is not an object is ignored.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import uuid
@@ -28,6 +29,8 @@ os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
 from actions.knowledge_base import contact_lines, load_trials
 
+logger = logging.getLogger(__name__)
+
 APOLOGY = ("Sorry, something went wrong on our side and I can't answer that right now. Please try again in a "
            "moment. You can also contact the study team:\n{contacts}\nIn an emergency, call 911 in the US, or 15 "
            "or 112 in France.")
@@ -44,9 +47,14 @@ def apology(metadata: dict | None) -> str:
 
 
 def never_silent(on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Callable[[UserMessage], Awaitable[None]]:
-    """Rasa's message handler, followed by an apology when the turn sent the patient nothing."""
+    """Rasa's message handler, followed by an apology when the turn sent the patient nothing: because an
+    action failed, or because Rasa itself raised (lock or tracker store down)."""
     async def answer_or_apologise(message: UserMessage) -> None:
-        await on_new_message(message)
+        try:
+            await on_new_message(message)
+        except Exception as error:
+            # Only the kind of error: a store's error text can hold the patient's message.
+            logger.error("a turn failed with %s; the patient gets an apology", type(error).__name__)
         sent = getattr(message.output_channel, "messages", None)
         if sent is not None and not sent:
             await message.output_channel.send_text_message(message.sender_id, apology(message.metadata))

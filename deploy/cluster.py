@@ -46,8 +46,8 @@ class Cluster:
         path = self.state / "secrets.env"
         if not path.exists():
             self.state.mkdir(parents=True, exist_ok=True)
-            path.write_text(f"POSTGRES_PASSWORD={secrets.token_hex(16)}\nREDIS_PASSWORD={secrets.token_hex(16)}\n")
-            path.chmod(0o600)
+            with os.fdopen(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600), "w") as file:  # never readable by others
+                file.write(f"POSTGRES_PASSWORD={secrets.token_hex(16)}\nREDIS_PASSWORD={secrets.token_hex(16)}\n")
         return dict(line.split("=", 1) for line in path.read_text().split())
 
     def rasa_env(self) -> dict[str, str]:
@@ -55,7 +55,10 @@ class Cluster:
                 "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": str(self.pg_port), "POSTGRES_DB": "rasa",
                 "POSTGRES_USER": "rasa", "POSTGRES_PASSWORD": self.secrets["POSTGRES_PASSWORD"],
                 "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(self.redis_port),
-                "REDIS_PASSWORD": self.secrets["REDIS_PASSWORD"], "WEB_ORIGINS": self.url}
+                "REDIS_PASSWORD": self.secrets["REDIS_PASSWORD"],
+                "WEB_ORIGINS": f"{self.url},http://127.0.0.1:{self.port}",
+                # A server that dies mid-turn holds its conversation's lock until this runs out (Rasa: 60 s).
+                "TICKET_LOCK_LIFETIME": "15"}
 
     # --- the parts -------------------------------------------------------------------------------
 

@@ -2,12 +2,17 @@
 (that environment has no pytest: it would upgrade packages Rasa 3.6 pins)."""
 from __future__ import annotations
 
+import asyncio
 import copy
 
 from jsonschema import ValidationError, validate
 from rasa.core.actions.action import RemoteAction
 
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockError
+
 from components import action_validation
+from components.channels import never_silent
 
 VALID = [
     {"events": [], "responses": []},
@@ -34,6 +39,23 @@ def check_same_verdicts_as_rasa() -> None:
         assert ours == rasa_says == (reply in VALID), (reply, ours, rasa_says)
 
 
+def check_a_turn_that_raises_gets_an_apology() -> None:
+    async def rasa_raises(message: UserMessage) -> None:
+        raise LockError("Could not acquire lock for conversation_id 'x'.")
+
+    async def rasa_answers(message: UserMessage) -> None:
+        await message.output_channel.send_text_message(message.sender_id, "An answer.")
+
+    for handler, expected in ((rasa_raises, "Sorry, something went wrong"), (rasa_answers, "An answer.")):
+        output = CollectingOutputChannel()
+        asyncio.run(never_silent(handler)(UserMessage("hello", output, "x", metadata={"trial": "STSINJ"})))
+        texts = [m["text"] for m in output.messages]
+        assert len(texts) == 1 and texts[0].startswith(expected), texts
+        if handler is rasa_raises:
+            assert "University of Pittsburgh" in texts[0] and "Limoges" not in texts[0]  # the page's trial only
+
+
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
-    print("components: action server replies are judged as Rasa judges them")
+    check_a_turn_that_raises_gets_an_apology()
+    print("components: action server replies are judged as Rasa judges them; a failing turn gets an apology")

@@ -39,3 +39,14 @@ def test_content_security_policy_allows_only_the_page_and_the_rasa_server():
     assert "default-src 'self'" in policy
     assert re.search(r"connect-src 'self' http://localhost:5005 ws://localhost:5005;", policy)
     assert "connect-src 'self';" in content_security_policy("")  # behind nginx: same origin only
+
+
+def test_a_folder_it_did_not_write_is_never_replaced(tmp_path):
+    (tmp_path / "someone-else.html").write_text("keep me")
+    with pytest.raises(SystemExit):
+        build_site(tmp_path, "")
+    assert (tmp_path / "someone-else.html").read_text() == "keep me"
+    site = tmp_path / "site"
+    build_site(site, "")
+    build_site(site, "http://localhost:5005")  # its own output is rebuilt
+    assert 'data-server="http://localhost:5005"' in (site / "index.html").read_text()

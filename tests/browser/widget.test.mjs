@@ -124,10 +124,29 @@ test("while the server cannot be reached the widget says so, keeps the message, 
   const box = page.getByRole("textbox", { name: /message/i });
   await box.fill("Who sponsors the study?");
   await box.press("Enter");
+  await page.reload();  // what was typed offline is kept over a reload too
+  await status.waitFor({ timeout: 30000 });
 
   await page.unroute("**/socket.io/**");
   await status.waitFor({ state: "hidden", timeout: 30000 });
   await page.locator(".tc-msg.tc-bot").filter({ hasText: /Limoges/ }).first().waitFor({ timeout: 60000 });
+  await context.close();
+});
+
+test("a message typed offline is dropped, not sent, when the patient starts a new conversation", async () => {
+  const { context, page } = await open("trials/nct03582800/");
+  await page.route("**/socket.io/**", (route) => route.abort("connectionrefused"));
+  await page.reload();
+  const status = page.getByRole("status").filter({ hasText: /can't reach the assistant/i });
+  await status.waitFor({ timeout: 30000 });
+  const box = page.getByRole("textbox", { name: /message/i });
+  await box.fill("I take warfarin");
+  await box.press("Enter");
+  await page.getByRole("button", { name: "New conversation" }).click();
+  await page.unroute("**/socket.io/**");
+  await status.waitFor({ state: "hidden", timeout: 30000 });
+  await page.waitForTimeout(3000);  // a reply would have come by now
+  assert.equal(await page.locator(".tc-msg").count(), 0);
   await context.close();
 });
 

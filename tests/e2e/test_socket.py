@@ -61,10 +61,13 @@ def test_buttons_arrive_as_quick_replies(patient):
     assert buttons and all(b["title"] and b["payload"] for b in buttons)
 
 
-def test_only_the_configured_web_origin_may_connect(socket_url):
+def test_only_the_configured_web_origin_may_connect(servers, socket_url):
     with pytest.raises(socketio.exceptions.ConnectionError):
         SocketChat(socket_url, origin="http://tracker.example").connect()
-    still_up(socket_url)
+    handshake = f"{socket_url}/socket.io/?EIO=4&transport=polling"
+    refused = requests.get(handshake, headers={"Origin": "http://tracker.example"}, timeout=10)
+    assert refused.status_code == 400 and "not an accepted origin" in refused.text
+    assert requests.get(handshake, headers={"Origin": servers["web_origin"]}, timeout=10).ok
 
 
 @pytest.mark.parametrize("text, expect", BAD_TEXTS)

@@ -37,7 +37,6 @@
     this.server = root.getAttribute("data-server") || window.location.origin;
     this.storageKey = "trial-chat:" + (this.trial || "all");
     this.state = this.load();
-    this.outbox = [];          // messages typed while not connected: sent once the session is confirmed
     this.ready = false;
     this.sawQuestion = false;  // whether the current bot turn asked a screening question
     this.build(index);
@@ -48,10 +47,13 @@
   }
 
   TrialChat.prototype.load = function () {
-    var fresh = { sessionId: null, messages: [], replies: [], progress: null };
+    // outbox: messages typed while not connected, sent once the session is confirmed (kept over a reload).
+    var fresh = { sessionId: null, messages: [], replies: [], progress: null, outbox: [] };
     try {
       var saved = JSON.parse(window.sessionStorage.getItem(this.storageKey));
-      return saved && Array.isArray(saved.messages) ? saved : fresh;
+      if (!saved || !Array.isArray(saved.messages)) return fresh;
+      if (!Array.isArray(saved.outbox)) saved.outbox = [];
+      return saved;
     } catch (e) {
       return fresh;
     }
@@ -136,7 +138,10 @@
       this.save();
       this.ready = true;
       this.setStatus("");
-      this.outbox.splice(0).forEach(this.emit, this);
+      var queued = this.state.outbox.splice(0);
+      this.save();
+      if (queued.length) this.waiting(true);
+      queued.forEach(this.emit, this);
     }.bind(this));
     var away = function () {
       this.ready = false;
@@ -157,7 +162,12 @@
     this.showReplies([]);
     this.sawQuestion = false;
     var message = { message: text, metadata: this.trial ? { trial: this.trial } : {} };
-    if (this.ready) this.emit(message); else this.outbox.push(message);
+    if (this.ready) {
+      this.emit(message);
+    } else {
+      this.state.outbox.push(message);
+      this.save();
+    }
     this.waiting(true);
     this.input.focus();
   };
@@ -263,7 +273,7 @@
 
   // Forgets this conversation in the browser and starts a new one with a new session id.
   TrialChat.prototype.newConversation = function () {
-    this.state = { sessionId: null, messages: [], replies: [], progress: null };
+    this.state = { sessionId: null, messages: [], replies: [], progress: null, outbox: [] };
     this.save();
     Array.prototype.slice.call(this.log.querySelectorAll(".tc-msg")).forEach(function (n) { n.remove(); });
     this.showReplies([]);
