@@ -18,6 +18,7 @@ from pathlib import Path
 from string import Template
 
 from deploy.processes import PROJECT, Server, action_server, free_port, rasa_server, tcp_ready
+from web.site import content_security_policy
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 DEPLOY = PROJECT / "deploy"
@@ -105,7 +106,7 @@ class Cluster:
                         "--socket-url", ""], check=True, stdout=subprocess.DEVNULL, env=dict(os.environ, PYTHONPATH=str(PROJECT)))
         upstream = "\n".join(f"        server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in self.rasa_ports)
         conf = Template((DEPLOY / "nginx.conf").read_text()).substitute(
-            state=conf_dir, site=site, port=self.port, upstream_servers=upstream)
+            state=conf_dir, site=site, port=self.port, upstream_servers=upstream, csp=content_security_policy(""))
         (conf_dir / "nginx.conf").write_text(conf)
         return Server("nginx", ["nginx", "-p", str(conf_dir), "-c", str(conf_dir / "nginx.conf"), "-g", "daemon off;"],
                       tcp_ready(self.port), dict(os.environ), self.logs / "nginx.log").start(30)

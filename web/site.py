@@ -24,7 +24,6 @@ from actions.knowledge_base import Trial, load_trials
 WEB_DIR = Path(__file__).resolve().parent
 PROJECT = WEB_DIR.parent
 # The browser build of socket.io-client, installed from the npm registry by `make` (package.json).
-MARKER = ".built-by-web-site"
 SOCKET_IO_CLIENT = PROJECT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 
 
@@ -55,7 +54,7 @@ def build_site(out: Path, socket_url: str) -> list[Path]:
     trials = list(load_trials().values())
     if out.exists():
         # Only a folder this tool wrote (or an empty one) is replaced, never someone's web root.
-        if any(out.iterdir()) and not (out / MARKER).exists():
+        if any(out.iterdir()) and not (out / "static" / "chat-widget.js").exists():
             raise SystemExit(f"{out} holds files this tool did not write; choose an empty or new folder.")
         shutil.rmtree(out)
     shutil.copytree(WEB_DIR / "static", out / "static")
@@ -69,11 +68,10 @@ def build_site(out: Path, socket_url: str) -> list[Path]:
         pages[out / "trials" / trial.id.lower() / "index.html"] = PAGE.substitute(
             title=f"{html.escape(trial.label)}: ask the trial assistant", root="../../",
             content=_trial_content(trial), trial_id=html.escape(trial.id, quote=True), socket_url=server)
-    pages[out / MARKER] = "Written by `python -m web.site build`; rewritten on every build.\n"
     for path, text in pages.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-    return [page for page in pages if page.name != MARKER]
+    return list(pages)
 
 
 def content_security_policy(socket_url: str) -> str:

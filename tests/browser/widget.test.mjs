@@ -35,13 +35,34 @@ async function open(path) {
 
 const botMessages = (page) => page.locator(".tc-msg.tc-bot");
 
-// Sends a message from the textbox with the keyboard; waits for the whole reply (the typing indicator goes).
-async function ask(page, text) {
-  const before = await botMessages(page).count();
+// Types a message in the textbox and sends it with the keyboard.
+async function type(page, text) {
   const box = page.getByRole("textbox", { name: /message/i });
   await box.fill(text);
   await box.press("Enter");
+}
+
+// Sends a message; waits for the whole reply (the typing indicator goes).
+async function ask(page, text) {
+  const before = await botMessages(page).count();
+  await type(page, text);
   await waitForReply(page, before);
+}
+
+// A trial page whose Socket.IO requests fail, as when the server is down; waits for the widget to say so.
+async function openOffline(path) {
+  const opened = await open(path);
+  await opened.page.route("**/socket.io/**", (route) => route.abort("connectionrefused"));
+  await opened.page.reload();
+  opened.status = opened.page.getByRole("status").filter({ hasText: /can't reach the assistant/i });
+  await opened.status.waitFor({ timeout: 30000 });
+  return opened;
+}
+
+// The server is reachable again: waits for the widget to reconnect by itself.
+async function backOnline({ page, status }) {
+  await page.unroute("**/socket.io/**");
+  await status.waitFor({ state: "hidden", timeout: 30000 });
 }
 
 async function waitForReply(page, before) {
@@ -116,35 +137,23 @@ test("a script in a message is shown as text, never run", async () => {
 });
 
 test("while the server cannot be reached the widget says so, keeps the message, and reconnects by itself", async () => {
-  const { context, page } = await open("trials/nct03582800/");
-  await page.route("**/socket.io/**", (route) => route.abort("connectionrefused"));
-  await page.reload();
-  const status = page.getByRole("status").filter({ hasText: /can't reach the assistant/i });
-  await status.waitFor({ timeout: 30000 });
-  const box = page.getByRole("textbox", { name: /message/i });
-  await box.fill("Who sponsors the study?");
-  await box.press("Enter");
+  const offline = await openOffline("trials/nct03582800/");
+  const { context, page, status } = offline;
+  await type(page, "Who sponsors the study?");
   await page.reload();  // what was typed offline is kept over a reload too
   await status.waitFor({ timeout: 30000 });
 
-  await page.unroute("**/socket.io/**");
-  await status.waitFor({ state: "hidden", timeout: 30000 });
+  await backOnline(offline);
   await page.locator(".tc-msg.tc-bot").filter({ hasText: /Limoges/ }).first().waitFor({ timeout: 60000 });
   await context.close();
 });
 
 test("a message typed offline is dropped, not sent, when the patient starts a new conversation", async () => {
-  const { context, page } = await open("trials/nct03582800/");
-  await page.route("**/socket.io/**", (route) => route.abort("connectionrefused"));
-  await page.reload();
-  const status = page.getByRole("status").filter({ hasText: /can't reach the assistant/i });
-  await status.waitFor({ timeout: 30000 });
-  const box = page.getByRole("textbox", { name: /message/i });
-  await box.fill("I take warfarin");
-  await box.press("Enter");
+  const offline = await openOffline("trials/nct03582800/");
+  const { context, page } = offline;
+  await type(page, "I take warfarin");
   await page.getByRole("button", { name: "New conversation" }).click();
-  await page.unroute("**/socket.io/**");
-  await status.waitFor({ state: "hidden", timeout: 30000 });
+  await backOnline(offline);
   await page.waitForTimeout(3000);  // a reply would have come by now
   assert.equal(await page.locator(".tc-msg").count(), 0);
   await context.close();

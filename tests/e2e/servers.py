@@ -24,6 +24,11 @@ def rasa_server(port: int, action_port: int, workdir: Path, tracker_db: Path, we
                                  TRACKER_DB=str(tracker_db), WEB_ORIGINS=web_origin, **env)
 
 
+def payloads(messages: list[dict], kind: str) -> list[dict]:
+    """The `custom` payloads of one kind ("eligibility_question", "eligibility_result") in a reply."""
+    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict) and m["custom"].get("type") == kind]
+
+
 def browser_tests(web_url: str) -> None:
     """The widget's tests in Chromium (tests/browser/*.test.mjs, playwright-core) against the site at web_url."""
     result = subprocess.run(["node", "--test", "--test-reporter=spec", "tests/browser/"], cwd=PROJECT,

@@ -16,7 +16,7 @@ import socketio
 
 from deploy.cluster import Cluster
 from deploy.processes import free_port
-from servers import Chat, SocketChat, browser_tests
+from servers import Chat, SocketChat, browser_tests, payloads
 
 LIMOGES = {"trial": "NCT03582800"}
 
@@ -31,8 +31,8 @@ def cluster():
 
 
 def step(messages) -> dict:
-    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict)
-            and m["custom"].get("type") == "eligibility_question"][-1]
+    """The screening question a reply asks."""
+    return payloads(messages, "eligibility_question")[-1]
 
 
 def test_a_conversation_begun_on_one_server_continues_on_the_other(cluster):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import PROJECT, Chat, action_server, base_env, free_port, rasa_server
+from servers import PROJECT, Chat, action_server, base_env, free_port, payloads, rasa_server
 
 
 @pytest.fixture()
@@ -24,10 +24,6 @@ def own_servers(tmp_path):
     yield started
     for name in ("rasa", "actions"):
         started[name].stop()
-
-
-def custom(messages, kind):
-    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict) and m["custom"].get("type") == kind]
 
 
 def test_action_server_down_gets_an_apology_and_answers_resume_when_it_is_back(own_servers):
@@ -46,11 +42,11 @@ def test_rasa_killed_mid_screening_loses_nothing(own_servers):
     patient.send("Who sponsors the study?", {"trial": "NCT03582800"})
     patient.send("am I eligible?")
     patient.send("Calcium deposits from systemic sclerosis")
-    before = custom(patient.send("I'm 30"), "eligibility_question")[-1]
+    before = payloads(patient.send("I'm 30"), "eligibility_question")[-1]
     assert before["criterion"] == "planned_surgery"
     own_servers["rasa"].kill()  # a crash, not a clean stop
     own_servers["rasa"].start()
-    after = custom(patient.send("no"), "eligibility_question")[-1]
+    after = payloads(patient.send("no"), "eligibility_question")[-1]
     assert after["criterion"] == "sts_allergy" and after["step"] == before["step"] + 1
     tracker = requests.get(f"http://localhost:{own_servers['rasa_port']}/conversations/{patient.sender}/tracker",
                            timeout=10).json()

@@ -5,17 +5,13 @@ import uuid
 
 import pytest
 
-from servers import Chat
+from servers import Chat, payloads
 
 LIMOGES_ANSWERS = {"diagnosis": "Calcium deposits from systemic sclerosis", "age": "she is forty-five",
                    "planned_surgery": "No", "sts_allergy": "no", "injection_contraindication": "No",
                    "anticoagulant_therapy": "no blood thinners", "childbearing_potential": "Yes",
                    "pregnant_or_breastfeeding": "no", "contraception": "yes", "consent": "Yes", "legal_protection": "No"}
 STSINJ_ANSWERS = {"condition": "Lupus", "calcinosis": "Yes", "measurable_lesions": "Not sure"}
-
-
-def payloads(messages, kind):
-    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict) and m["custom"].get("type") == kind]
 
 
 def walk(patient: Chat, messages: list[dict], answers: dict, metadata=None) -> tuple[dict, list[str], list[dict]]:

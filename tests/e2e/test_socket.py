@@ -9,7 +9,7 @@ import requests
 import socketio
 
 from hostile_inputs import BAD_TEXTS, check_sensible
-from servers import SocketChat
+from servers import SocketChat, payloads
 
 
 @pytest.fixture()
@@ -27,11 +27,6 @@ def patient(servers, socket_url):
 OWN = object()  # stands for the connection's own session id in the table below
 
 
-def questions(messages):
-    return [m["custom"] for m in messages if isinstance(m.get("custom"), dict)
-            and m["custom"].get("type") == "eligibility_question"]
-
-
 def still_up(socket_url: str) -> None:
     assert requests.get(f"{socket_url}/status", timeout=10).ok
 
@@ -43,13 +38,14 @@ def test_faq_answer_names_its_source(patient):
 
 def test_screening_resumes_on_a_new_connection_with_the_same_session(socket_url, patient):
     patient.send("Can I take part?", {"trial": "NCT03582800"})
-    first = questions(patient.send("Calcium deposits from systemic sclerosis", {"trial": "NCT03582800"}))[-1]
+    reply = patient.send("Calcium deposits from systemic sclerosis", {"trial": "NCT03582800"})
+    first = payloads(reply, "eligibility_question")[-1]
     assert first["criterion"] == "age" and first["step"] == 2
     patient.close()  # as a page reload does
     again = SocketChat(socket_url, patient.origin).connect(patient.session_id)
     try:
         assert again.session_id == patient.session_id
-        following = questions(again.send("45", {"trial": "NCT03582800"}))[-1]
+        following = payloads(again.send("45", {"trial": "NCT03582800"}), "eligibility_question")[-1]
         assert following["step"] == 3 and following["trial"] == "NCT03582800"
     finally:
         again.close()
