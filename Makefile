@@ -20,7 +20,7 @@ export WEB_ORIGINS ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
 
 KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
-	actions/emergency.py actions/emergency_phrases.yml
+	actions/emergency.py actions/emergency_phrases.yml actions/questions.py
 
 .PHONY: run cluster shell test unit-test rasa-test e2e-test bench install system-test-deps index train clean
 

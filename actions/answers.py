@@ -1,78 +1,103 @@
-"""Grounded answers: passages of the trial texts, with their source, or an honest "not covered"."""
+"""Grounded answers: the sentences of the trial texts that answer, with their source; what the texts
+say when they do not answer exactly; or an honest "not covered". Never anything else."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from actions.knowledge_base import Trial
+from actions.answer_types import asked_kind, holds
 from actions.ingest import Passage
+from actions.knowledge_base import Trial, contact_lines
+from actions.lexical import tokenize
+from actions.messages import say
 from actions.retrieval import ANSWER_THRESHOLD, Hit, Retriever
+from actions.questions import is_question, question_in  # noqa: F401 (is_question: for the actions)
 from actions.trial_names import TrialNames
 
-# A section up to this long is the answer as a whole (the STSINJ sections answer their heading's
-# question); in a longer one, the best passage and those scoring within SECTION_MARGIN of it.
-MAX_SECTION_ANSWER_CHARS = 1000
-SECTION_MARGIN = 0.1
-MAX_QUESTION_CHARS = 1000  # the model reads ~256 word pieces; the rest of a very long message is noise
+# Other sentences of the best one's section are shown when they score this close to it (at most
+# MAX_SENTENCES in all): one to three sentences, never the whole section unless asked for.
+SENTENCE_MARGIN = 0.04
+MAX_SENTENCES = 3
+LEAD_MARGIN = 0.1  # chosen on the dev set with the weights in retrieval.py
+CANDIDATES_PER_TRIAL = 8
+# A question that names a section ("what are the exclusion criteria?") gets the section, up to this long.
+MAX_SECTION_ANSWER_CHARS = 600
 # Safety and effectiveness: the answer also says the treatment is investigational.
 _INVESTIGATIONAL = re.compile(
     r"\b(safe|safety|side[- ]effects?|risks?|dangerous|harm|tolerat\w*|works?|working|effective\w*|"
     r"efficacy|cure|helps?|benefits?|promising|improve\w*)\b", re.IGNORECASE)
+# Words that ask rather than name a topic: a question made only of these and a section title's words
+# names that section.
+_ASKING = frozenset("tell list show give all about please criteria criterion".split())
 
 
-_QUESTION_START = re.compile(
-    r"^\s*(what|what's|whats|who|who's|how|when|where|why|which|is|are|can|could|do|does|did|will|would|"
-    r"should|tell me|explain)\b", re.IGNORECASE)
-
-
-def is_question(text: str) -> bool:
-    """Whether a message asks something (beyond naming a trial)."""
-    return "?" in text or bool(_QUESTION_START.match(text))
+def names_section(question: str, title: str) -> bool:
+    """'What are the exclusion criteria?' names the section 'Exclusion criteria'."""
+    words = set(tokenize(question)) - _ASKING
+    return bool(words) and words <= set(tokenize(title))
 
 
 @dataclass(frozen=True)
 class AnswerPart:
     trial: Trial
-    passages: list[Passage]  # from one section, in the order of the text
+    passages: list[Passage]  # the sentences shown, in the order of the text
+    section: list[Passage]  # the whole section they come from, shown on request
+    complete: bool  # they hold the kind of fact asked for ("how many": a number)
 
     def text(self) -> str:
         return "\n".join(p.text for p in self.passages)
 
     def source(self) -> str:
-        return f"{self.trial.label}, section “{self.passages[0].title}”"
+        return source_of(self.trial, self.passages[0])
+
+    def reference(self) -> dict:
+        p = self.passages[0]
+        return {"trial": self.trial.id, "label": self.trial.label, "section": p.section, "title": p.title,
+                "start": p.start, "more": len(self.section) > len(self.passages)}
 
 
-def answer_passages(hits: list[Hit], retriever: Retriever) -> list[Passage]:
-    """What to show from the best hit's section."""
-    best = hits[0].passage
-    section = retriever.section_passages(best)
-    close = [h.passage for h in hits if h.passage in section and h.score >= hits[0].score - SECTION_MARGIN]
-    if best.list_item:
-        # Several criteria match ("what are the exclusion criteria?"): the whole list.
-        return section if len(close) > 1 else [best]
-    if sum(len(p.text) for p in section) <= MAX_SECTION_ANSWER_CHARS:
-        return section
-    return sorted(close, key=lambda p: p.start)
+def source_of(trial: Trial, passage: Passage) -> str:
+    return f"{trial.label}, section “{passage.title}”"
 
 
 @dataclass
 class Answer:
-    parts: list[AnswerPart]  # one per trial that the texts answer for; empty: not covered
+    parts: list[AnswerPart]  # one per trial whose texts are on topic; empty: not covered
     asked: list[Trial]  # the trials the question was asked about
+    kind: str | None = None  # the kind of fact asked for, if any
     investigational: bool = False
     hits: list[Hit] = field(default_factory=list)  # everything retrieved, for the debug view
 
     @property
+    def answering(self) -> list[AnswerPart]:
+        return [p for p in self.parts if p.complete]
+
+    @property
+    def route(self) -> str:
+        """retrieval: the texts answer; partial: on topic, without the fact asked for; not_covered."""
+        return "retrieval" if self.answering else ("partial" if self.parts else "not_covered")
+
+    @property
     def covered(self) -> bool:
-        return bool(self.parts)
+        return bool(self.answering)
 
     def render(self) -> str:
-        """The answer text: each part with its source; labelled by trial when there are several."""
-        blocks = []
-        for part in self.parts:
-            lead = f"For the {part.trial.label}:\n" if len(self.parts) > 1 else ""
-            blocks.append(f"{lead}{part.text()}\n(Source: {part.source()})")
-        return "\n\n".join(blocks)
+        """What the patient reads: each answering part with its source (labelled by trial when
+        several); else what the texts say nearest to it; else not covered; with the contacts."""
+        contacts = contact_lines(self.asked)
+        if self.answering:
+            several = len(self.answering) > 1
+            return "\n\n".join(f"{f'For the {p.trial.label}:' + chr(10) if several else ''}{p.text()}\n(Source: {p.source()})"
+                               for p in self.answering)
+        if self.parts:
+            nearest = "\n".join(f"“{p.text()}” (Source: {p.source()})" for p in self.parts)
+            return say("partial", nearest=nearest, contacts=contacts)
+        return say("not_covered", contacts=contacts)
+
+    def payload(self) -> dict:
+        """For the widget: the route and the sources as data (citation, "more" control)."""
+        return {"type": "answer", "route": self.route,
+                "sources": [p.reference() for p in (self.answering or self.parts)]}
 
 
 class QuestionAnswerer:
@@ -81,25 +106,50 @@ class QuestionAnswerer:
 
     def answer(self, question: str, trial_ids: list[str] | None = None, threshold: float = ANSWER_THRESHOLD) -> Answer:
         """Answers from the given trials (all of them when none is known)."""
-        question = (question or "")[:MAX_QUESTION_CHARS]
+        question = question_in(question)
         # A trial's name says which trial, not what is asked; it only adds noise to the search.
         query = self.names.without_names(question) or question
+        kind = asked_kind(query)
         asked = [self.trials[t] for t in (trial_ids or self.trials) if t in self.trials]
         parts, hits = [], []
         for trial in asked:
-            found = self.retriever.retrieve_passages(query, trial=trial.id, k=3)
+            found = self.retriever.retrieve_passages(query, trial=trial.id, k=CANDIDATES_PER_TRIAL)
             hits.extend(found)
-            # Covered when any candidate is close enough in meaning; the best-ranked one is shown.
-            if found and max(h.score for h in found) >= threshold:
-                parts.append(AnswerPart(trial, answer_passages(found, self.retriever)))
-        investigational = bool(_INVESTIGATIONAL.search(question)) or any(
-            _INVESTIGATIONAL.search(p.text()) for p in parts)
-        return Answer(parts, asked, investigational and bool(parts), hits)
+            if found and found[0].score >= threshold:
+                parts.append(self._part(trial, query, kind, found))
+        investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
+        return Answer(parts, asked, kind, investigational and any(p.complete for p in parts), hits)
+
+    def _part(self, trial: Trial, query: str, kind: str | None, found: list[Hit]) -> AnswerPart:
+        best = found[0]
+        section = self.retriever.section_passages(best.passage)
+        if names_section(query, best.passage.title) and sum(len(p.text) for p in section) <= MAX_SECTION_ANSWER_CHARS:
+            shown = section
+        else:
+            close = [h for h in found if h.passage in section and h.score >= best.score - SENTENCE_MARGIN]
+            # A section's first sentence says what it is about ("This trial tests ..."): it leads the
+            # answer when it is on topic too.
+            lead = next((h for h in found if h.passage == section[0]), None)
+            if lead and lead not in close and not best.passage.list_item and lead.score >= best.score - LEAD_MARGIN:
+                close = [lead] + close
+            shown = sorted([h.passage for h in close[:MAX_SENTENCES]], key=lambda p: p.start)
+        # The fact asked for may sit in a close sentence of the section rather than the best one.
+        complete = holds(kind, "\n".join(p.text for p in shown))
+        return AnswerPart(trial, shown, section, complete)
+
+
+def section_reply(retriever: Retriever, trial: Trial, section: str, start: int) -> str | None:
+    """The whole section an answer came from ("show the whole section"), with its source."""
+    passage = next((p for p in retriever.passages if p.trial == trial.id and p.section == section and p.start == start), None)
+    if passage is None:
+        return None
+    text = "\n".join(p.text for p in retriever.section_passages(passage))
+    return f"{text}\n(Source: {source_of(trial, passage)})"
 
 
 def debug_lines(answer: Answer) -> str:
-    """For coordinators (make shell DEBUG=1): what was retrieved and how it scored."""
-    lines = [f"[debug] threshold {ANSWER_THRESHOLD:.2f}"]
+    """For coordinators (make shell DEBUG=1): the route, what was retrieved and how it scored."""
+    lines = [f"[debug] route {answer.route}; fact asked for: {answer.kind or 'any'}; threshold {ANSWER_THRESHOLD:.2f}"]
     for hit in answer.hits:
         p = hit.passage
         lines.append(f"[debug] {hit.score:.3f} (rank {hit.rank_score:.3f}) {p.trial}/{p.section} "

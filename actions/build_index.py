@@ -15,56 +15,43 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import faiss
+import numpy as np
 
 from actions import embedding
-from actions.index_store import (INDEX_DIR, INDEX_FILE, MANIFEST_FILE, PASSAGES_FILE, builder_hash,
-                                 file_sha256, make_index)
+from actions.index_store import (INDEX_DIR, INDEX_FILE, PASSAGES_FILE, TITLES_FILE, make_index, manifest_problems,
+                                 read_manifest, section_titles, write_manifest)
 from actions.ingest import split_all
-from actions.knowledge_base import KNOWLEDGE_DIR, corpus_hash, load_trials
-
-
-def expected_identity(knowledge_dir: Path) -> dict:
-    return {"model": embedding.model_id(), "corpus_sha256": corpus_hash(knowledge_dir),
-            "builder_sha256": builder_hash()}
+from actions.knowledge_base import KNOWLEDGE_DIR, load_trials
 
 
 def is_current(index_dir: Path, knowledge_dir: Path) -> bool:
-    try:
-        manifest = json.loads((index_dir / MANIFEST_FILE).read_text())
-    except (OSError, ValueError):
-        return False
-    return all(manifest.get(k) == v for k, v in expected_identity(knowledge_dir).items())
+    return not manifest_problems(index_dir, knowledge_dir, check_files=False)
 
 
 def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, force: bool = False) -> dict:
     """Builds the index if needed; returns its manifest."""
     if not force and is_current(index_dir, knowledge_dir):
-        return json.loads((index_dir / MANIFEST_FILE).read_text())
+        return read_manifest(index_dir)
     started = time.perf_counter()
     trials = load_trials(knowledge_dir)
     passages = split_all(trials, knowledge_dir)
-    vectors = embedding.encode([p.embedding_text() for p in passages])
+    vectors = embedding.encode([p.text for p in passages])
+    title_vectors = embedding.encode(section_titles(passages))
     index = make_index(vectors)
 
     tmp = index_dir.with_name(index_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     faiss.write_index(index, str(tmp / INDEX_FILE))
+    np.save(tmp / TITLES_FILE, title_vectors)
     with open(tmp / PASSAGES_FILE, "w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
-    manifest = {
-        **expected_identity(knowledge_dir),
-        "dimension": int(vectors.shape[1]),
-        "index_type": type(index).__name__,
-        "passages": len(passages),
-        "trials": sorted(trials),
-        "passages_sha256": file_sha256(tmp / PASSAGES_FILE),
-        "index_sha256": file_sha256(tmp / INDEX_FILE),
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "build_seconds": round(time.perf_counter() - started, 2),
-    }
-    (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest = write_manifest(
+        tmp, knowledge_dir, dimension=int(vectors.shape[1]), index_type=type(index).__name__,
+        passages=len(passages), trials=sorted(trials),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 2))
     old = index_dir.with_name(index_dir.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
     if index_dir.exists():

@@ -75,6 +75,20 @@ class Criterion:
         return [{"title": t, "payload": t} for t in titles + ["Not sure"]]
 
 
+def _non_strings(raw: dict) -> list[str]:
+    """Keys whose words must be text but are not: YAML reads a bare no/yes/on/off as a boolean,
+    and a boolean word matched every answer (an unquoted `no` among the choice words)."""
+    bad = [k for k in ("key", "kind", "question", "source", "why", "unit", "lexicon", "next_step")
+           if k in raw and not isinstance(raw[k], str)]
+    for i, choice in enumerate(raw.get("choices") or []):
+        if not isinstance(choice, dict):
+            bad.append(f"choices[{i}]")
+            continue
+        bad += [f"choices[{i}].{k}" for k in ("value", "label") if not isinstance(choice.get(k), str)]
+        bad += [f"choices[{i}].words[{j}]" for j, w in enumerate(choice.get("words") or []) if not isinstance(w, str)]
+    return bad
+
+
 def _check(criterion: Criterion, where: str) -> Criterion:
     problems = []
     if criterion.kind not in KINDS:
@@ -109,6 +123,10 @@ def _parse_criteria(path_name: str, _mtime_ns: int) -> tuple[Criterion, ...]:
     criteria = []
     for raw in data.get("criteria", []):
         raw = dict(raw)
+        bad = _non_strings(raw)
+        if bad:
+            raise KnowledgeError(f"{path}: criterion {raw.get('key')!r}: {', '.join(bad)} must be text "
+                                 f"(quote words such as \"no\", \"yes\", \"on\", \"off\")")
         raw["choices"] = tuple(raw.get("choices", ()))
         criteria.append(_check(Criterion(**raw), str(path)))
     keys = [c.key for c in criteria]

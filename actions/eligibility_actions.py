@@ -10,12 +10,12 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import answer_question, listing_ended_notes, look_up, send_answer, trial_buttons
-from actions.answers import is_question
+from actions.questions import asks_for_advice, is_question
 from actions.answer_parsing import NOT_SURE
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, decide, find_criterion,
                                  load_criteria, next_question, progress)
 from actions.messages import say
+from actions.replies import answer_question, listing_ended_notes, look_up, send_answer, trial_buttons
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
 
@@ -57,7 +57,7 @@ class ValidateEligibilityForm(FormValidationAction):
                                      svc.names, set(svc.trials))
             answer = look_up(dispatcher, svc, text, context.trials)
             if answer and answer.covered:
-                send_answer(dispatcher, answer, svc, text)
+                send_answer(dispatcher, answer, text)
         return await super().run(dispatcher, tracker, domain)
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
@@ -99,13 +99,12 @@ class ValidateEligibilityForm(FormValidationAction):
         if criterion is None or value == DONE:
             return {"eligibility_answer": DONE}
         text = str(value or "")
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
         asks = is_question(text) and not _ANSWER_START.match(text)
         parsed = None if asks else criterion.parse(text)
         failures = int(tracker.get_slot("eligibility_failures") or 0)
         if parsed is None and asks:
             # A question in the middle of the screening: answer it, then ask again.
-            if intent == "ask_medical_advice":
+            if asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))
             else:
                 answer_question(dispatcher, svc, text, [trial_id])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from actions.knowledge_base import PROJECT_DIR
 INDEX_DIR = Path(os.environ.get("INDEX_DIR", PROJECT_DIR / "build" / "index"))
 INDEX_FILE = "passages.faiss"
 PASSAGES_FILE = "passages.jsonl"
+TITLES_FILE = "titles.npy"  # one vector per distinct section title, in order of first use
 MANIFEST_FILE = "manifest.json"
 REBUILD_COMMAND = "make index"
 
@@ -20,6 +22,50 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+# The files of a built index and the manifest key that holds each one's sha256.
+INDEX_FILES = {INDEX_FILE: "index_sha256", PASSAGES_FILE: "passages_sha256", TITLES_FILE: "titles_sha256"}
+
+
+def expected_identity(knowledge_dir: Path) -> dict:
+    """What an index must have been built from to serve: this knowledge/, these rules, this model."""
+    from actions import embedding
+    from actions.knowledge_base import corpus_hash
+
+    return {"model": embedding.model_id(), "corpus_sha256": corpus_hash(knowledge_dir),
+            "builder_sha256": builder_hash()}
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((index_dir / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_manifest(index_dir: Path, knowledge_dir: Path, **facts) -> dict:
+    """The manifest of the index files in index_dir: what they were built from and their sha256."""
+    manifest = {**expected_identity(knowledge_dir), **facts,
+                **{key: file_sha256(index_dir / name) for name, key in INDEX_FILES.items()}}
+    (index_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    return manifest
+
+
+def manifest_problems(index_dir: Path, knowledge_dir: Path, check_files: bool = True) -> list[str]:
+    """Why the index in index_dir may not serve knowledge_dir ([] when it may)."""
+    manifest = read_manifest(index_dir)
+    if manifest is None:
+        return [f"no readable manifest at {index_dir / MANIFEST_FILE}"]
+    reasons = {"corpus_sha256": "knowledge/ has changed since it was built",
+               "builder_sha256": "the passage splitting rules have changed",
+               "model": "it was built with another embedding model"}
+    problems = [reasons[k] for k, v in expected_identity(knowledge_dir).items() if manifest.get(k) != v]
+    for name, key in INDEX_FILES.items() if check_files else ():
+        path = index_dir / name
+        if not path.is_file() or file_sha256(path) != manifest.get(key):
+            problems.append(f"{name} is missing or does not match the manifest")
+    return problems
 
 
 def builder_hash() -> str:
@@ -47,3 +93,8 @@ def make_index(vectors, exact_max: int = EXACT_INDEX_MAX):
         index.nprobe = IVF_NPROBE
     index.add(vectors)
     return index
+
+
+def section_titles(passages) -> list[str]:
+    """The distinct section titles, in order of first use: row i of the titles file is title i."""
+    return list(dict.fromkeys(p.title for p in passages))

@@ -10,9 +10,12 @@ from pathlib import Path
 
 from actions.knowledge_base import KNOWLEDGE_DIR, KnowledgeError, SourceSpec, Trial, load_chrome
 
-# Passages are kept short (a few sentences): the section title then weighs in the embedding, and
-# the answer a patient reads stays short.
-MAX_PASSAGE_CHARS = 350
+# Passages are sentences (list criteria: items), so that an answer can be the sentence that answers;
+# a section this short is one passage (a name with its role, a three-step timeline).
+SHORT_SECTION_CHARS = 250
+# A line this short without a full stop is a label ("Screening", "Principal Investigator"): it stays
+# with the line that follows it.
+LABEL_CHARS = 40
 _BULLET = re.compile(r"^[\s•·]+")
 # A line ending like this continues on the next one ("Patient presenting with" / "ectopic ... or").
 _CONTINUES = re.compile(r"(\b(with|or|and)|[:,])$", re.IGNORECASE)
@@ -30,8 +33,9 @@ class Passage:
     end: int
     list_item: bool = False
 
-    def embedding_text(self) -> str:
-        # The section title carries much of the meaning (the STSINJ headings are patient questions).
+    def search_text(self) -> str:
+        """What lexical search reads: the section title carries much of the meaning (the STSINJ
+        headings are patient questions). Dense search embeds the text and the title apart."""
         return f"{self.title}: {self.text}"
 
     def to_dict(self) -> dict:
@@ -90,38 +94,38 @@ def _units(text: str, start: int, end: int, cleaner: Cleaner) -> list[tuple[str,
     return units
 
 
-def _sentence_windows(unit: tuple[str, int, int]) -> list[tuple[str, int, int]]:
-    """A long paragraph cut between sentences into pieces of at most MAX_PASSAGE_CHARS (or one sentence)."""
+def _sentences(unit: tuple[str, int, int]) -> list[tuple[str, int, int]]:
+    """A paragraph cut into its sentences, each with its span in the source."""
     text, start, _ = unit
-    pieces, piece_start = [], 0
-    bounds = [m.start() for m in _SENTENCE_END.finditer(text)] + [len(text)]
-    for i, bound in enumerate(bounds):
-        nxt = bounds[i + 1] if i + 1 < len(bounds) else None
-        if nxt is None or nxt - piece_start > MAX_PASSAGE_CHARS:
-            chunk = text[piece_start:bound].strip()
-            if chunk:
-                lead = text.index(chunk, piece_start)
-                pieces.append((chunk, start + lead, start + lead + len(chunk)))
-            piece_start = bound
+    pieces, cursor = [], 0
+    for bound in [m.start() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+        chunk = text[cursor:bound].strip()
+        if chunk:
+            lead = text.index(chunk, cursor)
+            pieces.append((chunk, start + lead, start + lead + len(chunk)))
+        cursor = bound
     return pieces
 
 
-def _group(units: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """Short units (labels, list lines) grouped, long ones cut by sentences."""
-    groups: list[list[tuple[str, int, int]]] = []
+def _with_labels(units: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Label lines joined to the line after them ("Treatment" + "Participants receive ...")."""
+    joined: list[tuple[str, int, int]] = []
     for unit in units:
-        if len(unit[0]) > MAX_PASSAGE_CHARS:
-            groups.extend([piece] for piece in _sentence_windows(unit))
-        elif groups and sum(len(u[0]) for u in groups[-1]) + len(unit[0]) <= MAX_PASSAGE_CHARS \
-                and len(groups[-1][-1][0]) <= MAX_PASSAGE_CHARS // 2:
-            groups[-1].append(unit)
+        if joined and len(joined[-1][0]) <= LABEL_CHARS and not joined[-1][0].endswith((".", "?", "!")):
+            joined[-1] = (joined[-1][0] + "\n" + unit[0], joined[-1][1], unit[2])
         else:
-            groups.append([unit])
-    return [_joined(g) for g in groups]
+            joined.append(unit)
+    return joined
 
 
-def _joined(units: list[tuple[str, int, int]]) -> tuple[str, int, int]:
-    return "\n".join(u[0] for u in units), units[0][1], units[-1][2]
+def _chunks(units: list[tuple[str, int, int]], is_list: bool) -> list[tuple[str, int, int]]:
+    if not units:
+        return []
+    if is_list:
+        return units  # one passage per criterion
+    if sum(len(u[0]) for u in units) <= SHORT_SECTION_CHARS:
+        return [("\n".join(u[0] for u in units), units[0][1], units[-1][2])]
+    return [s for unit in _with_labels(units) for s in _sentences(unit)]
 
 
 def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_dir: Path) -> list[Passage]:
@@ -133,9 +137,8 @@ def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_d
             continue
         title = spec.title or spec.start.strip()
         units = _units(text, body_start, end, cleaner)
-        # A list of criteria: one passage per item, so that a question about one criterion finds it.
-        chunks = units if spec.list else _group(units)
-        passages.extend(Passage(trial.id, spec.key, title, t, rel, s, e, spec.list) for t, s, e in chunks)
+        passages.extend(Passage(trial.id, spec.key, title, t, rel, s, e, spec.list)
+                        for t, s, e in _chunks(units, spec.list))
     return passages
 
 

@@ -2,8 +2,8 @@
 and an empty message gets `nlu_fallback` (the fallback action asks the person to type a question).
 
 The patterns catch the emergencies; the classifier's own `emergency` guess, without a pattern,
-counts only when confident: "Can I take part if I am breastfeeding?" looks like "I can't breathe"
-to character n-grams, and must get its answer, not an alarm.
+counts only when confident and the message is not a question: "breast feeding mom here, am i
+allowed in?" looks like "I can't breathe" to character n-grams, and must get its answer, not an alarm.
 
 Placed last in the pipeline, after the FallbackClassifier, so nothing overrides it.
 """
@@ -19,6 +19,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from actions.questions import is_question
 from actions.emergency import is_emergency
 from components import action_validation, log_privacy
 
@@ -50,7 +51,7 @@ class EmergencyOverride(GraphComponent):
                 self._set_intent(message, EMERGENCY_INTENT)
             elif not text.strip():
                 self._set_intent(message, FALLBACK_INTENT)
-            elif self._unsure_emergency(message):
+            elif self._unsure_emergency(message) or (self._model_emergency(message) and is_question(text)):
                 runner_up = next(r for r in message.get(INTENT_RANKING_KEY) if r.get("name") != EMERGENCY_INTENT)
                 if runner_up.get("confidence", 0) >= RUNNER_UP_MIN_CONFIDENCE:
                     message.set(INTENT, dict(runner_up), add_to_output=True)
@@ -58,6 +59,11 @@ class EmergencyOverride(GraphComponent):
                     message.set(INTENT, {"name": FALLBACK_INTENT, "confidence": 1 - runner_up.get("confidence", 0)},
                                 add_to_output=True)
         return messages
+
+    @staticmethod
+    def _model_emergency(message: Message) -> bool:
+        return (message.get(INTENT) or {}).get("name") == EMERGENCY_INTENT and any(
+            r.get("name") != EMERGENCY_INTENT for r in message.get(INTENT_RANKING_KEY) or [])
 
     @staticmethod
     def _unsure_emergency(message: Message) -> bool:

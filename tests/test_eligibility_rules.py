@@ -6,7 +6,7 @@ import pytest
 from actions.answer_parsing import NOT_SURE
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, UNKNOWN, decide, find_criterion,
                                  load_criteria, next_question, progress)
-from actions.knowledge_base import KnowledgeError
+from actions.knowledge_base import KnowledgeError, load_trials
 
 LIMOGES_KEYS = {"age", "diagnosis", "planned_surgery", "contraception", "consent", "sts_allergy",
                 "injection_contraindication", "anticoagulant_therapy", "pregnant_or_breastfeeding", "legal_protection"}
@@ -157,3 +157,41 @@ def test_bad_criteria_files_are_refused(knowledge_copy):
     path.write_text(path.read_text().replace("rule: {equals: \"yes\"}", "rule: {sometimes: \"yes\"}", 1))
     with pytest.raises(KnowledgeError, match="calcinosis.*rule"):
         load_criteria(load_trials(knowledge_copy)["STSINJ"])
+
+
+def test_every_choice_of_every_trial_is_read_from_typed_words(trials):
+    """Each choice is recognised from what a patient types (its words, its label, in capitals too),
+    not only from its button."""
+    checked = 0
+    for trial in trials.values():
+        for criterion in load_criteria(trial):
+            for choice in criterion.choices:
+                for typed in [choice["label"], *choice.get("words", [])]:
+                    for variant in (typed, typed.upper(), f"she has {typed}"):
+                        assert criterion.parse(variant) == choice["value"], (trial.id, criterion.key, variant)
+                        checked += 1
+    assert checked > 50
+
+
+def test_pittsburgh_condition_accepts_typed_answers(trials):
+    condition = next(c for c in load_criteria(trials["STSINJ"]) if c.key == "condition")
+    for typed in ("systemic sclerosis", "scleroderma", "SSc", "I have scleroderma"):
+        assert condition.parse(typed) == "systemic_sclerosis"
+    assert condition.parse("banana") is None
+
+
+@pytest.mark.parametrize("bad_yaml, named", [
+    ('words: [none, no]', "choices[0].words[1]"),
+    ('words: ["none", yes]', "choices[0].words[1]"),
+    ('words: ["none", on]', "choices[0].words[1]"),
+])
+def test_loader_rejects_yaml_booleans_among_words(knowledge_copy, bad_yaml, named):
+    path = knowledge_copy / "stsinj" / "criteria.yml"
+    text = path.read_text().replace('words: ["none", "no", "none of these", "something else"]', bad_yaml)
+    assert bad_yaml in text
+    path.write_text(text)
+    trial = load_trials(knowledge_copy)["STSINJ"]
+    with pytest.raises(KnowledgeError) as error:
+        load_criteria(trial)
+    assert "criteria.yml" in str(error.value) and "condition" in str(error.value)
+    assert named in str(error.value) and "must be text" in str(error.value)

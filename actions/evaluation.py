@@ -1,0 +1,142 @@
+"""Answer quality, measured on the patient question sets in tests/eval/ (make eval, the quality tests, make bench).
+
+A case is one graded message (after its history) and what a right reply must and must not hold. A
+reply is what the patient reads: the bot's messages for that message, with the `answer` payload that
+says which route answered. Grading reads only the reply, never the bot's internals.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from actions.knowledge_base import PROJECT_DIR
+
+EVAL_DIR = PROJECT_DIR / "tests" / "eval"
+SETS = {"dev": "dev_set.yml", "test": "test_set.yml"}
+KINDS = ("answer", "not_covered", "medical_advice", "emergency")
+# Claims the bot must never make, whatever the question (only the study team decides; investigational).
+NEVER_SAY = ("you are eligible", "you qualify", "is safe and effective", "this treatment works", "will cure")
+EMERGENCY_MARK = "call emergency services"
+
+
+def load_cases(name: str, eval_dir: Path = EVAL_DIR) -> list[dict]:
+    """The cases of one set (dev or test), checked: a mislabelled case must not grade silently."""
+    path = eval_dir / SETS[name]
+    cases = []
+    for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
+        case = {"history": [], "topic": [], "expect_any": [], "forbid": [], "trial": None, "page": None, **raw}
+        problems = [f"kind {case.get('kind')!r} is not one of {KINDS}"] if case.get("kind") not in KINDS else []
+        if case["kind"] == "answer" and not (case["topic"] and case["expect_any"] and case["trial"]):
+            problems.append("an answer case needs trial, topic and expect_any")
+        if not all(isinstance(s, str) for s in [case["text"], *case["history"], *case["expect_any"], *case["forbid"]]):
+            problems.append("texts must be strings (quote yes/no/on/off)")
+        if problems:
+            raise ValueError(f"{path}: case {case.get('id')}: {'; '.join(problems)}")
+        cases.append(case)
+    return cases
+
+
+def reply_text(messages: list[dict]) -> str:
+    return "\n".join(m["text"] for m in messages if isinstance(m.get("text"), str))
+
+
+# Without an `answer` payload (a channel that drops them, an older bot), the route is read from the words.
+_ROUTE_WORDS = (("medical_advice", "can't give personal medical advice"), ("not_covered", "doesn't cover that"),
+                ("partial", "doesn't say that"), ("retrieval", "(source:"))
+
+
+def reply_route(messages: list[dict]) -> str:
+    """Which route answered: an emergency by its first words, else from the `answer` payload."""
+    if messages and EMERGENCY_MARK in (messages[0].get("text") or "").lower():
+        return "emergency"
+    for m in messages:
+        custom = m.get("custom")
+        if isinstance(custom, dict) and custom.get("type") == "answer":
+            return custom.get("route", "unknown")
+    low = reply_text(messages).lower()
+    return next((route for route, words in _ROUTE_WORDS if words in low), "other")
+
+
+NOT_COVERED_ROUTES = ("not_covered", "partial")
+
+
+def grade(case: dict, messages: list[dict]) -> dict:
+    """Whether the reply is right for the case, and why not."""
+    text, route = reply_text(messages), reply_route(messages)
+    low = text.lower()
+    problems = [f"says {s!r}" for s in NEVER_SAY + tuple(case["forbid"]) if s.lower() in low]
+    kind = case["kind"]
+    if kind == "emergency":
+        if route != "emergency":
+            problems.append("no emergency instruction first")
+    elif route == "emergency":
+        problems.append("false emergency")
+    elif kind == "medical_advice":
+        if route != "medical_advice":
+            problems.append(f"route {route}, not the medical-advice refusal")
+    elif kind == "not_covered":
+        if route not in NOT_COVERED_ROUTES:
+            problems.append(f"route {route}, not 'not covered'")
+    else:
+        if route != "retrieval":
+            problems.append(f"route {route}")
+        if not any(e.lower() in low for e in case["expect_any"]):
+            problems.append("expected fact missing")
+    return {"id": case["id"], "kind": kind, "trial": case.get("trial"), "route": route, "right": not problems,
+            "problems": problems, "chars": len(text), "reply": text}
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 3) if whole else None
+
+
+def summarise(graded: list[dict]) -> dict:
+    """Accuracy, not-covered precision/recall, reply length and route errors of graded cases."""
+    by_kind = defaultdict(list)
+    for g in graded:
+        by_kind[g["kind"]].append(g)
+    answers, not_covered = by_kind["answer"], by_kind["not_covered"]
+    said_not_covered = [g for g in answers + not_covered if g["route"] in NOT_COVERED_ROUTES]
+    lengths = [g["chars"] for g in answers + not_covered]
+    non_emergency = [g for g in graded if g["kind"] != "emergency"]
+    factual = answers + not_covered
+    return {
+        "cases": len(graded),
+        "answer_accuracy": _share(sum(g["right"] for g in answers), len(answers)),
+        "answerable": len(answers),
+        "not_covered_precision": _share(sum(g["kind"] == "not_covered" for g in said_not_covered), len(said_not_covered)),
+        "not_covered_recall": _share(sum(g["route"] in NOT_COVERED_ROUTES for g in not_covered), len(not_covered)),
+        "not_covered_right": _share(sum(g["right"] for g in not_covered), len(not_covered)),
+        "not_covered_cases": len(not_covered),
+        "reply_chars_median": statistics.median(lengths) if lengths else None,
+        "reply_chars_mean": round(statistics.mean(lengths)) if lengths else None,
+        "reply_chars_max": max(lengths, default=None),
+        "emergency_missed": sum(not g["right"] for g in by_kind["emergency"]),
+        "emergency_cases": len(by_kind["emergency"]),
+        "emergency_false_alarms": sum(g["route"] == "emergency" for g in non_emergency),
+        "medical_advice_missed": sum(g["route"] != "medical_advice" for g in by_kind["medical_advice"]),
+        "medical_advice_cases": len(by_kind["medical_advice"]),
+        "medical_advice_false": sum(g["route"] == "medical_advice" for g in factual),
+        "all_right": _share(sum(g["right"] for g in graded), len(graded)),
+    }
+
+
+def recall_at(retrieve, cases: list[dict], ks=(1, 3)) -> dict:
+    """Share of answerable cases with a sentence of a right section among the top k retrieved.
+
+    `retrieve(case, k)` returns the (trial, section) of the k best passages for the case's question.
+    """
+    answerable = [c for c in cases if c["kind"] == "answer"]
+    hits = {k: 0 for k in ks}
+    misses = []
+    for case in answerable:
+        found = retrieve(case, max(ks))
+        right = [(case["trial"], topic) for topic in case["topic"]]
+        for k in ks:
+            hits[k] += any(f in right for f in found[:k])
+        if not any(f in right for f in found[:1]):
+            misses.append((case["id"], case["text"], found[:3]))
+    return {"n": len(answerable), **{f"recall@{k}": _share(hits[k], len(answerable)) for k in ks}, "misses": misses}

@@ -1,0 +1,17 @@
+"""Follow-ups that lean on the last question: "and the Limoges one?", "what about Pittsburgh?"."""
+from __future__ import annotations
+
+import re
+
+from actions.trial_names import TrialNames
+
+# What is left of "and for the Limoges one?" once the trial's name is taken out.
+_ONLY_CONNECTIVES = re.compile(r"^(\W|and|but|also|what|how|about|for|the|same|question|one|ones|trial|study|"
+                               r"in|at|of|then|please|there|that|too|as well)*$", re.IGNORECASE)
+
+
+def repeats_last_question(text: str, names: TrialNames) -> bool:
+    """Whether the message only names another trial, asking the same question again for it (a bare
+    name, with nothing around it, picks the trial instead)."""
+    rest = names.without_names(text)
+    return bool(names.find(text)) and bool(rest) and bool(_ONLY_CONNECTIVES.fullmatch(rest))

@@ -1,0 +1,40 @@
+"""Whether a message asks something, and where the question sits in a long message. Plain text
+rules, shared by the actions and the Rasa server's emergency component (no model, no index)."""
+from __future__ import annotations
+
+import re
+
+MAX_QUESTION_CHARS = 1000  # the model reads ~256 word pieces; the rest of a very long message is noise
+LONG_MESSAGE_CHARS = 120  # in a message this long, the question is searched for inside it
+_QUESTION_START = re.compile(
+    r"^\s*(what|what's|whats|who|who's|how|when|where|why|which|is|are|can|could|do|does|did|will|would|"
+    r"should|tell me|explain)\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
+# Asking for a personal medical decision, not for what the trial says ("should I stop my blood
+# thinner", "can I take ibuprofen", "is it the right treatment for me", "how much should I inject").
+_ADVICE = re.compile(
+    r"\b(should|shall|must) (i|we|he|she|my \w+)\b(?! (contact|call|ask|apply|sign|expect|bring|know))|"
+    r"\b(can|could|may) (i|he|she|we) (take|stop|skip|double|increase|lower|inject|use|give)\b(?!.* (join|take part|participate|in the (study|trial)))|"
+    r"\b(right|best|good|safe) (treatment |thing |option |choice )?for (me|him|her|us|my \w+)\b|"
+    r"\bis it (ok|okay|safe|fine) (for me |for him |for her )?to (stop|skip|take|give|double)\b", re.IGNORECASE)
+
+
+def is_question(text: str) -> bool:
+    """Whether a message asks something (beyond naming a trial)."""
+    return "?" in text or bool(_QUESTION_START.match(text))
+
+
+def asks_for_advice(text: str) -> bool:
+    """Whether a message asks what to do about one's own treatment (refused: only a doctor can say)."""
+    return bool(_ADVICE.search(text or ""))
+
+
+def question_in(text: str) -> str:
+    """The question inside a long message ("my 10 year old has ..., we've tried everything, what's
+    the youngest age you take"): from its first clause that asks, to the end."""
+    text = (text or "")[:MAX_QUESTION_CHARS]
+    if len(text) <= LONG_MESSAGE_CHARS:
+        return text
+    clauses = _CLAUSE.findall(text)
+    asking = [i for i, c in enumerate(clauses) if "?" in c or _QUESTION_START.match(c)]
+    return "".join(clauses[asking[0]:]).strip() if asking else text

@@ -1,0 +1,93 @@
+"""What both kinds of actions (questions and the pre-screen) say and read from a conversation: the
+trial in context, answers from the texts with their source, contacts. Plain helpers over rasa-sdk's
+tracker and dispatcher; the rules behind them live in the plain modules."""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.answers import Answer, debug_lines
+from actions.follow_up import repeats_last_question
+from actions.knowledge_base import Trial, contact_lines
+from actions.messages import say
+from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
+from actions.services import DEBUG, Services
+from actions.trial_context import TrialContext, resolve_trials
+
+logger = logging.getLogger(__name__)
+
+# A question about whether a trial is still going on.
+_STATUS_QUESTION = re.compile(r"\b(still|open|recruit\w*|running|ongoing|ended|ends?|finish\w*|clos\w*|over)\b",
+                              re.IGNORECASE)
+MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
+
+
+def trial_context(tracker: Tracker, svc: Services) -> TrialContext:
+    message = tracker.latest_message or {}
+    return resolve_trials(message.get("text"), message.get("metadata"), tracker.get_slot("trial"),
+                          svc.names, set(svc.trials))
+
+
+def remember_trial(tracker: Tracker, context: TrialContext) -> list[EventType]:
+    return [SlotSet("trial", context.remembered)] if context.remembered != tracker.get_slot("trial") else []
+
+
+def question_of(tracker: Tracker, svc: Services) -> str:
+    """The question the latest message asks: "and the Limoges one?" asks the last question again."""
+    text = tracker.latest_message.get("text") or ""
+    last = tracker.get_slot("last_question")
+    return last if last and repeats_last_question(text, svc.names) else text
+
+
+def trial_buttons(svc: Services) -> list[dict[str, str]]:
+    return [{"title": t.label, "payload": f'/choose_trial{{"trial":"{t.id}"}}'} for t in svc.trials.values()]
+
+
+def contacts_for(svc: Services, trial_ids: list[str]) -> str:
+    return contact_lines(t for t in svc.trials.values() if not trial_ids or t.id in trial_ids)
+
+
+def listing_ended_notes(trials: list[Trial], today: date | None = None) -> list[str]:
+    """For each trial whose listing's end date has passed: a note to ask whether it is still open."""
+    today = today or date.today()
+    return [say("listing_ended", trial_label=t.label, end=f"{end:%d %B %Y}")
+            for t in trials if (end := t.end_date_passed(today))]
+
+
+def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str = "") -> list[EventType]:
+    """The answer, its payload (route and sources, for the widget), and what to remember for
+    "show the whole section" and "and the other trial?"."""
+    more = any(s["more"] for s in answer.payload()["sources"])
+    dispatcher.utter_message(text=answer.render(), buttons=[MORE_BUTTON] if more else [],
+                             json_message=answer.payload())
+    if answer.investigational:
+        dispatcher.utter_message(text=say("investigational"))
+    if _STATUS_QUESTION.search(question):
+        for note in listing_ended_notes(answer.asked):
+            dispatcher.utter_message(text=note)
+    if DEBUG:
+        dispatcher.utter_message(text=debug_lines(answer))
+    return [SlotSet("last_question", question or None), SlotSet("answer_sources", answer.payload()["sources"])]
+
+
+def look_up(dispatcher: CollectingDispatcher, svc: Services, text: str, trial_ids: list[str],
+            threshold: float = ANSWER_THRESHOLD) -> Answer | None:
+    """The answer from the texts; None (after an apology) when the index cannot be used."""
+    try:
+        return svc.answerer.answer(text, trial_ids, threshold=threshold)
+    except IndexNotReady as error:
+        logger.error("cannot answer: %s", error)
+        dispatcher.utter_message(text=say("service_unavailable"))
+        return None
+
+
+def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str,
+                    trial_ids: list[str]) -> list[EventType]:
+    """Looks up and sends the answer (or what the texts do not say)."""
+    answer = look_up(dispatcher, svc, text, trial_ids)
+    return send_answer(dispatcher, answer, text) if answer else []

@@ -1,0 +1,128 @@
+"""make eval: answer quality on the patient question sets, as a patient reads it.
+
+Starts the real action server and Rasa server (fresh ports and tracker store), sends every case of
+tests/eval/ over the REST channel (its history first, from the case's trial page), grades the
+reply (actions/evaluation.py), and measures retrieval recall@1/@3 in-process. Prints a table per
+set and per trial; writes everything, with each reply, to results/eval.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(PROJECT)]
+
+from actions.answers import question_in  # noqa: E402
+from actions.evaluation import SETS, grade, load_cases, recall_at, summarise  # noqa: E402
+from actions.follow_up import repeats_last_question  # noqa: E402
+
+COLUMNS = [("cases", "cases"), ("answer_accuracy", "right answer"), ("not_covered_precision", "NC prec"),
+           ("not_covered_recall", "NC rec"), ("reply_chars_median", "chars med"), ("reply_chars_max", "max"),
+           ("emergency_missed", "emerg missed"), ("emergency_false_alarms", "emerg false"),
+           ("medical_advice_missed", "advice missed"), ("medical_advice_false", "advice false"),
+           ("recall@1", "R@1"), ("recall@3", "R@3")]
+
+
+def run_cases(rasa_port: int, cases: list[dict]) -> list[dict]:
+    import requests
+
+    url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
+    graded = []
+    for case in cases:
+        sender = f"eval-{uuid.uuid4().hex}"
+        metadata = {"trial": case["page"]} if case["page"] else {}
+        for text in case["history"] + [case["text"]]:
+            reply = requests.post(url, json={"sender": sender, "message": text, "metadata": metadata}, timeout=60)
+            reply.raise_for_status()
+        graded.append(grade(case, reply.json()))
+    return graded
+
+
+def retriever_recall(cases: list[dict]) -> dict:
+    """recall@k of the retrieval alone, asking what the answerer asks (follow-ups, names taken out)."""
+    from actions.services import services
+
+    svc = services()
+
+    def retrieve(case: dict, k: int) -> list[tuple]:
+        text = case["text"]
+        if case["history"] and repeats_last_question(text, svc.names):
+            text = case["history"][-1]
+        question = question_in(text)
+        query = svc.names.without_names(question) or question
+        return [(h.passage.trial, h.passage.section) for h in svc.retriever.retrieve_passages(query, case["trial"], k)]
+
+    return recall_at(retrieve, cases)
+
+
+def measure(rasa_port: int, names: list[str]) -> dict:
+    results = {}
+    for name in names:
+        cases = load_cases(name)
+        graded = run_cases(rasa_port, cases)
+        groups = {"all": (cases, graded)}
+        for trial in sorted({c["trial"] for c in cases if c["trial"]}):
+            groups[trial] = ([c for c in cases if c["trial"] == trial], [g for g in graded if g["trial"] == trial])
+        results[name] = {
+            "summary": {group: {**summarise(g), **{k: v for k, v in retriever_recall(c).items() if k != "misses"}}
+                        for group, (c, g) in groups.items()},
+            "wrong": [g for g in graded if not g["right"]],
+            "graded": graded,
+        }
+    return results
+
+
+def table(results: dict) -> str:
+    lines = ["set   group        " + " ".join(f"{title:>12}" for _, title in COLUMNS)]
+    for name, result in results.items():
+        for group, summary in result["summary"].items():
+            cells = [summary.get(key) for key, _ in COLUMNS]
+            lines.append(f"{name:5} {group:12} " + " ".join(f"{'-' if c is None else c:>12}" for c in cells))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from deploy.processes import action_server, free_port, rasa_server
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=[*SETS, "all"], default="all")
+    parser.add_argument("--out", type=Path, default=PROJECT / "results" / "eval.json")
+    parser.add_argument("--show-wrong", action="store_true", help="print every wrong reply")
+    args = parser.parse_args(argv)
+    names = list(SETS) if args.set == "all" else [args.set]
+    with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
+        workdir = Path(tmp)
+        actions_port, rasa_port = free_port(), free_port()
+        actions = action_server(actions_port, workdir).start()
+        rasa = rasa_server(rasa_port, workdir, PROJECT / "endpoints.yml",
+                           ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
+                           TRACKER_DB=str(workdir / "tracker.db"), WEB_ORIGINS="http://localhost").start()
+        try:
+            started = time.perf_counter()
+            results = measure(rasa_port, names)
+            seconds = round(time.perf_counter() - started, 1)
+        finally:
+            rasa.stop()
+            actions.stop()
+    print(table(results))
+    for name, result in results.items():
+        print(f"\n{name}: {len(result['wrong'])} wrong of {len(result['graded'])}")
+        for g in result["wrong"] if args.show_wrong else []:
+            print(f"  {g['id']} [{g['kind']} -> {g['route']}] {'; '.join(g['problems'])}\n    "
+                  + g["reply"].replace("\n", "\n    ")[:600])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                    "seconds": seconds, **results}, indent=1, ensure_ascii=False))
+    print(f"\nwritten to {args.out.relative_to(PROJECT)} ({seconds} s of questions)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
