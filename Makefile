@@ -22,7 +22,7 @@ KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml actions/questions.py
 
-.PHONY: run cluster shell test unit-test rasa-test e2e-test bench install system-test-deps index train clean
+.PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval install system-test-deps index train clean
 
 run: install index train ## the web page with the chat widget (8080), Rasa (5005), the action server (5055); Ctrl-C stops them
 	scripts/serve.sh run
@@ -37,6 +37,9 @@ test: install system-test-deps index train unit-test rasa-test e2e-test ## every
 
 bench: install index train ## ours vs Rasa's starter bot, and the index scale table (results/)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+eval: install index train ## answer quality on tests/eval (EVAL_ARGS="--set dev --show-wrong"): table and results/eval.json
+	$(PY) scripts/eval.py $(EVAL_ARGS)
 
 install: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed node_modules/.installed
 

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import section_reply
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
-from actions.replies import (answer_question, contacts_for, listing_ended_notes, look_up, question_of,
+from actions.replies import (answer_from_texts, answer_question, contacts_for, listing_ended_notes, look_up, question_of,
                              remember_trial, send_answer, trial_buttons, trial_context)
 from actions.retrieval import ANSWER_THRESHOLD
 from actions.services import services
@@ -31,16 +31,6 @@ class ActionGreet(Action):
         if not context.trials:
             dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
         return remember_trial(tracker, context)
-
-
-def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Answers from the trial texts of the trial in context, or of each trial, labelled."""
-    svc = services()
-    context = trial_context(tracker, svc)
-    events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials)
-    if events and not context.trials and len(svc.trials) > 1:
-        dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
-    return events + remember_trial(tracker, context)
 
 
 class ActionAnswerQuestion(Action):

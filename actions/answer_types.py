@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-_NUMBER_WORDS = r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|single|dozen|hundred"
+# "one" and "single" are left out: "one of these conditions" is no count.
+_NUMBER_WORDS = r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|dozen|hundred"
 _MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
 _TIME_UNITS = r"days?|weeks?|months?|years?|hours?|minutes?"
 
@@ -23,12 +24,16 @@ _QUESTION_KINDS = [
                         r"how much (will|do|would|does) (i|we|it|they))\b", re.I)),
     ("duration", re.compile(r"\b(how long|duration|how many (days|weeks|months|years))\b", re.I)),
     ("date", re.compile(r"\b(when|what date|which date|what time|how soon)\b", re.I)),
+    ("age", re.compile(r"\b(how old|what age|which age|minimum age|maximum age|age limits?|old enough|too (old|young)|"
+                       r"youngest|oldest)\b", re.I)),
     ("number", re.compile(r"\b(how many|how much|how often|how old|what age|which age|minimum age|dose|dosage|"
                           r"mg|milligrams?|number of)\b", re.I)),
 ]
 
 _EVIDENCE = {
-    "number": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    # A number that counts or measures: not a step or phase number, nor one inside a name (PHP1A).
+    "number": re.compile(rf"(?i:(?<!step )(?<!phase )(?<![\w-])\d+(?![a-z])|\b({_NUMBER_WORDS})\b)|\b[A-Z]{{2,}}\d{{4,}}\b"),
+    "age": re.compile(r"\baged?\b.{0,20}\d|\d+\s*(years?|months?)\s*(old|of age|or (over|older|more|under))", re.I),
     "date": re.compile(rf"\b(\d{{4}}|{_MONTHS}|{_TIME_UNITS}|today|tomorrow)\b", re.I),
     "duration": re.compile(rf"\b(\d+|{_NUMBER_WORDS}|few|several)\s+({_TIME_UNITS})\b|\buntil\b", re.I),
     "cost": re.compile(r"[$€£]|\b(\d+\s*(dollars?|euros?|usd|eur)|free of charge|no cost|paid|payment|reimburs\w*|"
@@ -44,7 +49,7 @@ _EVIDENCE = {
 
 
 def asked_kind(question: str) -> str | None:
-    """The kind of fact the question asks for (number, date, duration, cost, person, place, address), if any."""
+    """The kind of fact the question asks for (age, number, date, duration, cost, person, place, address), if any."""
     return next((kind for kind, pattern in _QUESTION_KINDS if pattern.search(question or "")), None)
 
 

@@ -8,17 +8,18 @@ from dataclasses import dataclass, field
 from actions.answer_types import asked_kind, holds
 from actions.ingest import Passage
 from actions.knowledge_base import Trial, contact_lines
+from actions.lay_terms import with_listing_words
 from actions.lexical import tokenize
 from actions.messages import say
 from actions.retrieval import ANSWER_THRESHOLD, Hit, Retriever
-from actions.questions import is_question, question_in  # noqa: F401 (is_question: for the actions)
+from actions.questions import question_in, without_joining
 from actions.trial_names import TrialNames
 
 # Other sentences of the best one's section are shown when they score this close to it (at most
 # MAX_SENTENCES in all): one to three sentences, never the whole section unless asked for.
 SENTENCE_MARGIN = 0.04
 MAX_SENTENCES = 3
-LEAD_MARGIN = 0.1  # chosen on the dev set with the weights in retrieval.py
+LEAD_MARGIN = 0.2  # chosen on the dev set with the weights in retrieval.py
 CANDIDATES_PER_TRIAL = 8
 # A question that names a section ("what are the exclusion criteria?") gets the section, up to this long.
 MAX_SECTION_ANSWER_CHARS = 600
@@ -100,6 +101,12 @@ class Answer:
                 "sources": [p.reference() for p in (self.answering or self.parts)]}
 
 
+def search_words(topic: str) -> str:
+    """What is searched for: the topic without asking-to-join words, with the listing's words for
+    lay ones."""
+    return with_listing_words(without_joining(topic))
+
+
 class QuestionAnswerer:
     def __init__(self, retriever: Retriever, trials: dict[str, Trial], names: TrialNames):
         self.retriever, self.trials, self.names = retriever, trials, names
@@ -107,24 +114,30 @@ class QuestionAnswerer:
     def answer(self, question: str, trial_ids: list[str] | None = None, threshold: float = ANSWER_THRESHOLD) -> Answer:
         """Answers from the given trials (all of them when none is known)."""
         question = question_in(question)
-        # A trial's name says which trial, not what is asked; it only adds noise to the search.
-        query = self.names.without_names(question) or question
+        query = self.topic(question)
         kind = asked_kind(query)
+        search = search_words(query)
         asked = [self.trials[t] for t in (trial_ids or self.trials) if t in self.trials]
         parts, hits = [], []
         for trial in asked:
-            found = self.retriever.retrieve_passages(query, trial=trial.id, k=CANDIDATES_PER_TRIAL)
+            found = self.retriever.retrieve_passages(search, trial=trial.id, k=CANDIDATES_PER_TRIAL)
             hits.extend(found)
             if found and found[0].score >= threshold:
                 parts.append(self._part(trial, query, kind, found))
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, kind, investigational and any(p.complete for p in parts), hits)
 
+    def topic(self, question: str) -> str:
+        """The question without trial names: a name says which trial, not what is asked."""
+        return self.names.without_names(question) or question
+
     def _part(self, trial: Trial, query: str, kind: str | None, found: list[Hit]) -> AnswerPart:
         best = found[0]
         section = self.retriever.section_passages(best.passage)
-        if names_section(query, best.passage.title) and sum(len(p.text) for p in section) <= MAX_SECTION_ANSWER_CHARS:
-            shown = section
+        if names_section(query, best.passage.title):
+            # A short section is the answer; a long one is introduced by its first sentence.
+            short = sum(len(p.text) for p in section) <= MAX_SECTION_ANSWER_CHARS
+            shown = section if short else sorted({section[0], best.passage}, key=lambda p: p.start)
         else:
             close = [h for h in found if h.passage in section and h.score >= best.score - SENTENCE_MARGIN]
             # A section's first sentence says what it is about ("This trial tests ..."): it leads the

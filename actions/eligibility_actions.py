@@ -15,7 +15,7 @@ from actions.answer_parsing import NOT_SURE
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, decide, find_criterion,
                                  load_criteria, next_question, progress)
 from actions.messages import say
-from actions.replies import answer_question, listing_ended_notes, look_up, send_answer, trial_buttons
+from actions.replies import answer_from_texts, answer_question, listing_ended_notes, look_up, send_answer, trial_buttons
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
 
@@ -189,6 +189,12 @@ class ActionEligibilityOutcome(Action):
         return []
 
 
+# "Why do you ask?" and its kin (data/nlu/eligibility.yml), as opposed to a "why" about the trial.
+_WHY_DO_YOU_ASK = re.compile(
+    r"\bwhy\b.{0,20}\b(you|u)\b.{0,15}\b(ask|need|want|know)|\bwhy (is|does) (that|this|it) (important|matter)|"
+    r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
+
+
 class ActionExplainCriterion(Action):
     """"Why do you ask?": the criterion behind the open question, quoted."""
 
@@ -199,8 +205,12 @@ class ActionExplainCriterion(Action):
         svc = services()
         criterion = next_question(criteria_for(svc, tracker.get_slot("trial")), answers_of(tracker))
         if criterion is None or tracker.active_loop.get("name") != FORM:
-            dispatcher.utter_message(text=say("nothing_to_explain"))
-            return []
+            # Outside the pre-screen a "why" is a question about the trial ("why do researchers think
+            # it could work?"), unless it only asks why we ask.
+            if _WHY_DO_YOU_ASK.search(tracker.latest_message.get("text") or ""):
+                dispatcher.utter_message(text=say("nothing_to_explain"))
+                return []
+            return answer_from_texts(dispatcher, tracker)
         dispatcher.utter_message(text=say("why", why=criterion.why or "", source=criterion.source))
         return []
 

@@ -7,6 +7,7 @@ says which route answered. Grading reads only the reply, never the bot's interna
 from __future__ import annotations
 
 import statistics
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -140,3 +141,37 @@ def recall_at(retrieve, cases: list[dict], ks=(1, 3)) -> dict:
         if not any(f in right for f in found[:1]):
             misses.append((case["id"], case["text"], found[:3]))
     return {"n": len(answerable), **{f"recall@{k}": _share(hits[k], len(answerable)) for k in ks}, "misses": misses}
+
+
+def ask_over_rest(base_url: str, cases: list[dict]) -> list[dict]:
+    """Each case asked of a running Rasa server over its REST channel, as a new patient on the
+    case's page (its history first), and graded."""
+    import requests
+
+    graded = []
+    for case in cases:
+        sender = f"eval-{uuid.uuid4().hex}"
+        metadata = {"trial": case["page"]} if case["page"] else {}
+        for text in case["history"] + [case["text"]]:
+            reply = requests.post(f"{base_url}/webhooks/rest/webhook", timeout=60,
+                                  json={"sender": sender, "message": text, "metadata": metadata})
+            reply.raise_for_status()
+        graded.append(grade(case, reply.json()))
+    return graded
+
+
+def retrieval_recall(svc, cases: list[dict]) -> dict:
+    """recall@k of the retrieval alone (actions.services.Services), searching what the answerer
+    searches: the question of a follow-up, without trial names, with the listing's words."""
+    from actions.answers import search_words
+    from actions.follow_up import repeats_last_question
+    from actions.questions import question_in
+
+    def retrieve(case: dict, k: int) -> list[tuple]:
+        text = case["text"]
+        if case["history"] and repeats_last_question(text, svc.names):
+            text = case["history"][-1]
+        search = search_words(svc.answerer.topic(question_in(text)))
+        return [(h.passage.trial, h.passage.section) for h in svc.retriever.retrieve_passages(search, case["trial"], k)]
+
+    return recall_at(retrieve, cases)

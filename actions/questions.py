@@ -19,9 +19,25 @@ _ADVICE = re.compile(
     r"\bis it (ok|okay|safe|fine) (for me |for him |for her )?to (stop|skip|take|give|double)\b", re.IGNORECASE)
 
 
+# "Can I still join if ...": asks whether a condition keeps one out; the condition is what to look up
+# (the words "take part" would find the sign-up steps instead).
+_JOINING = re.compile(
+    r"\b(still )?(join(ing)?|take part|taking part|participat\w*|be in (it|this|the (study|trial))|enrol\w*|"
+    r"be (accepted|included|eligible|allowed in)|get in|qualify|apply)\b", re.IGNORECASE)
+_FILLER = re.compile(r"\b(who|what|how|when|where|why|which|can|could|may|would|will|is|am|are|does|do|i|he|she|we|they|my \w+|it|this|that|"
+                     r"a problem|ok|okay|allowed|for|to|in|the|study|trial|still|yet|me|him|her|us)\b|[^\w\s]", re.IGNORECASE)
+
+
+def without_joining(question: str) -> str:
+    """The question without its asking-to-join words, when it says more than that ("I take warfarin,
+    can I still join?" -> "I take warfarin"); else the question as it is ("who can take part?")."""
+    rest = _JOINING.sub(" ", question)
+    return rest if rest != question and _FILLER.sub(" ", rest).strip() else question
+
+
 def is_question(text: str) -> bool:
     """Whether a message asks something (beyond naming a trial)."""
-    return "?" in text or bool(_QUESTION_START.match(text))
+    return "?" in text or any(_QUESTION_START.match(clause) for clause in _CLAUSE.findall(text))
 
 
 def asks_for_advice(text: str) -> bool:

@@ -16,7 +16,7 @@ from actions.follow_up import repeats_last_question
 from actions.knowledge_base import Trial, contact_lines
 from actions.messages import say
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
-from actions.services import DEBUG, Services
+from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
 
 logger = logging.getLogger(__name__)
@@ -91,3 +91,13 @@ def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str,
     """Looks up and sends the answer (or what the texts do not say)."""
     answer = look_up(dispatcher, svc, text, trial_ids)
     return send_answer(dispatcher, answer, text) if answer else []
+
+
+def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Answers from the texts of the trial in context, or of each trial, labelled (then asks which)."""
+    svc = services()
+    context = trial_context(tracker, svc)
+    events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials)
+    if events and not context.trials and len(svc.trials) > 1:
+        dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
+    return events + remember_trial(tracker, context)

@@ -25,14 +25,15 @@ import requests
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(PROJECT), str(PROJECT / "tests"), str(PROJECT / "tests" / "e2e")]
 
-from question_set import load_questions  # noqa: E402
+from actions.evaluation import load_cases  # noqa: E402
 from deploy.processes import Server, action_server, base_env, free_port, http_ready  # noqa: E402
 from servers import rasa_server  # noqa: E402
 
 RASA = str(PROJECT / ".venv-rasa" / "bin" / "rasa")
 STARTER_TURNS = ["hello", "I am feeling great", "hi there", "I'm sad", "yes", "no", "are you a bot?", "good",
                  "bye", "good morning"]
-FAQ_TURNS = [q["text"] for q in load_questions() if q["kind"] == "answer"]
+# Answerable questions of the dev set that need no earlier turn.
+FAQ_TURNS = [c["text"] for c in load_cases("dev") if c["kind"] == "answer" and not c["history"]]
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -12,16 +12,14 @@ import json
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(PROJECT)]
 
-from actions.answers import question_in  # noqa: E402
-from actions.evaluation import SETS, grade, load_cases, recall_at, summarise  # noqa: E402
-from actions.follow_up import repeats_last_question  # noqa: E402
+from actions.evaluation import SETS, ask_over_rest, load_cases, retrieval_recall, summarise  # noqa: E402
+from actions.services import services  # noqa: E402
 
 COLUMNS = [("cases", "cases"), ("answer_accuracy", "right answer"), ("not_covered_precision", "NC prec"),
            ("not_covered_recall", "NC rec"), ("reply_chars_median", "chars med"), ("reply_chars_max", "max"),
@@ -30,48 +28,16 @@ COLUMNS = [("cases", "cases"), ("answer_accuracy", "right answer"), ("not_covere
            ("recall@1", "R@1"), ("recall@3", "R@3")]
 
 
-def run_cases(rasa_port: int, cases: list[dict]) -> list[dict]:
-    import requests
-
-    url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
-    graded = []
-    for case in cases:
-        sender = f"eval-{uuid.uuid4().hex}"
-        metadata = {"trial": case["page"]} if case["page"] else {}
-        for text in case["history"] + [case["text"]]:
-            reply = requests.post(url, json={"sender": sender, "message": text, "metadata": metadata}, timeout=60)
-            reply.raise_for_status()
-        graded.append(grade(case, reply.json()))
-    return graded
-
-
-def retriever_recall(cases: list[dict]) -> dict:
-    """recall@k of the retrieval alone, asking what the answerer asks (follow-ups, names taken out)."""
-    from actions.services import services
-
-    svc = services()
-
-    def retrieve(case: dict, k: int) -> list[tuple]:
-        text = case["text"]
-        if case["history"] and repeats_last_question(text, svc.names):
-            text = case["history"][-1]
-        question = question_in(text)
-        query = svc.names.without_names(question) or question
-        return [(h.passage.trial, h.passage.section) for h in svc.retriever.retrieve_passages(query, case["trial"], k)]
-
-    return recall_at(retrieve, cases)
-
-
 def measure(rasa_port: int, names: list[str]) -> dict:
     results = {}
     for name in names:
         cases = load_cases(name)
-        graded = run_cases(rasa_port, cases)
+        graded = ask_over_rest(f"http://localhost:{rasa_port}", cases)
         groups = {"all": (cases, graded)}
         for trial in sorted({c["trial"] for c in cases if c["trial"]}):
             groups[trial] = ([c for c in cases if c["trial"] == trial], [g for g in graded if g["trial"] == trial])
         results[name] = {
-            "summary": {group: {**summarise(g), **{k: v for k, v in retriever_recall(c).items() if k != "misses"}}
+            "summary": {group: {**summarise(g), **{k: v for k, v in retrieval_recall(services(), c).items() if k != "misses"}}
                         for group, (c, g) in groups.items()},
             "wrong": [g for g in graded if not g["right"]],
             "graded": graded,
@@ -120,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                     "seconds": seconds, **results}, indent=1, ensure_ascii=False))
-    print(f"\nwritten to {args.out.relative_to(PROJECT)} ({seconds} s of questions)")
+    print(f"\nwritten to {args.out} ({seconds} s of questions)")
     return 0
 
 

@@ -2,16 +2,13 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # question_set helpers
-
-from actions.knowledge_base import KNOWLEDGE_DIR, load_trials  # noqa: E402
-from actions.retrieval import Retriever  # noqa: E402
-from actions.trial_names import TrialNames  # noqa: E402
+from actions.knowledge_base import KNOWLEDGE_DIR, load_trials
+from actions.retrieval import Retriever
+from actions.trial_names import TrialNames
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import actions as rasa_actions
+from actions import actions as rasa_actions, replies
 from actions.messages import MESSAGES_FILE, say
 from actions.retrieval import IndexNotReady
 from actions.services import services
@@ -32,19 +32,33 @@ def texts(messages) -> list[str]:
     return [m["text"] for m in messages]
 
 
+def slots(events) -> dict:
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+def sources(message) -> list[tuple[str, str]]:
+    """(trial, section) of each source in the message's `answer` payload, the widget's citation."""
+    assert message["custom"]["type"] == "answer"
+    return [(s["trial"], s["section"]) for s in message["custom"]["sources"]]
+
+
 def test_answer_uses_the_trial_from_page_metadata_and_remembers_it():
     messages, events = run(rasa_actions.ActionAnswerQuestion,
                            tracker("Who is the principal investigator?", metadata={"trial": "STSINJ"}))
-    assert events == [SlotSet("trial", "STSINJ")]
+    assert slots(events) == {"trial": "STSINJ", "last_question": "Who is the principal investigator?",
+                             "answer_sources": messages[0]["custom"]["sources"]}
     assert len(messages) == 1
     assert "Domsis" in messages[0]["text"]
     assert "(Source: STSINJ trial (University of Pittsburgh), section “Who Is on the Research Team?”)" in messages[0]["text"]
+    assert sources(messages[0]) == [("STSINJ", "team")] and messages[0]["custom"]["route"] == "retrieval"
+    # The answer is the sentence that answers, not the section.
+    assert len(messages[0]["text"]) < 200
 
 
 def test_answer_from_remembered_trial_sets_no_slot():
     messages, events = run(rasa_actions.ActionAnswerQuestion,
                            tracker("How old do you have to be to join?", slots={"trial": "NCT03582800"}))
-    assert events == []
+    assert "trial" not in slots(events)
     assert "Patient aged 2 years or over" in messages[0]["text"]
 
 
@@ -52,12 +66,13 @@ def test_safety_answer_adds_the_investigational_notice():
     messages, _ = run(rasa_actions.ActionAnswerQuestion,
                       tracker("Is there evidence this treatment is safe?", slots={"trial": "STSINJ"}))
     assert texts(messages)[1] == say("investigational")
-    assert "well-tolerated" in texts(messages)[0]
+    assert "2% of patients" in texts(messages)[0]
 
 
 def test_question_without_trial_is_answered_for_each_trial_labelled_then_asks_which():
     messages, events = run(rasa_actions.ActionAnswerQuestion, tracker("Who is the sponsor of the study?"))
-    assert events == []
+    assert "trial" not in slots(events)
+    assert sources(messages[0]) == [("NCT03582800", "sponsor"), ("STSINJ", "sponsor")]
     answer = messages[0]["text"]
     assert "For the STSINJ trial (University of Pittsburgh):" in answer
     assert "For the NCT03582800 study (University Hospital Limoges):" in answer
@@ -69,15 +84,25 @@ def test_question_without_trial_is_answered_for_each_trial_labelled_then_asks_wh
 def test_question_the_texts_do_not_answer_points_to_the_study_team():
     messages, events = run(rasa_actions.ActionAnswerQuestion,
                            tracker("Is there parking at the clinic?", slots={"trial": "STSINJ"}))
-    assert events == []
     contact = services().trials["STSINJ"].contact
     assert texts(messages) == [say("not_covered", contacts=f"STSINJ trial (University of Pittsburgh): {contact}")]
+    assert messages[0]["custom"] == {"type": "answer", "route": "not_covered", "sources": []}
+    assert slots(events) == {"last_question": "Is there parking at the clinic?", "answer_sources": []}
+
+
+def test_a_question_on_topic_that_the_text_does_not_answer_says_so_and_quotes_the_nearest():
+    messages, _ = run(rasa_actions.ActionAnswerQuestion,
+                      tracker("How many injections would I get?", slots={"trial": "STSINJ"}))
+    reply = messages[0]["text"]
+    assert reply.startswith("The trial information doesn't say that.") and "Intralesional Injection of STS" in reply
+    assert services().trials["STSINJ"].contact in reply
+    assert messages[0]["custom"]["route"] == "partial" and sources(messages[0]) == [("STSINJ", "interventions")]
 
 
 def test_naming_another_trial_switches_the_context():
     messages, events = run(rasa_actions.ActionAnswerQuestion,
                            tracker("Who sponsors the Limoges study?", slots={"trial": "STSINJ"}))
-    assert events == [SlotSet("trial", "NCT03582800")]
+    assert slots(events)["trial"] == "NCT03582800"
     assert "University Hospital, Limoges" in messages[0]["text"] and "NIAMS" not in messages[0]["text"]
 
 
@@ -86,11 +111,11 @@ def test_medical_advice_is_declined_with_the_relevant_text_and_contact():
                            tracker("Should I stop my blood thinner so that I can join?", "ask_medical_advice",
                                    slots={"trial": "NCT03582800"}))
     assert events == []
-    replies = texts(messages)
-    assert replies[0] == say("medical_advice")
-    assert replies[1].startswith(say("trial_text_says", answer="")) and "Anticoagulant therapy" in replies[1]
-    assert replies[2] == say("contacts", contacts="NCT03582800 study (University Hospital Limoges): "
-                                                  + services().trials["NCT03582800"].contact)
+    [reply] = texts(messages)
+    assert reply.startswith(say("medical_advice"))
+    assert reply.endswith(say("contacts", contacts="NCT03582800 study (University Hospital Limoges): "
+                                                   + services().trials["NCT03582800"].contact))
+    assert messages[0]["custom"]["route"] == "medical_advice"
 
 
 def test_choose_trial_from_a_button_entity():
@@ -146,7 +171,7 @@ def test_clear_trial_question_misread_as_off_topic_is_still_answered():
                            tracker("Do I have to stop my current medicines to take part?", "out_of_scope",
                                    slots={"trial": "STSINJ"}))
     assert "does not specify whether you need to stop" in messages[0]["text"]
-    assert events == []
+    assert "trial" not in slots(events)
 
 
 def test_answer_when_the_index_went_stale_apologises(monkeypatch):
@@ -158,10 +183,10 @@ def test_answer_when_the_index_went_stale_apologises(monkeypatch):
 
 
 def test_debug_mode_shows_passages_and_scores(monkeypatch):
-    monkeypatch.setattr(rasa_actions, "DEBUG", True)
+    monkeypatch.setattr(replies, "DEBUG", True)
     messages, _ = run(rasa_actions.ActionAnswerQuestion, tracker("What is the purpose?", slots={"trial": "STSINJ"}))
     debug = messages[-1]["text"]
-    assert debug.startswith("[debug] threshold") and "STSINJ/purpose" in debug
+    assert debug.startswith("[debug] route retrieval") and "STSINJ/purpose" in debug
 
 
 def test_every_message_is_used():
@@ -173,8 +198,8 @@ def test_every_message_is_used():
 def test_choosing_a_trial_with_a_question_answers_it():
     messages, events = run(rasa_actions.ActionChooseTrial,
                            tracker("Who sponsors the Limoges study?", "choose_trial"))
-    assert events == [SlotSet("trial", "NCT03582800")]
-    assert "University Hospital, Limoges" in messages[0]["text"] and "(Source:" in messages[0]["text"]
+    assert slots(events)["trial"] == "NCT03582800"
+    assert "University Hospital, Limoges" in messages[0]["text"] and sources(messages[0]) == [("NCT03582800", "sponsor")]
 
 
 def test_unsure_nlu_on_a_question_still_answers_it():
@@ -203,3 +228,30 @@ def test_fallback_when_the_index_went_stale_apologises_too(monkeypatch):
     monkeypatch.setattr(services().answerer, "answer", stale)
     messages, events = run(rasa_actions.ActionHandleFallback, tracker("How old do you have to be?", "nlu_fallback"))
     assert (texts(messages), events) == ([say("service_unavailable")], [])
+
+
+@pytest.mark.parametrize("action, intent", [(rasa_actions.ActionChooseTrial, "choose_trial"),
+                                            (rasa_actions.ActionAnswerQuestion, "ask_question")])
+def test_and_the_other_trial_asks_the_last_question_again(action, intent):
+    messages, events = run(action, tracker("and the Limoges one?", intent,
+                                           slots={"trial": "STSINJ", "last_question": "Who sponsors the study?"}))
+    assert sources(messages[0]) == [("NCT03582800", "sponsor")]
+    assert "University Hospital, Limoges" in messages[0]["text"] and "NIAMS" not in messages[0]["text"]
+    assert slots(events)["trial"] == "NCT03582800"
+
+
+def test_show_the_whole_section_sends_the_section_the_last_answer_came_from():
+    first, events = run(rasa_actions.ActionAnswerQuestion,
+                        tracker("Is there evidence this treatment is safe?", slots={"trial": "STSINJ"}))
+    assert first[0]["buttons"] == [replies.MORE_BUTTON]
+    messages, events = run(rasa_actions.ActionShowSection,
+                           tracker("show the whole section", "show_section", slots=slots(events)))
+    [section] = texts(messages)
+    assert len(section) > len(first[0]["text"]) and "well-tolerated" in section
+    assert section.endswith("(Source: STSINJ trial (University of Pittsburgh), section “Is there any evidence "
+                            "suggesting that this treatment is likely to be safe for humans?”)")
+
+
+def test_show_the_whole_section_with_nothing_answered_yet_says_so():
+    messages, _ = run(rasa_actions.ActionShowSection, tracker("show the whole section", "show_section"))
+    assert texts(messages) == [say("no_section")]

@@ -181,9 +181,9 @@ def test_pittsburgh_condition_accepts_typed_answers(trials):
 
 
 @pytest.mark.parametrize("bad_yaml, named", [
-    ('words: [none, no]', "choices[0].words[1]"),
-    ('words: ["none", yes]', "choices[0].words[1]"),
-    ('words: ["none", on]', "choices[0].words[1]"),
+    ('words: [none, no]', "choices[5].words[1]"),
+    ('words: ["none", yes]', "choices[5].words[1]"),
+    ('words: ["none", on]', "choices[5].words[1]"),
 ])
 def test_loader_rejects_yaml_booleans_among_words(knowledge_copy, bad_yaml, named):
     path = knowledge_copy / "stsinj" / "criteria.yml"

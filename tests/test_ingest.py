@@ -55,9 +55,20 @@ def test_limoges_criteria_are_one_passage_each(passages):
 def test_limoges_summary_and_fields_are_split(passages):
     limoges = {(p.section, p.title) for p in passages if p.trial == "NCT03582800"}
     assert ("identifiers", "Clinical Study Identifier (NCT number)") in limoges
-    assert ("background", "Background") in limoges and ("design", "Study design, phase and aims") in limoges
+    assert {"background", "design", "participation"} <= {section for section, _ in limoges}
     identifier = next(p for p in passages if p.section == "identifiers")
     assert identifier.text == "NCT03582800"
+
+
+def test_prose_is_split_into_sentences_and_short_sections_stay_whole(passages):
+    purpose = [p.text for p in passages if p.trial == "STSINJ" and p.section == "purpose"]
+    assert len(purpose) == 4 and purpose[0].startswith("This trial tests") and purpose[0].endswith("dermatomyositis.")
+    medications = [p for p in passages if p.trial == "STSINJ" and p.section == "medications"]
+    assert len(medications) == 1 and medications[0].text.endswith("or your doctor.")
+    # A label line is kept with the line it names, not left alone as a passage.
+    assert "Treatment\nParticipants receive intralesional sodium thiosulfate" in "\n".join(
+        p.text for p in passages if p.trial == "STSINJ" and p.section == "timeline")
+    assert all(len(p.text) > 8 for p in passages)
 
 
 def test_offsets_point_at_the_passage_in_the_source(passages, trials):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-# This folder (servers.py), tests/ (question_set.py) and the project (deploy/, actions/).
+# This folder (servers.py), tests/ and the project (deploy/, actions/).
 for folder in Path(__file__).resolve().parents[:3]:
     sys.path.insert(0, str(folder))
 
