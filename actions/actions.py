@@ -104,10 +104,12 @@ class ActionShowSection(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         svc = services()
         sources = tracker.get_slot("answer_sources") or []
-        replies = [section_reply(svc.retriever, svc.trials[s["trial"]], s["section"], s["start"])
-                   for s in sources if isinstance(s, dict) and s.get("trial") in svc.trials]
-        replies = [r for r in replies if r]
-        dispatcher.utter_message(text="\n\n".join(replies) if replies else say("no_section"))
+        sources = [s for s in sources if isinstance(s, dict) and s.get("trial") in svc.trials]
+        replies = [r for s in sources if (r := section_reply(svc.retriever, svc.trials[s["trial"]], s["section"], s["start"]))]
+        if not replies:
+            dispatcher.utter_message(text=say("no_section"))
+            return []
+        dispatcher.utter_message(text="\n\n".join(replies), json_message={"type": "answer", "route": "section", "sources": sources})
         return []
 
 

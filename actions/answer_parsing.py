@@ -14,7 +14,7 @@ MEDICATIONS_FILE = Path(__file__).with_name("medications.yml")
 
 _NOT_SURE = re.compile(r"\b(not sure|unsure|don'?t know|do not know|dunno|no idea|idk|maybe|perhaps|"
                        r"not certain|can'?t remember|cannot remember|i forget|no clue)\b")
-_NO = re.compile(r"^(no|nope|nah|never|none|non|negative)\b|\b(not|don'?t|doesn'?t|isn'?t|aren'?t|haven'?t|"
+_NO = re.compile(r"^(no|nope|nah|never|none|non|negative)\b|\b(not|cannot|don'?t|doesn'?t|isn'?t|aren'?t|haven'?t|"
                  r"hasn'?t|won'?t|wouldn'?t|didn'?t|never|no longer|stopped)\b")
 _YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|ok|okay|oui|correct|right|absolutely|definitely|of course|"
                   r"affirmative)\b|\b(i do|she does|he does|they do|i am|she is|he is|i will|she will|he will|"
@@ -151,3 +151,18 @@ def parse_choice(text: str | None, choices: list[dict]) -> str | None:
                    and any(SequenceMatcher(None, x, w).ratio() >= 0.85 for x in words)]
     matched = list(dict.fromkeys(matched))
     return matched[0] if len(matched) == 1 else None
+
+
+# An age stated in passing ("my son is 12, can he join?", "she's 9 years old"): the number must be
+# said to be someone's age, so that "2 years ago" or "NCT03582800" is never read as one.
+_STATED_AGE = re.compile(
+    r"\b(\d{1,3}(\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty)[\s-]*(years?|yrs?|months?)[\s-]*old\b|"
+    r"\b(i am|i'm|im|he is|she is|he's|she's|is|turned|turns|aged?)\s+(\d{1,3})\b(?![.,]?\d|\s*(%|mg|kg|cm|times|"
+    r"days?|weeks?|months?|injections?|hours?|minutes?|[ap]m|o'?clock))")
+
+
+def stated_age(text: str | None) -> float | None:
+    """An age the text states in passing, or None (never guessed from any number)."""
+    match = _STATED_AGE.search(normalise(text))
+    return parse_age(match.group(0)) if match else None

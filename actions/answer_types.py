@@ -56,3 +56,22 @@ def asked_kind(question: str) -> str | None:
 def holds(kind: str | None, text: str) -> bool:
     """Whether the text holds a fact of that kind (always true when no kind is asked for)."""
     return kind is None or bool(_EVIDENCE[kind].search(text))
+
+
+# "What does iPPSD2 mean?", "what does parturient stand for?": asks what a word of the texts means.
+_DEFINITION = re.compile(r"\bwhat(?:'s| does| do| is)? (?:the )?(?:word |term |abbreviation )?[\"'“]?([\w/.-]+?)[\"'”]?"
+                         r"\s+(?:mean|means|stand for|stands for)\b|\bmeaning of [\"'“]?([\w/.-]+)", re.I)
+
+
+def defined_term(question: str) -> str | None:
+    """The word whose meaning the question asks for, if it asks for one."""
+    match = _DEFINITION.search(question or "")
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def defines(term: str, text: str) -> bool:
+    """Whether the text says what the term means: spelled out in brackets next to it ("iPPSD2)
+    (inactivating parathyroid hormone ...", "STS (sodium thiosulfate)"), or "term means/is a"."""
+    t = re.escape(term)
+    return bool(re.search(rf"{t}[^()\w]{{0,3}}\(|\([^()]*{t}[^()]*\)\s*\(|\w\s*\([^()]*\b{t}\)|"
+                          rf"\b{t},? (means|is an?|refers to|stands for)\b", text, re.I))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from actions.answer_types import asked_kind, holds
+from actions.answer_types import asked_kind, defined_term, defines, holds
 from actions.ingest import Passage
 from actions.knowledge_base import Trial, contact_lines
 from actions.lay_terms import with_listing_words
@@ -116,14 +116,18 @@ class QuestionAnswerer:
         question = question_in(question)
         query = self.topic(question)
         kind = asked_kind(query)
+        term = defined_term(query)
         search = search_words(query)
         asked = [self.trials[t] for t in (trial_ids or self.trials) if t in self.trials]
         parts, hits = [], []
         for trial in asked:
             found = self.retriever.retrieve_passages(search, trial=trial.id, k=CANDIDATES_PER_TRIAL)
+            if term:  # "what does X mean?": the sentence that spells X out comes first
+                found.sort(key=lambda h: not defines(term, h.passage.text))
             hits.extend(found)
-            if found and found[0].score >= threshold:
-                parts.append(self._part(trial, query, kind, found))
+            # A sentence that spells out the word asked about is on topic whatever its score.
+            if found and (found[0].score >= threshold or (term and defines(term, found[0].passage.text))):
+                parts.append(self._part(trial, query, kind, found, term))
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, kind, investigational and any(p.complete for p in parts), hits)
 
@@ -131,7 +135,7 @@ class QuestionAnswerer:
         """The question without trial names: a name says which trial, not what is asked."""
         return self.names.without_names(question) or question
 
-    def _part(self, trial: Trial, query: str, kind: str | None, found: list[Hit]) -> AnswerPart:
+    def _part(self, trial: Trial, query: str, kind: str | None, found: list[Hit], term: str | None) -> AnswerPart:
         best = found[0]
         section = self.retriever.section_passages(best.passage)
         if names_section(query, best.passage.title):
@@ -147,7 +151,8 @@ class QuestionAnswerer:
                 close = [lead] + close
             shown = sorted([h.passage for h in close[:MAX_SENTENCES]], key=lambda p: p.start)
         # The fact asked for may sit in a close sentence of the section rather than the best one.
-        complete = holds(kind, "\n".join(p.text for p in shown))
+        shown_text = "\n".join(p.text for p in shown)
+        complete = holds(kind, shown_text) and (term is None or defines(term, shown_text))
         return AnswerPart(trial, shown, section, complete)
 
 

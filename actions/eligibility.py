@@ -9,7 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from actions.answer_parsing import NOT_SURE, parse_age, parse_choice, parse_yes_no
+from actions.answer_parsing import (NOT_SURE, YES, named_medicine, normalise, parse_age, parse_choice, parse_yes_no,
+                                    stated_age)
 from actions.knowledge_base import KnowledgeError, Trial
 
 CRITERIA_FILE = "criteria.yml"
@@ -201,3 +202,31 @@ def find_criterion(text: str, criteria: list[Criterion], answers: dict) -> Crite
     scored = [(len(words & (_stems(c.key.replace("_", " ")) | _stems(c.question))), c) for c in criteria if c.key in answers]
     best = max(scored, key=lambda s: s[0], default=(0, None))
     return best[1] if best[0] > 0 else None
+
+
+# Words of a choice that say what it is not ("none", "other"): never read from a passing remark.
+_UNSPECIFIC = frozenset(["none", "no", "other", "another", "something else", "none of these"])
+
+
+def answers_in_message(criteria: list[Criterion], text: str) -> dict:
+    """Pre-screen answers the patient gave before being asked ("my son is 12 and has iPPSD2, can he
+    join?"): an age stated as one, a condition named by one choice's own words, a medicine of a
+    criterion's lexicon. Only what the text says plainly; everything else is asked."""
+    t = normalise(text)
+    found = {}
+    for c in criteria:
+        if not c.asked or c.ask_if:
+            continue
+        if c.answer == "number":
+            value = stated_age(text)
+        elif c.answer == "choice":
+            named = [ch["value"] for ch in c.choices
+                     if any(w not in _UNSPECIFIC and re.search(rf"\b{re.escape(normalise(w))}\b", t)
+                            for w in ch.get("words", []))]
+            value = named[0] if len(set(named)) == 1 else None
+        else:
+            # A medicine named, and not denied ("I stopped warfarin").
+            value = YES if c.lexicon and named_medicine(text, c.lexicon) and parse_yes_no(text, c.lexicon) == YES else None
+        if value is not None:
+            found[c.key] = value
+    return found

@@ -10,10 +10,10 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import asks_for_advice, is_question
+from actions.questions import asks_for_advice, is_question, without_joining
 from actions.answer_parsing import NOT_SURE
-from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, decide, find_criterion,
-                                 load_criteria, next_question, progress)
+from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, decide,
+                                 find_criterion, load_criteria, next_question, progress, ruled_out_by)
 from actions.messages import say
 from actions.replies import answer_from_texts, answer_question, listing_ended_notes, look_up, send_answer, trial_buttons
 from actions.services import Services, services
@@ -50,15 +50,37 @@ class ValidateEligibilityForm(FormValidationAction):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         text = tracker.latest_message.get("text") or ""
-        if tracker.get_slot("requested_slot") is None and _CONDITION.search(text):
-            # The message that starts the screening asks about a condition: answer it first.
-            svc = services()
+        if tracker.get_slot("requested_slot") is not None:
+            return await super().run(dispatcher, tracker, domain)
+        # The message that starts (or resumes) the screening.
+        svc = services()
+        if _CONDITION.search(text) or without_joining(text) != text:
+            # It asks about a condition ("I take warfarin, can I still join?"): answer that first.
             context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
                                      svc.names, set(svc.trials))
             answer = look_up(dispatcher, svc, text, context.trials)
             if answer and answer.covered:
                 send_answer(dispatcher, answer, text)
-        return await super().run(dispatcher, tracker, domain)
+        resuming = bool(answers_of(tracker))
+        events = await super().run(dispatcher, tracker, domain)
+        trial_id = next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "trial"),
+                        tracker.get_slot("trial"))
+        if resuming and trial_id == tracker.get_slot("trial"):
+            if next_question(criteria_for(svc, trial_id), answers_of(tracker)) is not None:
+                dispatcher.utter_message(text=say("screening_resumed", trial_label=svc.trials[trial_id].label))
+            return events
+        # Facts the patient already gave ("my son is 12") are taken as answers, and said back.
+        criteria = criteria_for(svc, trial_id)
+        given = answers_in_message(criteria, text)
+        while (ruling := ruled_out_by(criteria, given)) is not None:
+            # Nothing is decided on a remark made in passing: that question is asked in its turn.
+            del given[ruling.key]
+        if given:
+            noted = "\n".join(f"• {c.question} {c.display(given[c.key])}" for c in criteria if c.key in given)
+            dispatcher.utter_message(text=say("answers_noted", answers=noted))
+            finished = next_question(criteria, given) is None
+            events += [SlotSet("eligibility_answers", given)] + ([SlotSet("eligibility_answer", DONE)] if finished else [])
+        return events
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
         """The trial to screen for: a button or a name in the message that starts (or answers the

@@ -22,8 +22,8 @@ from actions.trial_context import TrialContext, resolve_trials
 logger = logging.getLogger(__name__)
 
 # A question about whether a trial is still going on.
-_STATUS_QUESTION = re.compile(r"\b(still|open|recruit\w*|running|ongoing|ended|ends?|finish\w*|clos\w*|over)\b",
-                              re.IGNORECASE)
+_STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open|recruit\w*|running|ongoing|ended|ends?|"
+                              r"finish\w*|clos\w*|over)\b", re.IGNORECASE)
 MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
 
 

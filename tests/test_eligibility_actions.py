@@ -194,3 +194,44 @@ def test_mid_screening_the_trial_does_not_change():
     dispatcher = CollectingDispatcher()
     tr = tracker("what about the Pittsburgh trial?", "ask_question", trial="NCT03582800")
     assert asyncio.run(ea.ValidateEligibilityForm().extract_trial(dispatcher, tr, {})) == {}
+
+
+def start(text: str, **kwargs):
+    """The form's validation on the message that starts the screening: its events and messages."""
+    dispatcher = CollectingDispatcher()
+    tr = tracker(text, "check_eligibility", requested=None, **kwargs)
+    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "eligibility_answer"]}}}
+    events = asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, [m.get("text") or "" for m in dispatcher.messages]
+
+
+def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
+    slots, texts = start("my son is 12 and has iPPSD2, can he join the Limoges study?", trial=None)
+    assert slots["trial"] == "NCT03582800"
+    assert slots["eligibility_answers"] == {"diagnosis": "ippsd2_ossification", "age": 12}
+    noted = next(t for t in texts if t.startswith("From your message I noted:"))
+    assert "How old is the person who would take part? (in years) 12" in noted and "change my answer" in noted
+    # So the first question asked is neither the diagnosis nor the age.
+    tr = tracker("", answers=slots["eligibility_answers"])
+    _, messages = run(ea.ActionAskEligibilityAnswer, tr)
+    assert messages[0]["custom"]["criterion"] not in ("diagnosis", "age")
+
+
+def test_a_medicine_named_when_starting_is_answered_from_the_texts_but_decides_nothing_yet():
+    slots, texts = start("I take warfarin, can I still join?")
+    assert any("Anticoagulant therapy" in t for t in texts)
+    # It would rule the patient out: that is asked in its turn, not taken from a remark.
+    assert "eligibility_answers" not in slots and not any(t.startswith("From your message") for t in texts)
+    slots, _ = start("I take warfarin and my son is 12, can he join?", answers=None)
+    assert slots["eligibility_answers"] == {"age": 12}
+
+
+def test_nothing_is_noted_from_a_plain_start():
+    slots, texts = start("Could I take part?", answers=None)
+    assert "eligibility_answers" not in slots and not any(t.startswith("From your message") for t in texts)
+
+
+def test_resuming_a_paused_screening_keeps_the_answers_and_says_so():
+    slots, texts = start("can we go on with the questions?", answers={"diagnosis": "ippsd2_ossification"})
+    assert "eligibility_answers" not in slots
+    assert say("screening_resumed", trial_label="NCT03582800 study (University Hospital Limoges)") in texts

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from actions.answer_parsing import NOT_SURE
-from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, UNKNOWN, decide, find_criterion,
+from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, UNKNOWN, answers_in_message, decide, find_criterion,
                                  load_criteria, next_question, progress)
 from actions.knowledge_base import KnowledgeError, load_trials
 
@@ -195,3 +195,18 @@ def test_loader_rejects_yaml_booleans_among_words(knowledge_copy, bad_yaml, name
         load_criteria(trial)
     assert "criteria.yml" in str(error.value) and "condition" in str(error.value)
     assert named in str(error.value) and "must be text" in str(error.value)
+
+
+@pytest.mark.parametrize("trial, text, expected", [
+    ("NCT03582800", "my son is 12, can he join?", {"age": 12}),
+    ("NCT03582800", "my daughter is 9 years old and has dermatomyositis", {"age": 9, "diagnosis": "dermatomyositis_calcification"}),
+    ("NCT03582800", "I had surgery 2 years ago, can I join?", {}),
+    ("NCT03582800", "what is NCT03582800 about?", {}),
+    ("NCT03582800", "I stopped warfarin last year", {}),
+    ("NCT03582800", "im on eliquis", {"anticoagulant_therapy": "yes"}),
+    ("STSINJ", "I have scleroderma, can I join?", {"condition": "systemic_sclerosis"}),
+    ("STSINJ", "I have other problems too", {}),
+    ("STSINJ", "she has lupus or maybe dermatomyositis", {}),
+])
+def test_answers_in_the_opening_message_are_only_what_it_says_plainly(trials, trial, text, expected):
+    assert answers_in_message(load_criteria(trials[trial]), text) == expected

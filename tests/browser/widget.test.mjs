@@ -97,9 +97,23 @@ test("an FAQ gets an answer with its source, on an accessible chat that fits 360
   const citation = await answer.locator(".tc-cite").innerText();
   assert.match(citation, /^Source:/i);
   assert.match(citation, /STSINJ trial \(University of Pittsburgh\), section/);
+  // The citation comes from the answer's data: the text itself holds no "(Source: …)" line.
+  assert.doesNotMatch(await answer.locator(".tc-text").innerText(), /\(Source:/);
 
   const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
   assert.ok(fits, "the page scrolls sideways at 360 px");
+  await context.close();
+});
+
+test("a short answer offers the whole section, which a click shows", async () => {
+  const { context, page } = await open("trials/stsinj/");
+  await ask(page, "Is there evidence this treatment is safe?");
+  const answer = botMessages(page).filter({ has: page.locator(".tc-cite") }).last();
+  const short = await answer.locator(".tc-text").innerText();
+  await choose(page, "Show the whole section");
+  const section = await botMessages(page).last().innerText();
+  assert.ok(section.length > short.length + 200, "the whole section is longer than the short answer");
+  assert.match(section, /well-tolerated/);
   await context.close();
 });
 

@@ -7,30 +7,11 @@ import pytest
 import requests
 
 from hostile_inputs import BAD_TEXTS, check_sensible
-from question_set import load_questions
 from servers import Chat
-
-DEV = load_questions(("dev_questions.yml",))
 
 
 def chat(servers) -> Chat:
     return Chat(servers["rasa_port"], f"e2e-{uuid.uuid4().hex[:10]}")
-
-
-@pytest.mark.parametrize("question", DEV, ids=[q["text"][:40] for q in DEV])
-def test_dev_questions_over_rest(servers, question):
-    metadata = {"trial": question["trial"]} if question["trial"] else None
-    messages = chat(servers).send(question["text"], metadata)
-    replies = [m.get("text", "") for m in messages]
-    answer = "\n".join(replies).lower()
-    assert any(e.lower() in answer for e in question["expect_any"]), replies
-    assert not any(f.lower() in answer for f in question["forbid"]), replies
-    if question["kind"] == "emergency":
-        assert "call emergency services" in replies[0].lower()
-    if question["kind"] == "answer":
-        assert "(source:" in answer  # an answer names where it comes from
-    for claim in ("you are eligible", "is safe and effective", "this treatment works"):
-        assert claim not in answer
 
 
 def test_trial_is_remembered_and_switched_in_a_conversation(servers):

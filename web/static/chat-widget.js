@@ -20,7 +20,6 @@
     likely_not_eligible: "Pre-screen result: you are probably not able to take part. The study team can confirm.",
     unknown: "Pre-screen result: not known yet. The study team will go over it with you."
   };
-  var SOURCE_LINE = /^\(Source: (.+)\)$/;
   var MAX_CHARS = 1000;          // a patient's message; the server accepts far more, the box needs no more
   var NO_REPLY_MS = 60000;       // after this, say the answer is late instead of showing dots forever
 
@@ -199,7 +198,7 @@
     if (!message || typeof message !== "object") return;
     if (this.status.textContent.indexOf("No answer yet") === 0) this.setStatus("");
     if (typeof message.text === "string" && message.text) {
-      this.add(this.botMessage(message.text));
+      this.add({ from: "bot", text: message.text });
     }
     if (Array.isArray(message.quick_replies)) {
       this.showReplies(message.quick_replies.filter(function (r) {
@@ -207,7 +206,9 @@
       }).map(function (r) { return { title: r.title, payload: r.payload }; }));
     }
     var custom = message.custom;
-    if (custom && custom.type === "eligibility_question") {
+    if (custom && custom.type === "answer" && Array.isArray(custom.sources)) {
+      this.cite(custom.sources);
+    } else if (custom && custom.type === "eligibility_question") {
       this.sawQuestion = true;
       this.showProgress({ step: Number(custom.step), of: Number(custom.of) });
     } else if (custom && custom.type === "eligibility_result") {
@@ -218,12 +219,22 @@
     }
   };
 
-  // A bot text; an answer's last line "(Source: …)" becomes its citation.
-  TrialChat.prototype.botMessage = function (text) {
-    var lines = text.split("\n");
-    var match = SOURCE_LINE.exec(lines[lines.length - 1]);
-    if (match) return { from: "bot", text: lines.slice(0, -1).join("\n"), source: match[1] };
-    return { from: "bot", text: text };
+  // An answer's sources arrive as data after its text: they become the citations of that text,
+  // and the "(Source: …)" lines written for plain-text channels (rasa shell) are taken out of it.
+  TrialChat.prototype.cite = function (sources) {
+    var last = this.state.messages[this.state.messages.length - 1];
+    if (!last || last.from !== "bot" || !this.lastNode) return;
+    var cited = sources.filter(function (s) {
+      return s && typeof s.label === "string" && typeof s.title === "string";
+    }).map(function (s) { return s.label + ", section “" + s.title + "”"; });
+    if (!cited.length) return;
+    var lines = cited.map(function (c) { return "(Source: " + c + ")"; });
+    last.text = last.text.split("\n").filter(function (line) { return lines.indexOf(line) < 0; }).join("\n");
+    last.sources = cited;
+    this.save();
+    var node = this.render(last);
+    this.log.replaceChild(node, this.lastNode);
+    this.lastNode = node;
   };
 
   TrialChat.prototype.add = function (message) {
@@ -233,17 +244,22 @@
   };
 
   TrialChat.prototype.show = function (message) {
+    this.lastNode = this.render(message);
+    this.log.appendChild(this.lastNode);
+    this.log.scrollTop = this.log.scrollHeight;
+  };
+
+  TrialChat.prototype.render = function (message) {
     var item = el("div", "tc-msg tc-" + (message.from === "user" ? "user" : "bot") +
       (message.kind === "outcome" ? " tc-outcome tc-outcome-" + message.outcome : ""));
     item.appendChild(el("span", "tc-visually-hidden", message.from === "user" ? "You said: " : "Assistant: "));
     item.appendChild(el("p", "tc-text", message.text));
-    if (message.source) {
+    (message.sources || (message.source ? [message.source] : [])).forEach(function (source) {
       var cite = el("p", "tc-cite");
-      cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", message.source));
+      cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", source));
       item.appendChild(cite);
-    }
-    this.log.appendChild(item);
-    this.log.scrollTop = this.log.scrollHeight;
+    });
+    return item;
   };
 
   TrialChat.prototype.showReplies = function (replies) {

@@ -1,0 +1,37 @@
+"""Answer quality as a patient reads it: every case of the test set (tests/eval/test_set.yml, never
+tuned on) asked over the REST channel of the real servers, graded by actions/evaluation.py.
+
+The floors sit just below what the test set measured on 2026-11-23 (make eval; README, "Answer
+quality"); the issue's targets (0.9) are not reached yet, and the floors say so rather than hide it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from actions.evaluation import ask_over_rest, load_cases, summarise
+
+# Measured on the test set: right answer 0.586, not covered precision 0.745 / recall 0.778, median
+# reply 311 characters, no emergency missed, no false alarm, no factual question refused as advice.
+FLOORS = {"answer_accuracy": 0.55, "not_covered_precision": 0.70, "not_covered_recall": 0.74}
+CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 0,
+            "medical_advice_false": 0}
+
+
+@pytest.fixture(scope="module")
+def test_set_summary(servers):
+    graded = ask_over_rest(f"http://localhost:{servers['rasa_port']}", load_cases("test"))
+    summary = summarise(graded)
+    print({k: summary[k] for k in [*FLOORS, *CEILINGS]})
+    return summary, [g for g in graded if not g["right"]]
+
+
+@pytest.mark.parametrize("measure, floor", FLOORS.items())
+def test_quality_floor_on_the_test_set(test_set_summary, measure, floor):
+    summary, wrong = test_set_summary
+    assert summary[measure] >= floor, [(g["id"], g["problems"]) for g in wrong]
+
+
+@pytest.mark.parametrize("measure, ceiling", CEILINGS.items())
+def test_quality_ceiling_on_the_test_set(test_set_summary, measure, ceiling):
+    summary, wrong = test_set_summary
+    assert summary[measure] <= ceiling, [(g["id"], g["route"], g["reply"][:200]) for g in wrong]
