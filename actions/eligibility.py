@@ -26,7 +26,7 @@ class Criterion:
     kind: str
     source: str
     question: str | None = None
-    answer: str | None = None
+    answer_type: str | None = None  # yes_no | number | choice
     rule: dict = field(default_factory=dict)
     why: str | None = None
     choices: tuple = ()
@@ -42,9 +42,9 @@ class Criterion:
 
     def parse(self, text: str | None):
         """The normalised answer in the text, or None when it cannot be read."""
-        if self.answer == "yes_no":
+        if self.answer_type == "yes_no":
             return parse_yes_no(text, self.lexicon)
-        if self.answer == "number":
+        if self.answer_type == "number":
             return NOT_SURE if parse_yes_no(text) == NOT_SURE else parse_age(text)
         return parse_choice(text, list(self.choices))
 
@@ -62,17 +62,17 @@ class Criterion:
     def display(self, answer) -> str:
         if answer == NOT_SURE:
             return "Not sure"
-        if self.answer == "choice":
+        if self.answer_type == "choice":
             return next((c["label"] for c in self.choices if c["value"] == answer), str(answer))
-        if self.answer == "number":
+        if self.answer_type == "number":
             number = int(answer) if float(answer).is_integer() else answer
             return f"{number} {self.unit or ''}".strip()
         return str(answer).capitalize()
 
     def buttons(self) -> list[dict[str, str]]:
         """Quick replies; each sends its own text, which parse() reads back."""
-        titles = [c["label"] for c in self.choices] if self.answer == "choice" else (
-            ["Yes", "No"] if self.answer == "yes_no" else [])
+        titles = [c["label"] for c in self.choices] if self.answer_type == "choice" else (
+            ["Yes", "No"] if self.answer_type == "yes_no" else [])
         return [{"title": t, "payload": t} for t in titles + ["Not sure"]]
 
 
@@ -95,11 +95,11 @@ def _check(criterion: Criterion, where: str) -> Criterion:
     if criterion.kind not in KINDS:
         problems.append(f"kind must be one of {KINDS}")
     if criterion.asked:
-        if not criterion.question or criterion.answer not in ANSWER_TYPES:
+        if not criterion.question or criterion.answer_type not in ANSWER_TYPES:
             problems.append(f"an asked criterion needs a question and an answer type of {ANSWER_TYPES}")
         if criterion.kind != "info" and not set(criterion.rule) & set(RULE_OPS):
             problems.append(f"needs a rule using {RULE_OPS}")
-        if criterion.answer == "choice" and not criterion.choices:
+        if criterion.answer_type == "choice" and not criterion.choices:
             problems.append("a choice needs choices")
     elif not criterion.next_step:
         problems.append("a criterion checked by the study team needs a next_step")
@@ -217,9 +217,9 @@ def answers_in_message(criteria: list[Criterion], text: str) -> dict:
     for c in criteria:
         if not c.asked or c.ask_if:
             continue
-        if c.answer == "number":
+        if c.answer_type == "number":
             value = stated_age(text)
-        elif c.answer == "choice":
+        elif c.answer_type == "choice":
             named = [ch["value"] for ch in c.choices
                      if any(w not in _UNSPECIFIC and re.search(rf"\b{re.escape(normalise(w))}\b", t)
                             for w in ch.get("words", []))]

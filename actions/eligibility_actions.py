@@ -20,15 +20,15 @@ from actions.services import Services, services
 from actions.trial_context import resolve_trials
 
 FORM = "eligibility_form"
-DONE = "done"  # eligibility_answer when no question is left: the form completes
+DONE = "done"  # screening_reply when no question is left: the form completes
 MAX_FAILURES = 2
 HINTS = {"yes_no": "hint_yes_no", "number": "hint_number", "choice": "hint_choice"}  # by answer type
 # An answer that starts like this is an answer, even with a question mark ("yes?").
 _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?s|he'?s|\d)", re.IGNORECASE)
 # "Can I join if I am breastfeeding?": a question about one condition, answered before the screening.
 _CONDITION = re.compile(r"\b(if|when|while|even though|although|how old|age|aged)\b", re.IGNORECASE)
-CLEARED = [SlotSet("eligibility_answers", None), SlotSet("eligibility_answer", None),
-           SlotSet("eligibility_failures", None)]
+CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
+           SlotSet("screening_failures", None)]
 
 
 def criteria_for(svc: Services, trial_id: str | None) -> list[Criterion]:
@@ -36,7 +36,7 @@ def criteria_for(svc: Services, trial_id: str | None) -> list[Criterion]:
 
 
 def answers_of(tracker: Tracker) -> dict:
-    return dict(tracker.get_slot("eligibility_answers") or {})
+    return dict(tracker.get_slot("screening_answers") or {})
 
 
 def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) -> dict:
@@ -79,7 +79,7 @@ class ValidateEligibilityForm(FormValidationAction):
             noted = "\n".join(f"• {c.question} {c.display(given[c.key])}" for c in criteria if c.key in given)
             dispatcher.utter_message(text=say("answers_noted", answers=noted))
             finished = next_question(criteria, given) is None
-            events += [SlotSet("eligibility_answers", given)] + ([SlotSet("eligibility_answer", DONE)] if finished else [])
+            events += [SlotSet("screening_answers", given)] + ([SlotSet("screening_reply", DONE)] if finished else [])
         return events
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
@@ -96,7 +96,7 @@ class ValidateEligibilityForm(FormValidationAction):
                                  tracker.get_slot("trial"), svc.names, set(svc.trials))
         chosen = button or (context.trials[0] if len(context.trials) == 1 else None)
         if chosen and chosen != tracker.get_slot("trial") and answers_of(tracker):
-            return {"trial": chosen, "eligibility_answers": None}  # another trial's answers do not carry over
+            return {"trial": chosen, "screening_answers": None}  # another trial's answers do not carry over
         return {"trial": chosen} if chosen and chosen != tracker.get_slot("trial") else {}
 
     def validate_trial(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict:
@@ -108,10 +108,10 @@ class ValidateEligibilityForm(FormValidationAction):
         if not criteria_for(svc, value):
             dispatcher.utter_message(text=say("no_criteria", trial_label=svc.trials[value].label,
                                               contact=svc.trials[value].contact))
-            return {"trial": value, "eligibility_answer": DONE}
+            return {"trial": value, "screening_reply": DONE}
         return {"trial": value}
 
-    def validate_eligibility_answer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+    def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict) -> dict:
         svc = services()
         trial_id = tracker.get_slot("trial")
@@ -119,29 +119,29 @@ class ValidateEligibilityForm(FormValidationAction):
         answers = answers_of(tracker)
         criterion = next_question(criteria, answers)
         if criterion is None or value == DONE:
-            return {"eligibility_answer": DONE}
+            return {"screening_reply": DONE}
         text = str(value or "")
         asks = is_question(text) and not _ANSWER_START.match(text)
         parsed = None if asks else criterion.parse(text)
-        failures = int(tracker.get_slot("eligibility_failures") or 0)
+        failures = int(tracker.get_slot("screening_failures") or 0)
         if parsed is None and asks:
             # A question in the middle of the screening: answer it, then ask again.
             if asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))
             else:
                 answer_question(dispatcher, svc, text, [trial_id])
-            return {"eligibility_answer": None}
+            return {"screening_reply": None}
         if parsed is None:
             failures += 1
             if failures < MAX_FAILURES:
-                dispatcher.utter_message(text=say(HINTS[criterion.answer]), buttons=criterion.buttons())
-                return {"eligibility_answer": None, "eligibility_failures": failures}
+                dispatcher.utter_message(text=say(HINTS[criterion.answer_type]), buttons=criterion.buttons())
+                return {"screening_reply": None, "screening_failures": failures}
             dispatcher.utter_message(text=say("noted_not_sure"))
             parsed = NOT_SURE
         answers[criterion.key] = parsed
         finished = next_question(criteria, answers) is None
-        return {"eligibility_answers": answers, "eligibility_failures": None,
-                "eligibility_answer": DONE if finished else None}
+        return {"screening_answers": answers, "screening_failures": None,
+                "screening_reply": DONE if finished else None}
 
 
 class ActionAskTrial(Action):
@@ -157,7 +157,7 @@ class ActionAskEligibilityAnswer(Action):
     """One question: text, quick replies, and the payload the website reads."""
 
     def name(self) -> str:
-        return "action_ask_eligibility_answer"
+        return "action_ask_screening_reply"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         svc = services()
@@ -166,7 +166,7 @@ class ActionAskEligibilityAnswer(Action):
         answers = answers_of(tracker)
         criterion = next_question(criteria, answers)
         if criterion is None:
-            return [SlotSet("eligibility_answer", DONE)]
+            return [SlotSet("screening_reply", DONE)]
         step, of = progress(criteria, answers)
         dispatcher.utter_message(text=say("question", step=str(step), of=str(of), question=criterion.question),
                                  buttons=criterion.buttons(),
@@ -302,5 +302,5 @@ class ActionChangeAnswer(Action):
             if criterion.key in c.ask_if:
                 answers.pop(c.key, None)
         dispatcher.utter_message(text=say("changing"))
-        return [SlotSet("changing_answer", True), SlotSet("eligibility_answers", answers),
-                SlotSet("eligibility_answer", None), SlotSet("eligibility_failures", None)]
+        return [SlotSet("changing_answer", True), SlotSet("screening_answers", answers),
+                SlotSet("screening_reply", None), SlotSet("screening_failures", None)]

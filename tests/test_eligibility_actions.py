@@ -12,10 +12,10 @@ from actions.messages import say
 
 
 def tracker(text: str, intent: str = "give_answer", answers: dict | None = None, trial: str | None = "NCT03582800",
-            requested: str = "eligibility_answer", failures: float | None = None, metadata: dict | None = None,
+            requested: str = "screening_reply", failures: float | None = None, metadata: dict | None = None,
             entities: list | None = None, active: bool = True) -> Tracker:
-    slots = {"trial": trial, "eligibility_answers": answers, "eligibility_answer": text, "requested_slot": requested,
-             "eligibility_failures": failures, "changing_answer": None}
+    slots = {"trial": trial, "screening_answers": answers, "screening_reply": text, "requested_slot": requested,
+             "screening_failures": failures, "changing_answer": None}
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata or {}}
     return Tracker("t", slots, latest, [], False, None, {"name": "eligibility_form"} if active else {}, "action_listen")
@@ -23,7 +23,7 @@ def tracker(text: str, intent: str = "give_answer", answers: dict | None = None,
 
 def validate(text, **kwargs):
     dispatcher = CollectingDispatcher()
-    result = ea.ValidateEligibilityForm().validate_eligibility_answer(text, dispatcher, tracker(text, **kwargs), {})
+    result = ea.ValidateEligibilityForm().validate_screening_reply(text, dispatcher, tracker(text, **kwargs), {})
     return result, dispatcher.messages
 
 
@@ -34,50 +34,50 @@ def run(action, tr):
 
 def test_an_answer_is_recorded_and_the_next_question_follows():
     result, messages = validate("Calcium deposits from dermatomyositis")
-    assert result == {"eligibility_answers": {"diagnosis": "dermatomyositis_calcification"},
-                      "eligibility_failures": None, "eligibility_answer": None}
+    assert result == {"screening_answers": {"diagnosis": "dermatomyositis_calcification"},
+                      "screening_failures": None, "screening_reply": None}
     assert messages == []
 
 
 def test_age_in_words_is_read():
     result, _ = validate("she is forty-five", answers={"diagnosis": "ippsd2_ossification"})
-    assert result["eligibility_answers"]["age"] == 45
+    assert result["screening_answers"]["age"] == 45
 
 
 def test_an_exclusion_finishes_the_form():
     answers = {"diagnosis": "ippsd2_ossification", "age": 30, "planned_surgery": "no", "sts_allergy": "no",
                "injection_contraindication": "no"}
     result, _ = validate("yes, Eliquis", answers=answers)
-    assert result["eligibility_answers"]["anticoagulant_therapy"] == "yes"
-    assert result["eligibility_answer"] == ea.DONE
+    assert result["screening_answers"]["anticoagulant_therapy"] == "yes"
+    assert result["screening_reply"] == ea.DONE
 
 
 def test_unreadable_answer_gets_a_hint_then_not_sure_after_two():
     result, messages = validate("purple", answers={"diagnosis": "ippsd2_ossification"})
-    assert result == {"eligibility_answer": None, "eligibility_failures": 1}
+    assert result == {"screening_reply": None, "screening_failures": 1}
     assert messages[0]["text"] == say("hint_number")
     result, messages = validate("purple", answers={"diagnosis": "ippsd2_ossification"}, failures=1)
-    assert result["eligibility_answers"] == {"diagnosis": "ippsd2_ossification", "age": "not_sure"}
+    assert result["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": "not_sure"}
     assert messages[0]["text"] == say("noted_not_sure")
 
 
 def test_a_question_mid_form_is_answered_and_the_form_goes_on():
     result, messages = validate("Who sponsors the study?", intent="ask_question",
                                 answers={"diagnosis": "ippsd2_ossification"})
-    assert result == {"eligibility_answer": None}  # nothing recorded: the same question comes again
+    assert result == {"screening_reply": None}  # nothing recorded: the same question comes again
     assert "University Hospital, Limoges" in messages[0]["text"]
 
 
 def test_unreadable_statement_is_not_mistaken_for_a_question():
     result, messages = validate("purple elephants", intent="ask_question", answers={"diagnosis": "ippsd2_ossification"})
-    assert result == {"eligibility_answer": None, "eligibility_failures": 1}
+    assert result == {"screening_reply": None, "screening_failures": 1}
 
 
 def test_medical_advice_mid_form_is_declined():
     result, messages = validate("should I stop my warfarin?", intent="ask_medical_advice",
                                 answers={"diagnosis": "ippsd2_ossification", "age": 30, "planned_surgery": "no",
                                          "sts_allergy": "no", "injection_contraindication": "no"})
-    assert result == {"eligibility_answer": None}
+    assert result == {"screening_reply": None}
     assert messages[0]["text"] == say("medical_advice")
 
 
@@ -138,27 +138,27 @@ def test_why_do_you_ask_explains_the_open_question():
 def test_stop_and_forget_clear_the_answers():
     for action in (ea.ActionStopScreening, ea.ActionForgetAnswers):
         events, _ = run(action, tracker("stop", "stop_screening", answers={"age": 40}))
-        assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("eligibility_answers", None),
-                          SlotSet("eligibility_answer", None), SlotSet("eligibility_failures", None)]
+        assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("screening_answers", None),
+                          SlotSet("screening_reply", None), SlotSet("screening_failures", None)]
 
 
 def test_start_over_clears_the_answers():
     events, _ = run(ea.ActionRestartScreening, tracker("start over", "restart_screening", answers={"age": 40}))
-    assert SlotSet("eligibility_answers", None) in events
+    assert SlotSet("screening_answers", None) in events
 
 
 def test_change_my_age_removes_it_so_it_is_asked_again():
     answers = {"diagnosis": "ippsd2_ossification", "age": 1}
     events, messages = run(ea.ActionChangeAnswer, tracker("change my age", "change_answer", answers=answers, active=False))
-    assert events == [SlotSet("changing_answer", True), SlotSet("eligibility_answers", {"diagnosis": "ippsd2_ossification"}),
-                      SlotSet("eligibility_answer", None), SlotSet("eligibility_failures", None)]
+    assert events == [SlotSet("changing_answer", True), SlotSet("screening_answers", {"diagnosis": "ippsd2_ossification"}),
+                      SlotSet("screening_reply", None), SlotSet("screening_failures", None)]
 
 
 def test_change_of_a_gate_answer_asks_its_dependents_again():
     answers = {"childbearing_potential": "yes", "pregnant_or_breastfeeding": "no", "contraception": "yes", "age": 30}
     events, _ = run(ea.ActionChangeAnswer, tracker("change my answer about becoming pregnant", "change_answer",
                                                    answers=answers, active=False))
-    assert SlotSet("eligibility_answers", {"age": 30}) in events
+    assert SlotSet("screening_answers", {"age": 30}) in events
 
 
 def test_change_without_answers_says_so():
@@ -169,7 +169,7 @@ def test_change_without_answers_says_so():
 def test_a_condition_in_the_message_that_starts_the_screening_is_answered_first():
     dispatcher = CollectingDispatcher()
     tr = tracker("Can I participate if I am breastfeeding?", "check_eligibility", requested=None)
-    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "eligibility_answer"]}}}
+    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "screening_reply"]}}}
     asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
     assert "Pregnant, parturient or breastfeeding woman" in dispatcher.messages[0]["text"]
 
@@ -177,7 +177,7 @@ def test_a_condition_in_the_message_that_starts_the_screening_is_answered_first(
 def test_a_plain_start_is_not_answered_from_the_texts():
     dispatcher = CollectingDispatcher()
     tr = tracker("am I eligible?", "check_eligibility", requested=None)
-    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "eligibility_answer"]}}}
+    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "screening_reply"]}}}
     asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
     assert not any("(Source:" in m.get("text", "") for m in dispatcher.messages)
 
@@ -187,7 +187,7 @@ def test_a_trial_named_when_starting_wins_over_the_remembered_one():
     tr = tracker("can my daughter join the Pittsburgh trial?", "check_eligibility", trial="NCT03582800", requested=None,
                  answers={"age": 30})
     assert asyncio.run(ea.ValidateEligibilityForm().extract_trial(dispatcher, tr, {})) == {
-        "trial": "STSINJ", "eligibility_answers": None}
+        "trial": "STSINJ", "screening_answers": None}
 
 
 def test_mid_screening_the_trial_does_not_change():
@@ -200,7 +200,7 @@ def start(text: str, **kwargs):
     """The form's validation on the message that starts the screening: its events and messages."""
     dispatcher = CollectingDispatcher()
     tr = tracker(text, "check_eligibility", requested=None, **kwargs)
-    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "eligibility_answer"]}}}
+    domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "screening_reply"]}}}
     events = asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, [m.get("text") or "" for m in dispatcher.messages]
 
@@ -208,11 +208,11 @@ def start(text: str, **kwargs):
 def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
     slots, texts = start("my son is 12 and has iPPSD2, can he join the Limoges study?", trial=None)
     assert slots["trial"] == "NCT03582800"
-    assert slots["eligibility_answers"] == {"diagnosis": "ippsd2_ossification", "age": 12}
+    assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 12}
     noted = next(t for t in texts if t.startswith("From your message I noted:"))
     assert "How old is the person who would take part? (in years) 12" in noted and "change my answer" in noted
     # So the first question asked is neither the diagnosis nor the age.
-    tr = tracker("", answers=slots["eligibility_answers"])
+    tr = tracker("", answers=slots["screening_answers"])
     _, messages = run(ea.ActionAskEligibilityAnswer, tr)
     assert messages[0]["custom"]["criterion"] not in ("diagnosis", "age")
 
@@ -221,17 +221,17 @@ def test_a_medicine_named_when_starting_is_answered_from_the_texts_but_decides_n
     slots, texts = start("I take warfarin, can I still join?")
     assert any("Anticoagulant therapy" in t for t in texts)
     # It would rule the patient out: that is asked in its turn, not taken from a remark.
-    assert "eligibility_answers" not in slots and not any(t.startswith("From your message") for t in texts)
+    assert "screening_answers" not in slots and not any(t.startswith("From your message") for t in texts)
     slots, _ = start("I take warfarin and my son is 12, can he join?", answers=None)
-    assert slots["eligibility_answers"] == {"age": 12}
+    assert slots["screening_answers"] == {"age": 12}
 
 
 def test_nothing_is_noted_from_a_plain_start():
     slots, texts = start("Could I take part?", answers=None)
-    assert "eligibility_answers" not in slots and not any(t.startswith("From your message") for t in texts)
+    assert "screening_answers" not in slots and not any(t.startswith("From your message") for t in texts)
 
 
 def test_resuming_a_paused_screening_keeps_the_answers_and_says_so():
     slots, texts = start("can we go on with the questions?", answers={"diagnosis": "ippsd2_ossification"})
-    assert "eligibility_answers" not in slots
+    assert "screening_answers" not in slots
     assert say("screening_resumed", trial_label="NCT03582800 study (University Hospital Limoges)") in texts

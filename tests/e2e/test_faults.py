@@ -51,7 +51,7 @@ def test_rasa_killed_mid_screening_loses_nothing(own_servers):
     tracker = requests.get(f"http://localhost:{own_servers['rasa_port']}/conversations/{patient.sender}/tracker",
                            timeout=10).json()
     assert tracker["slots"]["trial"] == "NCT03582800"
-    assert tracker["slots"]["eligibility_answers"] == {"diagnosis": "systemic_sclerosis_calcification", "age": 30,
+    assert tracker["slots"]["screening_answers"] == {"diagnosis": "systemic_sclerosis_calcification", "age": 30,
                                                       "planned_surgery": "no"}
 
 

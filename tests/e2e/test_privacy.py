@@ -32,4 +32,4 @@ def test_forget_my_answers_clears_them(servers):
     import requests
     tracker = requests.get(f"http://localhost:{servers['rasa_port']}/conversations/{patient.sender}/tracker",
                            timeout=10).json()
-    assert tracker["slots"]["eligibility_answers"] is None and tracker["active_loop"] == {}
+    assert tracker["slots"]["screening_answers"] is None and tracker["active_loop"] == {}
