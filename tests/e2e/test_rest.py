@@ -40,7 +40,8 @@ def test_bad_input_gets_a_sensible_reply(servers, text, expect):
     response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook",
                              json={"sender": f"bad-{uuid.uuid4().hex[:8]}", "message": text}, timeout=120)
     assert response.status_code == 200
-    check_sensible([m.get("text", "") for m in response.json()], expect)
+    # Messages with only a `custom` payload are data for the widget, not text.
+    check_sensible([m.get("text", "") for m in response.json() if "custom" not in m or "text" in m], expect)
     # The server is still up and answering.
     assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
 

@@ -89,7 +89,7 @@ def test_bad_input_gets_a_sensible_reply(socket_url, patient, text, expect):
 def test_malformed_events_get_a_defined_answer(socket_url, patient, event, expect):
     if isinstance(event, dict) and event.get("session_id") is OWN:
         event = dict(event, session_id=patient.session_id)
-    check_sensible([m.get("text", "") for m in patient.emit(event)], expect)
+    check_sensible([m.get("text", "") for m in patient.emit(event) if "text" in m], expect)
     still_up(socket_url)
 
 
