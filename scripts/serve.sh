@@ -31,11 +31,12 @@ fi
 model=models/trial-assistant.tar.gz
 case "$mode" in
   run)
-    # On loopback: the HTTP API (--enable-api) reads conversations and has no token here.
-    .venv-rasa/bin/rasa run --enable-api --interface 127.0.0.1 --port "$RASA_PORT" --model "$model" \
+    # No HTTP API (--enable-api): it reads and writes any conversation, and anything that reaches the
+    # port could use it. Only the channels (Socket.IO for the widget, REST) and "/" are served.
+    .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --model "$model" \
       --endpoints endpoints.yml --credentials credentials.yml &
     pids+=($!)
-    wait_for "http://localhost:$RASA_PORT/status" "Rasa server" "${pids[-1]}"
+    wait_for "http://localhost:$RASA_PORT/" "Rasa server" "${pids[-1]}"
     .venv-actions/bin/python -m web.site serve --port "$WEB_PORT" --socket-url "http://localhost:$RASA_PORT" &
     pids+=($!)
     wait_for "http://localhost:$WEB_PORT/" "web page server" "${pids[-1]}"

@@ -1,0 +1,43 @@
+"""`make run` as a patient's site gets it (scripts/serve.sh run, on free ports): the channels answer,
+and Rasa's HTTP API, which reads and writes any conversation, is not served at all."""
+from __future__ import annotations
+
+import pytest
+import requests
+
+from deploy.processes import PROJECT, Server, base_env, free_port, http_ready
+
+
+@pytest.fixture(scope="module")
+def make_run(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("make-run")
+    actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
+    env = base_env(ACTIONS_PORT=str(actions_port), RASA_PORT=str(rasa_port), WEB_PORT=str(web_port),
+                   ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
+                   TRACKER_DB=str(workdir / "rasa.db"), WEB_ORIGINS=f"http://localhost:{web_port}")
+    server = Server("make run", [str(PROJECT / "scripts" / "serve.sh"), "run"],
+                    http_ready(f"http://localhost:{web_port}/"), env, workdir / "serve.log").start(timeout=300)
+    yield f"http://localhost:{rasa_port}"
+    server.stop()
+
+
+def test_the_channels_answer(make_run):
+    reply = requests.post(f"{make_run}/webhooks/rest/webhook", timeout=60,
+                          json={"sender": "make-run", "message": "Who is the principal investigator?",
+                                "metadata": {"trial": "STSINJ"}})
+    assert "Domsi" in "\n".join(m.get("text", "") for m in reply.json())
+
+
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/conversations/make-run/tracker"),
+    ("POST", "/conversations/make-run/tracker/events"),
+    ("POST", "/conversations/make-run/trigger_intent"),
+    ("PUT", "/model"),
+    ("POST", "/model/train"),
+    ("GET", "/status"),
+])
+def test_the_http_api_is_not_served(make_run, method, path):
+    response = requests.request(method, f"{make_run}{path}", json={}, timeout=10)
+    assert response.status_code in (404, 405), (path, response.status_code, response.text[:200])
+    # The conversation above exists: nothing of it comes back (a 404 only repeats the path asked for).
+    assert '"events"' not in response.text and '"slots"' not in response.text and "Domsi" not in response.text
