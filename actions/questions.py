@@ -48,9 +48,12 @@ def asks_for_advice(text: str) -> bool:
 def question_in(text: str) -> str:
     """The question inside a long message ("my 10 year old has ..., we've tried everything, what's
     the youngest age you take"): from its first clause that asks, to the end."""
-    text = (text or "")[:MAX_QUESTION_CHARS]
+    text = text or ""
     if len(text) <= LONG_MESSAGE_CHARS:
         return text
     clauses = _CLAUSE.findall(text)
     asking = [i for i, c in enumerate(clauses) if "?" in c or _QUESTION_START.match(c)]
-    return "".join(clauses[asking[0]:]).strip() if asking else text
+    question = "".join(clauses[asking[0]:]).strip() if asking else text
+    if len(question) > MAX_QUESTION_CHARS:  # a long story around it: the last question is the one to answer
+        question = "".join(clauses[asking[-1]:]).strip()[:MAX_QUESTION_CHARS] if asking else text[:MAX_QUESTION_CHARS]
+    return question

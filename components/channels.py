@@ -4,8 +4,9 @@
 - REST: a body that is not a JSON object is refused with 400, and one over 64 KB with 413;
 - Socket.IO: only the configured web origins may connect; a request over 64 KB is refused (413);
   custom payloads arrive as {"custom": {...}};
-- a `message` that is not a string is read as empty ("please type a question"), and `metadata`
-  that is not an object is ignored.
+- a `message` is cleaned before NLU (actions/patient_text.py): not a string is read as empty
+  ("please type a question"), lone surrogates and control characters are replaced, and past 2,000
+  characters its middle is cut out; `metadata` that is not an object is ignored.
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ MAX_BODY_BYTES = 64 * 1024
 os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
 from actions.knowledge_base import contact_lines, load_trials
+from actions.patient_text import clean
 
 logger = logging.getLogger(__name__)
 
@@ -78,8 +80,7 @@ class RestWithApology(RestInput):
         return None if sender is None else str(sender)
 
     def _extract_message(self, req: Request) -> str:
-        message = self._body(req).get("message")
-        return message if isinstance(message, str) else ""
+        return clean(self._body(req).get("message"))
 
     def _extract_input_channel(self, req: Request) -> str:
         channel = self._body(req).get("input_channel")
@@ -177,8 +178,7 @@ class SocketWithApology(SocketIOInput):
                 # before its session_request: the id is the conversation's key, so join it here.
                 if sender_id not in sio.rooms(sid, namespace=self.namespace):
                     await sio.enter_room(sid, sender_id, namespace=self.namespace)
-            message = data.get("message")
-            await answer(UserMessage(message if isinstance(message, str) else "", SocketOutput(sio, self.bot_message_evt),
+            await answer(UserMessage(clean(data.get("message")), SocketOutput(sio, self.bot_message_evt),
                                      sender_id, input_channel=self.name(), metadata=self._metadata(data)))
 
         sio.on("session_request", session_request, namespace=self.namespace)

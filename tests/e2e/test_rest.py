@@ -73,3 +73,25 @@ def test_a_one_megabyte_body_is_refused_quickly(servers):
                              headers={"Content-Type": "application/json"}, timeout=30)
     assert response.status_code == 413
     assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
+
+
+def test_a_60000_character_message_is_cut_and_its_question_still_answered(servers):
+    sender = f"long-{uuid.uuid4().hex[:8]}"
+    story = "we have been through so much with the calcium deposits. " * 1075 + "Who is the principal investigator?"
+    assert len(story) > 60000
+    reply = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", timeout=120,
+                          json={"sender": sender, "message": story, "metadata": {"trial": "STSINJ"}})
+    assert "Domsi" in "\n".join(m.get("text", "") for m in reply.json())
+    tracker = requests.get(f"http://localhost:{servers['rasa_port']}/conversations/{sender}/tracker", timeout=10).json()
+    stored = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    assert stored and all(len(text) <= 2000 for text in stored)
+
+
+def test_a_lone_surrogate_gets_an_answer_not_an_error(servers):
+    body = '{"sender": "surrogate-%s", "message": "who runs \\ud800 the study?", "metadata": {"trial": "STSINJ"}}' % (
+        uuid.uuid4().hex[:8])
+    reply = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body.encode(),
+                          headers={"Content-Type": "application/json"}, timeout=60)
+    assert reply.status_code == 200
+    check_sensible([m.get("text", "") for m in reply.json() if "text" in m], None)
+    assert not any("Sorry, something went wrong" in m.get("text", "") for m in reply.json())
