@@ -4,7 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
+# Conversations hold health information: what this starts creates files only its user can read.
+umask 077
 mkdir -p "$(dirname "$TRACKER_DB")"
+chmod 700 "$(dirname "$TRACKER_DB")"
+[ -e "$TRACKER_DB" ] && chmod 600 "$TRACKER_DB"  # made before this rule
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT

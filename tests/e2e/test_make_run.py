@@ -2,6 +2,8 @@
 and Rasa's HTTP API, which reads and writes any conversation, is not served at all."""
 from __future__ import annotations
 
+import stat
+
 import pytest
 import requests
 
@@ -14,15 +16,16 @@ def make_run(tmp_path_factory):
     actions_port, rasa_port, web_port = free_port(), free_port(), free_port()
     env = base_env(ACTIONS_PORT=str(actions_port), RASA_PORT=str(rasa_port), WEB_PORT=str(web_port),
                    ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
-                   TRACKER_DB=str(workdir / "rasa.db"), WEB_ORIGINS=f"http://localhost:{web_port}")
+                   TRACKER_DB=str(workdir / "var" / "rasa.db"), WEB_ORIGINS=f"http://localhost:{web_port}")
     server = Server("make run", [str(PROJECT / "scripts" / "serve.sh"), "run"],
                     http_ready(f"http://localhost:{web_port}/"), env, workdir / "serve.log").start(timeout=300)
-    yield f"http://localhost:{rasa_port}"
+    yield f"http://localhost:{rasa_port}", workdir / "var"
     server.stop()
 
 
 def test_the_channels_answer(make_run):
-    reply = requests.post(f"{make_run}/webhooks/rest/webhook", timeout=60,
+    rasa_url, _ = make_run
+    reply = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=60,
                           json={"sender": "make-run", "message": "Who is the principal investigator?",
                                 "metadata": {"trial": "STSINJ"}})
     assert "Domsi" in "\n".join(m.get("text", "") for m in reply.json())
@@ -37,7 +40,15 @@ def test_the_channels_answer(make_run):
     ("GET", "/status"),
 ])
 def test_the_http_api_is_not_served(make_run, method, path):
-    response = requests.request(method, f"{make_run}{path}", json={}, timeout=10)
+    rasa_url, _ = make_run
+    response = requests.request(method, f"{rasa_url}{path}", json={}, timeout=10)
     assert response.status_code in (404, 405), (path, response.status_code, response.text[:200])
     # The conversation above exists: nothing of it comes back (a 404 only repeats the path asked for).
     assert '"events"' not in response.text and '"slots"' not in response.text and "Domsi" not in response.text
+
+
+def test_the_conversation_store_is_readable_by_its_owner_only(make_run):
+    _, var = make_run
+    assert stat.S_IMODE(var.stat().st_mode) == 0o700
+    stored = list(var.iterdir())
+    assert stored and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in stored), stored
