@@ -2,6 +2,7 @@
 say when they do not answer exactly; or an honest "not covered". Never anything else."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -21,6 +22,9 @@ SENTENCE_MARGIN = 0.04
 MAX_SENTENCES = 3
 LEAD_MARGIN = 0.2  # chosen on the dev set with the weights in retrieval.py
 CANDIDATES_PER_TRIAL = 8
+# A criterion is a few words ("Anticoagulant therapy"): its cosine with a whole question runs lower
+# than a sentence's, so it needs this much less to count as on topic.
+LIST_ITEM_ALLOWANCE = float(os.environ.get("LIST_ITEM_ALLOWANCE", "0.08"))  # chosen on the dev set
 # A question that names a section ("what are the exclusion criteria?") gets the section, up to this long.
 MAX_SECTION_ANSWER_CHARS = 600
 # Safety and effectiveness: the answer also says the treatment is investigational.
@@ -30,6 +34,11 @@ _INVESTIGATIONAL = re.compile(
 # Words that ask rather than name a topic: a question made only of these and a section title's words
 # names that section.
 _ASKING = frozenset("tell list show give all about please criteria criterion".split())
+
+
+def _is_statement(text: str) -> bool:
+    """A sentence that says something: not a heading or a question ("Step 1 ... What happens next?")."""
+    return len(text) >= 40 and not text.rstrip().endswith("?")
 
 
 def names_section(question: str, title: str) -> bool:
@@ -126,7 +135,8 @@ class QuestionAnswerer:
                 found.sort(key=lambda h: not defines(term, h.passage.text))
             hits.extend(found)
             # A sentence that spells out the word asked about is on topic whatever its score.
-            if found and (found[0].score >= threshold or (term and defines(term, found[0].passage.text))):
+            if found and (found[0].score >= threshold - (LIST_ITEM_ALLOWANCE if found[0].passage.list_item else 0)
+                          or (term and defines(term, found[0].passage.text))):
                 parts.append(self._part(trial, query, kind, found, term))
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, kind, investigational and any(p.complete for p in parts), hits)
@@ -147,7 +157,8 @@ class QuestionAnswerer:
             # A section's first sentence says what it is about ("This trial tests ..."): it leads the
             # answer when it is on topic too.
             lead = next((h for h in found if h.passage == section[0]), None)
-            if lead and lead not in close and not best.passage.list_item and lead.score >= best.score - LEAD_MARGIN:
+            if (lead and lead not in close and not best.passage.list_item and lead.score >= best.score - LEAD_MARGIN
+                    and _is_statement(lead.passage.text)):
                 close = [lead] + close
             shown = sorted([h.passage for h in close[:MAX_SENTENCES]], key=lambda p: p.start)
         # The fact asked for may sit in a close sentence of the section rather than the best one.
