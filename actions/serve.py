@@ -16,6 +16,34 @@ from actions.retrieval import IndexNotReady
 logger = logging.getLogger("actions.serve")
 
 
+# A conversation's tracker is far smaller; Sanic's default (100 MB) let one forged request stall every patient.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
+async def without_request_body(request, response):
+    if response.status >= 500:
+        from sanic import response as responses
+
+        return responses.json({"error": "the action failed"}, status=response.status)
+    return None
+
+
+async def refused_request(request, exception):
+    from sanic import response as responses
+
+    return responses.json({"error": type(exception).__name__}, status=exception.status_code)
+
+
+class ErrorKindOnly(logging.Filter):
+    """An exception's text and traceback can hold what the patient typed: keep only its kind."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info:
+            record.msg, record.args = f"a request failed with {record.exc_info[0].__name__}", ()
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTIONS_PORT", "5055")))
@@ -39,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     executor = ActionExecutor()
     executor.register_package("actions")
     app = create_app(executor, cors_origins=[])  # only the Rasa server calls it, never a browser
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    # rasa-sdk answers a failed action with the error text and the whole tracker it was sent, and Rasa
+    # logs that reply: patient messages and screening answers. Only the kind of error goes back, and
+    # only the kind is logged.
+    app.register_middleware(without_request_body, "response")
+    from sanic.exceptions import SanicException
+    app.error_handler.add(SanicException, refused_request)  # 413 and the like keep their status
+    logging.getLogger("rasa_sdk.endpoint").addFilter(ErrorKindOnly())
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
     return 0
 
