@@ -10,6 +10,7 @@ loads (components/emergency_override.py), before any message is handled.
 from __future__ import annotations
 
 import logging
+import re
 
 import structlog
 
@@ -30,12 +31,20 @@ def redact_content(_logger, _name: str, event_dict: dict) -> dict:
     return event_dict
 
 
+# Rasa's warnings quote what they are about, and for a message "/word" that is the patient's text
+# ("Failed to parse intent end in line '/word'. ... but found word."): only the kind of warning stays.
+_WARNING_KIND = re.compile(r"(\w+Warning):")
+
+
 class RedactContentFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.name.startswith("rasa"):
             message = record.getMessage()
             if any(line in message for line in _CONTENT_LINES):
                 record.msg, record.args = f"{message.split(':')[0]}: {REDACTED}", ()
+        elif record.name == "py.warnings":
+            kind = _WARNING_KIND.search(record.getMessage())
+            record.msg, record.args = f"{kind.group(1) if kind else 'Warning'}: {REDACTED}", ()
         return True
 
 
@@ -54,3 +63,6 @@ def install() -> None:
     content_filter = RedactContentFilter()
     for handler in logging.getLogger().handlers:
         handler.addFilter(content_filter)
+    # Python warnings go through logging (and so through the filter), not straight to stderr.
+    logging.captureWarnings(True)
+    logging.getLogger("py.warnings").addFilter(content_filter)

@@ -33,3 +33,14 @@ def test_forget_my_answers_clears_them(servers):
     tracker = requests.get(f"http://localhost:{servers['rasa_port']}/conversations/{patient.sender}/tracker",
                            timeout=10).json()
     assert tracker["slots"]["screening_answers"] is None and tracker["active_loop"] == {}
+
+
+def test_a_slash_message_stays_out_of_the_logs(servers):
+    """Rasa reads "/word" as an intent and warns, naming it, when the domain does not know it."""
+    secret = f"zzslash{uuid.uuid4().hex[:6]}"
+    patient = Chat(servers["rasa_port"], f"slash-{uuid.uuid4().hex[:8]}")
+    replies = patient.send(f"/{secret}")
+    assert replies and all(m.get("text") or m.get("custom") for m in replies)
+    patient.send(f'/choose_trial{{"trial": "{secret}"}}')
+    for server in ("rasa", "actions"):
+        assert secret not in servers[server].log(), server
