@@ -50,3 +50,50 @@ def test_a_folder_it_did_not_write_is_never_replaced(tmp_path):
     build_site(site, "")
     build_site(site, "http://localhost:5005")  # its own output is rebuilt
     assert 'data-server="http://localhost:5005"' in (site / "index.html").read_text()
+
+
+@pytest.fixture
+def served(site, monkeypatch):
+    """The site served for real by web.site's handler, on a free port, in a thread."""
+    import functools
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from web import site as web_site
+
+    out, _ = site
+    monkeypatch.setattr(web_site._Handler, "timeout", 1)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(web_site._Handler, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def get(port: int, path: str) -> tuple[int, bytes]:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path)
+    response = connection.getresponse()
+    return response.status, response.read()
+
+
+def test_folders_are_not_listed(served):
+    status, body = get(served, "/static/")
+    assert status == 404 and b"chat-widget.js" not in body
+    assert get(served, "/static/chat-widget.js")[0] == 200
+
+
+@pytest.mark.parametrize("path", ["/%00", "/static/%00chat-widget.js"])
+def test_a_nul_in_the_path_gets_a_plain_400(served, path):
+    status, body = get(served, path)
+    assert status == 400 and b"Traceback" not in body
+
+
+def test_an_idle_connection_is_closed(served):
+    import socket
+
+    with socket.create_connection(("127.0.0.1", served), timeout=10) as idle:
+        idle.sendall(b"GET / HTTP/1.1\r\n")  # never finished
+        assert idle.recv(1024) == b""  # the server hung up (here after 1 s; 30 s when served)

@@ -85,8 +85,23 @@ def content_security_policy(socket_url: str) -> str:
             "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 
 
+IDLE_TIMEOUT_SECONDS = 30
+
+
 class _Handler(SimpleHTTPRequestHandler):
     csp = "default-src 'self'"
+    timeout = IDLE_TIMEOUT_SECONDS  # an idle connection is closed, not kept forever
+
+    def send_head(self):
+        # A NUL in the path made os.path raise (a traceback instead of an answer).
+        if "\x00" in self.path or "%00" in self.path:
+            self.send_error(400, "Bad path")
+            return None
+        return super().send_head()
+
+    def list_directory(self, path):
+        self.send_error(404, "Not found")  # folders are not listed
+        return None
 
     def end_headers(self) -> None:
         self.send_header("Content-Security-Policy", self.csp)
