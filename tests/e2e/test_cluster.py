@@ -89,3 +89,9 @@ def test_a_server_crash_mid_screening_through_the_proxy_loses_nothing(cluster):
 
 def test_the_widget_works_through_nginx(cluster):
     browser_tests(f"{cluster.url}/")
+
+
+@pytest.mark.parametrize("path", ["/webhooks/rest/webhook", "/conversations/x/tracker", "/status"])
+def test_only_the_widget_channel_is_public(cluster, path):
+    response = requests.post(f"{cluster.url}{path}", json={"sender": "x", "message": "Who runs the study?"}, timeout=10)
+    assert response.status_code in (404, 405) and "Domsi" not in response.text
