@@ -95,3 +95,15 @@ def test_the_widget_works_through_nginx(cluster):
 def test_only_the_widget_channel_is_public(cluster, path):
     response = requests.post(f"{cluster.url}{path}", json={"sender": "x", "message": "Who runs the study?"}, timeout=10)
     assert response.status_code in (404, 405) and "Domsi" not in response.text
+
+
+def test_forget_my_answers_deletes_them_from_postgresql(cluster):
+    sender = f"forget-{uuid.uuid4().hex[:8]}"
+    patient = Chat(cluster.rasa_ports[0], sender)
+    patient.send("Could I take part?", LIMOGES)
+    patient.send("Calcium deposits from systemic sclerosis")
+    patient.send("she is forty-seven")
+    stored = lambda: cluster.sql(f"SELECT string_agg(data, ' ') FROM events WHERE sender_id = '{sender}'")  # noqa: E731
+    assert "forty-seven" in stored()
+    assert "deleted" in patient.say("forget my answers")
+    assert "forty-seven" not in stored() and "systemic_sclerosis_calcification" not in stored()

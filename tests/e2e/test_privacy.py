@@ -1,7 +1,10 @@
 """Screening answers are health information: they must not reach the logs, even at debug level."""
 from __future__ import annotations
 
+import sqlite3
 import uuid
+
+import pytest
 
 from servers import Chat
 
@@ -22,6 +25,29 @@ def test_answers_stay_out_of_both_servers_debug_logs(servers):
         assert "DEBUG" in log  # the check is meaningful only at debug level
         for secret in SECRETS:
             assert secret.lower() not in log.lower(), (server, secret)
+
+
+def stored_events(tracker_db, sender: str) -> str:
+    """Everything the tracker store holds for a conversation, read from the database itself."""
+    with sqlite3.connect(tracker_db) as db:
+        return "\n".join(row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)))
+
+
+@pytest.mark.parametrize("clear, said", [("forget my answers", "deleted"), ("stop", "deleted"),
+                                          ("start over", "deleted")])
+def test_cleared_answers_are_gone_from_the_tracker_store(servers, workdir, clear, said):
+    patient = Chat(servers["rasa_port"], f"gone-{uuid.uuid4().hex[:8]}")
+    patient.send("my daughter is 9 and has dermatomyositis, can she join?", {"trial": "NCT03582800"})
+    patient.send("am I eligible?")
+    patient.send("I take Xarelto")
+    before = stored_events(workdir / "tracker.db", patient.sender)
+    assert "Xarelto" in before and "dermatomyositis" in before  # stored until cleared
+    assert said in patient.say(clear).lower()
+    after = stored_events(workdir / "tracker.db", patient.sender)
+    for secret in ("Xarelto", "daughter is 9", "dermatomyositis_calcification"):
+        assert secret not in after, secret
+    # The conversation goes on.
+    assert "University Hospital, Limoges" in patient.say("Who sponsors the study?")
 
 
 def test_forget_my_answers_clears_them(servers):

@@ -1,0 +1,70 @@
+"""Rasa's SQL tracker store (SQLite or PostgreSQL), which forgets a pre-screen for real.
+
+Rasa keeps every event of a conversation, so clearing the answers' slot ("stop", "start over",
+"forget my answers", a new session) left the answers, and the messages that gave them, in the
+database. Here, when a turn clears the answers or starts a new session, the conversation's stored
+events up to then are redacted in place: what the patient typed and what the bot said back become
+"[deleted]", the slots holding answers or patient text become null, payloads are dropped. The rows
+stay (Rasa counts them to know which events are new); their content goes.
+
+endpoints.yml:  tracker_store: {type: components.tracker_store.ForgettingSQLTrackerStore, dialect: ..., ...}
+"""
+from __future__ import annotations
+
+import json
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+
+DELETED = "[deleted]"
+# Slots that hold answers or patient text.
+CONTENT_SLOTS = frozenset({"screening_answers", "screening_reply", "screening_failures", "last_question"})
+
+
+def _clears_answers(event: dict) -> bool:
+    return (event.get("event") == "slot" and event.get("name") == "screening_answers" and event.get("value") is None) \
+        or event.get("event") == "session_started"
+
+
+def redacted(events: list[dict]) -> dict[int, dict]:
+    """{position: the event without its content} for every event up to the last turn that cleared
+    the answers: what the patient typed (answers are often typed, not clicked, and a question can
+    hold health facts too), what the bot said back, payloads, and the slots holding either."""
+    cleared = max((i for i, event in enumerate(events) if _clears_answers(event)), default=-1)
+    changes = {}
+    for i in range(cleared + 1):
+        if (changed := _without_content(events[i])) is not None:
+            changes[i] = changed
+    return changes
+
+
+def _without_content(event: dict) -> dict | None:
+    kind = event.get("event")
+    if kind == "user" and event.get("text") != DELETED:
+        parse_data = {**(event.get("parse_data") or {}), "text": DELETED, "entities": []}
+        return {**event, "text": DELETED, "parse_data": parse_data}
+    if kind == "bot" and (event.get("text") not in (None, DELETED) or event.get("data")):
+        return {**event, "text": DELETED, "data": {}}
+    if kind == "slot" and event.get("name") in CONTENT_SLOTS and event.get("value") is not None:
+        return {**event, "value": None}
+    return None
+
+
+class ForgettingSQLTrackerStore(SQLTrackerStore):
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        with self.session_scope() as session:  # the events not stored yet, counted as Rasa counts them
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+        clears = any(_clears_answers(event.as_dict()) for event in list(tracker.events)[stored:])
+        await super().save(tracker)
+        if clears:
+            self.forget_cleared_screening(tracker.sender_id)
+
+    def forget_cleared_screening(self, sender_id: str) -> int:
+        """Redacts the conversation's stored events up to its last clearing; how many changed."""
+        with self.session_scope() as session:
+            rows = (session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id)
+                    .order_by(self.SQLEvent.id).all())
+            changes = redacted([json.loads(row.data) for row in rows])
+            for position, event in changes.items():
+                rows[position].data = json.dumps(event)
+            session.commit()
+        return len(changes)
