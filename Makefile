@@ -15,6 +15,7 @@ export RASA_PORT ?= 5005
 export ACTION_ENDPOINT_URL ?= http://localhost:$(ACTIONS_PORT)/webhook
 export TRACKER_DB ?= $(CURDIR)/var/rasa.db
 export WEB_PORT ?= 8080
+export RETENTION_DAYS ?= 30
 # Web pages allowed to open the Socket.IO channel (credentials.yml), comma-separated.
 export WEB_ORIGINS ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
 
@@ -22,7 +23,7 @@ KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml actions/questions.py
 
-.PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval install system-test-deps index train clean
+.PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval purge install system-test-deps index train clean
 
 run: install index train ## the web page with the chat widget (8080), Rasa (5005), the action server (5055); Ctrl-C stops them
 	scripts/serve.sh run
@@ -37,6 +38,9 @@ test: install system-test-deps index train unit-test rasa-test e2e-test ## every
 
 bench: install index train ## ours vs Rasa's starter bot, and the index scale table (results/)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+purge: $(RASA_VENV)/.installed ## delete conversations idle for more than RETENTION_DAYS (30) from the tracker store
+	$(RASA_VENV)/bin/python -W ignore scripts/purge.py
 
 eval: install index train ## answer quality on tests/eval (EVAL_ARGS="--set dev --show-wrong"): table and results/eval.json
 	$(PY) scripts/eval.py $(EVAL_ARGS)

@@ -12,6 +12,8 @@ endpoints.yml:  tracker_store: {type: components.tracker_store.ForgettingSQLTrac
 from __future__ import annotations
 
 import json
+import time
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -68,3 +70,16 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
                 rows[position].data = json.dumps(event)
             session.commit()
         return len(changes)
+
+    def purge(self, retention_days: float, now: float | None = None) -> int:
+        """Deletes every conversation whose last event is older than the retention; how many."""
+        cutoff = (now or time.time()) - retention_days * 86400
+        with self.session_scope() as session:
+            last_event = sa.func.max(self.SQLEvent.timestamp)
+            expired = [sender for (sender,) in session.query(self.SQLEvent.sender_id)
+                       .group_by(self.SQLEvent.sender_id).having(last_event < cutoff).all()]
+            for start in range(0, len(expired), 500):
+                (session.query(self.SQLEvent).filter(self.SQLEvent.sender_id.in_(expired[start:start + 500]))
+                 .delete(synchronize_session=False))
+            session.commit()
+        return len(expired)

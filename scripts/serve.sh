@@ -35,6 +35,7 @@ fi
 model=models/trial-assistant.tar.gz
 case "$mode" in
   run)
+    .venv-rasa/bin/python -W ignore scripts/purge.py  # conversations past the retention go first
     # No HTTP API (--enable-api): it reads and writes any conversation, and anything that reaches the
     # port could use it. Only the channels (Socket.IO for the widget, REST) and "/" are served.
     .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --model "$model" \

@@ -70,3 +70,22 @@ def test_a_slash_message_stays_out_of_the_logs(servers):
     patient.send(f'/choose_trial{{"trial": "{secret}"}}')
     for server in ("rasa", "actions"):
         assert secret not in servers[server].log(), server
+
+
+def test_make_purge_deletes_conversations_idle_past_the_retention(servers, workdir):
+    import subprocess
+
+    from servers import PROJECT, base_env
+
+    old, recent = (Chat(servers["rasa_port"], f"{age}-{uuid.uuid4().hex[:8]}") for age in ("old", "recent"))
+    for patient in (old, recent):
+        patient.send("Who sponsors the study?", {"trial": "STSINJ"})
+    with sqlite3.connect(workdir / "tracker.db") as db:  # the old one's last message was 31 days ago
+        db.execute("UPDATE events SET timestamp = timestamp - 31 * 86400 WHERE sender_id = ?", (old.sender,))
+    result = subprocess.run([str(PROJECT / ".venv-rasa/bin/python"), "-W", "ignore", "scripts/purge.py"], cwd=PROJECT,
+                            env=base_env(TRACKER_DB=str(workdir / "tracker.db"), ACTION_ENDPOINT_URL="http://localhost:1",
+                                         RETENTION_DAYS="30"), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "older than 30 days deleted" in result.stdout and old.sender not in result.stdout + result.stderr
+    assert stored_events(workdir / "tracker.db", old.sender) == ""
+    assert "NIAMS" in stored_events(workdir / "tracker.db", recent.sender)
