@@ -3,6 +3,7 @@
   study team's contact;
 - REST: a body that is not a JSON object is refused with 400, and one over 64 KB with 413;
 - Socket.IO: only the configured web origins may connect; a request over 64 KB is refused (413);
+  session ids are issued and signed by the server (an id it did not issue gets a new session);
   custom payloads arrive as {"custom": {...}};
 - a `message` is cleaned before NLU (actions/patient_text.py): not a string is read as empty
   ("please type a question"), lone surrogates and control characters are replaced, and past 2,000
@@ -10,11 +11,16 @@
 """
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import json
 import logging
 import os
 import re
-import uuid
+import secrets
+import time
+from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from rasa.core.channels.channel import UserMessage
@@ -110,8 +116,42 @@ class SocketOutput(SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
-# Session ids are made by the server (uuid4 hex); a client may only bring back one of that shape.
-_SESSION_ID = re.compile(r"[0-9a-f]{32}")
+# Session ids are issued by the server: 32 random hex characters and 16 of their HMAC under a key kept
+# in var/ (0600; deleting it rotates the key and ends every session). An id it did not issue, whatever
+# its shape, gets a new session: a guessed or copied-shape id never reaches another conversation.
+SESSION_KEY_FILE = Path(os.environ.get("SESSION_KEY_FILE", Path(__file__).resolve().parents[1] / "var" / "session.key"))
+_SESSION_ID = re.compile(r"[0-9a-f]{48}")
+
+
+@functools.lru_cache(maxsize=1)
+def _session_key() -> bytes:
+    SESSION_KEY_FILE.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:  # the first server to start makes it; the others read it
+        fd = os.open(SESSION_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    for _ in range(50):  # another server may be writing it right now
+        key = SESSION_KEY_FILE.read_text().strip()
+        if key:
+            return bytes.fromhex(key)
+        time.sleep(0.1)
+    raise RuntimeError(f"{SESSION_KEY_FILE} is empty")
+
+
+def _tag(nonce: str) -> str:
+    return hmac.new(_session_key(), nonce.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def issue_session_id() -> str:
+    nonce = secrets.token_hex(16)
+    return nonce + _tag(nonce)
+
+
+def issued(session_id: Any) -> bool:
+    return (isinstance(session_id, str) and bool(_SESSION_ID.fullmatch(session_id))
+            and hmac.compare_digest(session_id[32:], _tag(session_id[:32])))
 
 
 def _origins(value: Any) -> list[str] | None:
@@ -157,7 +197,7 @@ class SocketWithApology(SocketIOInput):
 
         async def session_request(sid: str, data: Any) -> None:
             asked = data.get("session_id") if isinstance(data, dict) else None
-            session_id = asked if isinstance(asked, str) and _SESSION_ID.fullmatch(asked) else uuid.uuid4().hex
+            session_id = asked if issued(asked) else issue_session_id()
             if self.session_persistence:
                 # One conversation per connection: "New conversation" in the widget leaves the old one.
                 for room in sio.rooms(sid, namespace=self.namespace):
@@ -171,9 +211,17 @@ class SocketWithApology(SocketIOInput):
             sender_id = sid
             if self.session_persistence:
                 sender_id = data.get("session_id")
-                if not isinstance(sender_id, str) or not _SESSION_ID.fullmatch(sender_id):
+                if not isinstance(sender_id, str) or len(sender_id) > 1000:
                     await sio.emit(self.bot_message_evt, {"text": NO_SESSION}, room=sid)
                     return
+                if not issued(sender_id):
+                    # Not one of ours (forged, or from before the key changed): a new conversation,
+                    # and the message is answered in it.
+                    sender_id = issue_session_id()
+                    for room in sio.rooms(sid, namespace=self.namespace):
+                        if room != sid:
+                            await sio.leave_room(sid, room, namespace=self.namespace)
+                    await sio.emit("session_confirm", sender_id, room=sid, namespace=self.namespace)
                 # A message sent just as the connection came back (to this or another server) may come
                 # before its session_request: the id is the conversation's key, so join it here.
                 if sender_id not in sio.rooms(sid, namespace=self.namespace):

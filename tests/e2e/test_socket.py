@@ -3,6 +3,7 @@ on a new connection, origins, and hostile events (each with a defined answer; th
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import requests
@@ -96,7 +97,7 @@ def test_malformed_events_get_a_defined_answer(socket_url, patient, event, expec
 def test_a_junk_session_request_gets_a_new_conversation(servers, socket_url):
     chat = SocketChat(socket_url, servers["web_origin"]).connect("../../etc/passwd")
     try:
-        assert len(chat.session_id) == 32 and chat.session_id != "../../etc/passwd"
+        assert len(chat.session_id) == 48 and chat.session_id != "../../etc/passwd"
         assert "Domsi" in chat.say("Who is the principal investigator?", {"trial": "STSINJ"})
     finally:
         chat.close()
@@ -112,3 +113,24 @@ def test_a_one_megabyte_message_is_refused_and_others_go_on(socket_url, patient)
     assert refused.status_code == 413
     still_up(socket_url)
     assert "Domsi" in patient.say("Who is the principal investigator?", {"trial": "STSINJ"})
+
+
+def forged(session_id: str) -> str:
+    """The same id with its last character changed: the shape of an issued id, not issued."""
+    return session_id[:-1] + ("0" if session_id[-1] != "0" else "1")
+
+
+@pytest.mark.parametrize("make_id", [forged, lambda own: own[:32], lambda own: "f" * 48])
+def test_an_id_the_server_did_not_issue_gets_a_new_session(servers, socket_url, patient, make_id):
+    patient.send("Who is the principal investigator?", {"trial": "STSINJ"})
+    intruder = SocketChat(socket_url, servers["web_origin"]).connect(make_id(patient.session_id))
+    try:
+        assert intruder.session_id not in (patient.session_id, make_id(patient.session_id))
+        # A message sent with the unissued id is answered, in a new conversation whose id is confirmed.
+        secret = f"zz{uuid.uuid4().hex[:8]}"
+        replies = intruder.emit({"session_id": make_id(patient.session_id), "message": f"hello {secret}"})
+        assert replies and intruder.confirmed[-1] not in (patient.session_id, make_id(patient.session_id))
+    finally:
+        intruder.close()
+    tracker = requests.get(f"{socket_url}/conversations/{patient.session_id}/tracker", timeout=10).json()
+    assert secret not in json.dumps(tracker)
