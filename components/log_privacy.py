@@ -9,8 +9,11 @@ loads (components/emergency_override.py), before any message is handled.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
+import secrets
 
 import structlog
 
@@ -25,10 +28,28 @@ CONTENT_FIELDS = frozenset((
 _CONTENT_LINES = ("Validating extracted slots", "Received user message", "slot values")
 
 
+# A conversation's id is the key to it (a bearer token): logs name it by a short keyed hash, which
+# still lets an operator follow one conversation through the log of one run.
+_ID_FIELDS = frozenset(("sender_id", "conversation_id", "sender"))
+_LOG_KEY = secrets.token_bytes(16)
+_QUOTED_ID = re.compile(r"((?:sender|conversation)(?:[ _]id)?\s*[:=]?\s*)'([^']{1,1000})'", re.IGNORECASE)
+
+
+def pseudonym(conversation_id: object) -> str:
+    return "conv-" + hmac.new(_LOG_KEY, str(conversation_id).encode(), hashlib.sha256).hexdigest()[:8]
+
+
 def redact_content(_logger, _name: str, event_dict: dict) -> dict:
     for field in CONTENT_FIELDS & event_dict.keys():
         event_dict[field] = REDACTED
+    for field in _ID_FIELDS & event_dict.keys():
+        event_dict[field] = pseudonym(event_dict[field])
     return event_dict
+
+
+def without_ids(message: str) -> str:
+    """"... sender_id '5e9b...' ..." -> "... sender_id 'conv-1a2b3c4d' ..." (Rasa's plain log lines)."""
+    return _QUOTED_ID.sub(lambda m: f"{m.group(1)}'{pseudonym(m.group(2))}'", message)
 
 
 # Rasa's warnings quote what they are about, and for a message "/word" that is the patient's text
@@ -42,6 +63,8 @@ class RedactContentFilter(logging.Filter):
             message = record.getMessage()
             if any(line in message for line in _CONTENT_LINES):
                 record.msg, record.args = f"{message.split(':')[0]}: {REDACTED}", ()
+            elif (hidden := without_ids(message)) != message:
+                record.msg, record.args = hidden, ()
         elif record.name == "py.warnings":
             kind = _WARNING_KIND.search(record.getMessage())
             record.msg, record.args = f"{kind.group(1) if kind else 'Warning'}: {REDACTED}", ()
