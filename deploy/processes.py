@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -99,12 +100,32 @@ def action_server(port: int, log_dir: Path, **env: str) -> Server:
                   http_ready(f"http://localhost:{port}/health"), base_env(**env), log_dir / f"actions-{port}.log")
 
 
+API_TOKEN_FILE = PROJECT / "var" / "api.token"
+
+
+def api_token() -> str:
+    """The token of Rasa's HTTP API where a command or test turns it on: made once, 0600, in var/."""
+    API_TOKEN_FILE.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(API_TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(32))
+    except FileExistsError:
+        pass
+    for _ in range(50):  # another process may be writing it right now
+        if token := API_TOKEN_FILE.read_text().strip():
+            return token
+        time.sleep(0.1)
+    raise RuntimeError(f"{API_TOKEN_FILE} is empty")
+
+
 def rasa_server(port: int, log_dir: Path, endpoints: Path, enable_api: bool = False, **env: str) -> Server:
-    """Rasa on loopback; its action server, storage and web origins come from `env` (see the endpoints file)."""
+    """Rasa on loopback; its action server, storage and web origins come from `env` (see the endpoints file).
+    With the HTTP API (it reads and writes any conversation), only with the token of api_token()."""
     command = [str(PROJECT / ".venv-rasa/bin/rasa"), "run", "--interface", "127.0.0.1", "--port", str(port),
                "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(PROJECT / "credentials.yml")]
     if enable_api:
-        command.append("--enable-api")
+        command += ["--enable-api", "--auth-token", api_token()]
     # "/" answers with or without the HTTP API, once the model is loaded.
     return Server(f"Rasa server :{port}", command, http_ready(f"http://localhost:{port}/"), base_env(**env),
                   log_dir / f"rasa-{port}.log")

@@ -10,7 +10,7 @@ import requests
 import socketio
 
 from deploy import processes
-from deploy.processes import PROJECT, action_server, base_env, free_port, web_server  # noqa: F401 (for the tests)
+from deploy.processes import PROJECT, action_server, api_token, base_env, free_port, web_server  # noqa: F401 (for the tests)
 
 # The widget's page: the only web origin a test's Rasa server accepts on its Socket.IO channel.
 WEB_ORIGIN = "http://localhost:8080"
@@ -22,6 +22,13 @@ def rasa_server(port: int, action_port: int, workdir: Path, tracker_db: Path, we
     return processes.rasa_server(port, workdir, PROJECT / "endpoints.yml", enable_api=True,
                                  ACTION_ENDPOINT_URL=f"http://localhost:{action_port}/webhook",
                                  TRACKER_DB=str(tracker_db), WEB_ORIGINS=web_origin, **env)
+
+
+def tracker(rasa_url: str, sender: str) -> dict:
+    """A conversation as Rasa's HTTP API returns it (with the token it needs)."""
+    reply = requests.get(f"{rasa_url}/conversations/{sender}/tracker", params={"token": api_token()}, timeout=10)
+    reply.raise_for_status()
+    return reply.json()
 
 
 def payloads(messages: list[dict], kind: str) -> list[dict]:

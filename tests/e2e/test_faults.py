@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from servers import PROJECT, Chat, action_server, base_env, free_port, payloads, rasa_server
+from servers import PROJECT, Chat, action_server, base_env, free_port, payloads, rasa_server, tracker
 
 
 @pytest.fixture()
@@ -48,10 +48,9 @@ def test_rasa_killed_mid_screening_loses_nothing(own_servers):
     own_servers["rasa"].start()
     after = payloads(patient.send("no"), "eligibility_question")[-1]
     assert after["criterion"] == "sts_allergy" and after["step"] == before["step"] + 1
-    tracker = requests.get(f"http://localhost:{own_servers['rasa_port']}/conversations/{patient.sender}/tracker",
-                           timeout=10).json()
-    assert tracker["slots"]["trial"] == "NCT03582800"
-    assert tracker["slots"]["screening_answers"] == {"diagnosis": "systemic_sclerosis_calcification", "age": 30,
+    stored = tracker(f"http://localhost:{own_servers['rasa_port']}", patient.sender)
+    assert stored["slots"]["trial"] == "NCT03582800"
+    assert stored["slots"]["screening_answers"] == {"diagnosis": "systemic_sclerosis_calcification", "age": 30,
                                                       "planned_surgery": "no"}
 
 

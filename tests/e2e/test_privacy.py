@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from servers import Chat
+from servers import Chat, tracker
 
 SECRETS = ["Coumadin", "forty-seven", "Calcium deposits from dermatomyositis"]
 
@@ -55,10 +55,8 @@ def test_forget_my_answers_clears_them(servers):
     patient.send("am I eligible?", {"trial": "NCT03582800"})
     patient.send("Calcium deposits from systemic sclerosis")
     assert "deleted" in patient.say("forget my answers")
-    import requests
-    tracker = requests.get(f"http://localhost:{servers['rasa_port']}/conversations/{patient.sender}/tracker",
-                           timeout=10).json()
-    assert tracker["slots"]["screening_answers"] is None and tracker["active_loop"] == {}
+    stored = tracker(f"http://localhost:{servers['rasa_port']}", patient.sender)
+    assert stored["slots"]["screening_answers"] is None and stored["active_loop"] == {}
 
 
 def test_a_slash_message_stays_out_of_the_logs(servers):

@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from hostile_inputs import BAD_TEXTS, check_sensible
-from servers import Chat
+from servers import Chat, tracker
 
 
 def chat(servers) -> Chat:
@@ -43,7 +43,7 @@ def test_bad_input_gets_a_sensible_reply(servers, text, expect):
     # Messages with only a `custom` payload are data for the widget, not text.
     check_sensible([m.get("text", "") for m in response.json() if "custom" not in m or "text" in m], expect)
     # The server is still up and answering.
-    assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
+    assert requests.get(f"http://localhost:{servers['rasa_port']}/", timeout=10).ok
 
 
 @pytest.mark.parametrize("body, status, expect", [
@@ -72,7 +72,7 @@ def test_a_one_megabyte_body_is_refused_quickly(servers):
     response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body,
                              headers={"Content-Type": "application/json"}, timeout=30)
     assert response.status_code == 413
-    assert requests.get(f"http://localhost:{servers['rasa_port']}/status", timeout=10).ok
+    assert requests.get(f"http://localhost:{servers['rasa_port']}/", timeout=10).ok
 
 
 def test_a_60000_character_message_is_cut_and_its_question_still_answered(servers):
@@ -82,8 +82,7 @@ def test_a_60000_character_message_is_cut_and_its_question_still_answered(server
     reply = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", timeout=120,
                           json={"sender": sender, "message": story, "metadata": {"trial": "STSINJ"}})
     assert "Domsi" in "\n".join(m.get("text", "") for m in reply.json())
-    tracker = requests.get(f"http://localhost:{servers['rasa_port']}/conversations/{sender}/tracker", timeout=10).json()
-    stored = [e["text"] for e in tracker["events"] if e["event"] == "user"]
+    stored = [e["text"] for e in tracker(f"http://localhost:{servers['rasa_port']}", sender)["events"] if e["event"] == "user"]
     assert stored and all(len(text) <= 2000 for text in stored)
 
 
@@ -95,3 +94,12 @@ def test_a_lone_surrogate_gets_an_answer_not_an_error(servers):
     assert reply.status_code == 200
     check_sensible([m.get("text", "") for m in reply.json() if "text" in m], None)
     assert not any("Sorry, something went wrong" in m.get("text", "") for m in reply.json())
+
+
+@pytest.mark.parametrize("params", [{}, {"token": "guess"}])
+def test_the_http_api_refuses_without_its_token(servers, params):
+    for method, path in [("GET", "/conversations/x/tracker"), ("POST", "/conversations/x/tracker/events"),
+                         ("PUT", "/model"), ("GET", "/status")]:
+        response = requests.request(method, f"http://localhost:{servers['rasa_port']}{path}", params=params, json={},
+                                    timeout=10)
+        assert response.status_code in (401, 403), (method, path, response.status_code)

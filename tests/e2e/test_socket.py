@@ -10,7 +10,7 @@ import requests
 import socketio
 
 from hostile_inputs import BAD_TEXTS, check_sensible
-from servers import SocketChat, payloads
+from servers import SocketChat, payloads, tracker
 
 
 @pytest.fixture()
@@ -29,7 +29,7 @@ OWN = object()  # stands for the connection's own session id in the table below
 
 
 def still_up(socket_url: str) -> None:
-    assert requests.get(f"{socket_url}/status", timeout=10).ok
+    assert requests.get(f"{socket_url}/", timeout=10).ok
 
 
 def test_faq_answer_names_its_source(patient):
@@ -132,5 +132,4 @@ def test_an_id_the_server_did_not_issue_gets_a_new_session(servers, socket_url, 
         assert replies and intruder.confirmed[-1] not in (patient.session_id, make_id(patient.session_id))
     finally:
         intruder.close()
-    tracker = requests.get(f"{socket_url}/conversations/{patient.session_id}/tracker", timeout=10).json()
-    assert secret not in json.dumps(tracker)
+    assert secret not in json.dumps(tracker(socket_url, patient.session_id))
