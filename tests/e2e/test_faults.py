@@ -6,10 +6,8 @@ import shutil
 import subprocess
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-import requests
 
 from servers import PROJECT, Chat, action_server, base_env, free_port, payloads, rasa_server, tracker
 
