@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from engineio import payload as engineio_payload
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
@@ -32,6 +33,7 @@ from sanic.exceptions import InvalidUsage  # HTTP 400 (Sanic 21)
 # Read by Sanic when the Rasa server's app is created, after the channels are loaded. A patient's
 # message is short; 64 KB leaves room for 20,000 characters of any script.
 MAX_BODY_BYTES = 64 * 1024
+MAX_PACKETS_PER_REQUEST = 64
 os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
 from actions.knowledge_base import contact_lines, load_trials
@@ -191,6 +193,9 @@ class SocketWithApology(SocketIOInput):
         sio = self.sio
         sio.eio.cors_allowed_origins = self.allowed_origins  # Rasa's [] would let any web page connect
         sio.eio.max_http_buffer_size = MAX_BODY_BYTES
+        # Engine.IO drops a whole long-polling request of more than 16 packets (python-engineio's
+        # default), silently; a client may batch more. The widget also sends its queue one by one.
+        engineio_payload.Payload.max_decode_packets = MAX_PACKETS_PER_REQUEST
         # Sanic 21.12 (Rasa 3.6) fails WebSocket upgrades on Python 3.11; clients stay on long-polling.
         sio.eio.allow_upgrades = False
         answer = never_silent(on_new_message)

@@ -162,6 +162,18 @@ test("while the server cannot be reached the widget says so, keeps the message, 
   await context.close();
 });
 
+test("twenty messages typed offline are all answered when the server is back", async () => {
+  const offline = await openOffline("trials/stsinj/");
+  const { context, page } = offline;
+  for (let i = 1; i <= 20; i++) await type(page, `Who is the principal investigator? (${i})`);
+  await backOnline(offline);
+  await page.waitForFunction(() => document.querySelectorAll(".tc-msg.tc-bot").length >= 20, null, { timeout: 120000 });
+  await page.locator(".tc-typing").waitFor({ state: "hidden", timeout: 60000 });
+  const answers = await botMessages(page).filter({ hasText: /Domsi/ }).count();
+  assert.equal(answers, 20);
+  await context.close();
+});
+
 test("a message typed offline is dropped, not sent, when the patient starts a new conversation", async () => {
   const offline = await openOffline("trials/nct03582800/");
   const { context, page } = offline;

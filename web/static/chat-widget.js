@@ -137,10 +137,9 @@
       this.save();
       this.ready = true;
       this.setStatus("");
-      var queued = this.state.outbox.splice(0);
-      this.save();
-      if (queued.length) this.waiting(true);
-      queued.forEach(this.emit, this);
+      this.flushing = false;
+      if (this.state.outbox.length) this.waiting(true);
+      this.flushOutbox();
     }.bind(this));
     var away = function () {
       this.ready = false;
@@ -161,11 +160,12 @@
     this.showReplies([]);
     this.sawQuestion = false;
     var message = { message: text, metadata: this.trial ? { trial: this.trial } : {} };
-    if (this.ready) {
+    if (this.ready && !this.state.outbox.length) {
       this.emit(message);
-    } else {
+    } else {  // offline, or earlier messages still being sent: in order, after them
       this.state.outbox.push(message);
       this.save();
+      this.flushOutbox();
     }
     this.waiting(true);
     this.input.focus();
@@ -175,6 +175,23 @@
     message.session_id = this.state.sessionId;
     // The server acknowledges once it has sent the whole reply: that ends the turn.
     this.socket.emit("user_uttered", message, this.turnOver.bind(this));
+  };
+
+  // Messages typed while offline, one at a time, each after the reply to the one before: the server
+  // takes a bounded batch of messages per request, and the order of a conversation matters. A message
+  // leaves the queue only when the server has answered it, so a new disconnection loses none.
+  TrialChat.prototype.flushOutbox = function () {
+    if (!this.ready || this.flushing || !this.state.outbox.length) return;
+    this.flushing = true;
+    var message = this.state.outbox[0];
+    message.session_id = this.state.sessionId;
+    this.socket.emit("user_uttered", message, function () {
+      this.state.outbox.shift();
+      this.save();
+      this.flushing = false;
+      if (this.state.outbox.length) this.flushOutbox();
+      else this.turnOver();
+    }.bind(this));
   };
 
   // A turn that asked no screening question (an answer, a stop) ends the progress display.
@@ -290,6 +307,7 @@
   // Forgets this conversation in the browser and starts a new one with a new session id.
   TrialChat.prototype.newConversation = function () {
     this.state = { sessionId: null, messages: [], replies: [], progress: null, outbox: [] };
+    this.flushing = false;
     this.save();
     Array.prototype.slice.call(this.log.querySelectorAll(".tc-msg")).forEach(function (n) { n.remove(); });
     this.showReplies([]);
