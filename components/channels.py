@@ -28,6 +28,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Request
+from sanic.response import text as text_response
 from sanic.exceptions import InvalidUsage  # HTTP 400 (Sanic 21)
 
 # Read by Sanic when the Rasa server's app is created, after the channels are loaded. A patient's
@@ -196,6 +197,15 @@ class SocketWithApology(SocketIOInput):
         # Engine.IO drops a whole long-polling request of more than 16 packets (python-engineio's
         # default), silently; a client may batch more. The widget also sends its queue one by one.
         engineio_payload.Payload.max_decode_packets = MAX_PACKETS_PER_REQUEST
+        # JSONP (`j=`) lets any page read the handshake through a <script> tag, which sends no Origin.
+        engineio_request = sio.eio.handle_request
+
+        async def without_jsonp(request: Request, *args: Any, **kwargs: Any) -> Any:
+            if "j" in request.args:
+                return text_response("JSONP is not served", status=400)
+            return await engineio_request(request, *args, **kwargs)
+
+        sio.eio.handle_request = without_jsonp  # before the blueprint attaches it to the app
         # Sanic 21.12 (Rasa 3.6) fails WebSocket upgrades on Python 3.11; clients stay on long-polling.
         sio.eio.allow_upgrades = False
         answer = never_silent(on_new_message)

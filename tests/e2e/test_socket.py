@@ -133,3 +133,10 @@ def test_an_id_the_server_did_not_issue_gets_a_new_session(servers, socket_url, 
     finally:
         intruder.close()
     assert secret not in json.dumps(tracker(socket_url, patient.session_id))
+
+
+def test_a_jsonp_handshake_is_refused(socket_url):
+    # A <script src=".../socket.io/?EIO=4&transport=polling&j=0"> on any page: no Origin header is sent.
+    response = requests.get(f"{socket_url}/socket.io/?EIO=4&transport=polling&j=0", timeout=10)
+    assert response.status_code == 400 and "sid" not in response.text
+    still_up(socket_url)
