@@ -21,12 +21,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.questions import is_question
 from actions.emergency import is_emergency
-from components import action_validation, log_privacy
-
-# Loaded with the model, before any message: from here on no patient text reaches the logs, and the
-# action server's replies are checked with a validator built once (components/action_validation.py).
-log_privacy.install()
-action_validation.install()
 
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"

@@ -4,8 +4,8 @@ server's logs, at every log level.
 Rasa logs through structlog, naming the fields that can hold user content (message text, slot
 values, parse data, events ...); a processor put first in its chain redacts those fields, and
 tracebacks are rendered without local variables (which hold message texts). A few plain debug
-lines print slot candidates; a logging filter redacts those. Installed when the NLU pipeline
-loads (components/emergency_override.py), before any message is handled.
+lines print slot candidates; a logging filter redacts those. Installed at start-up by
+components/rasa_cli.py, through which every Rasa process of the project starts.
 """
 from __future__ import annotations
 

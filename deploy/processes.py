@@ -122,7 +122,8 @@ def api_token() -> str:
 def rasa_server(port: int, log_dir: Path, endpoints: Path, enable_api: bool = False, **env: str) -> Server:
     """Rasa on loopback; its action server, storage and web origins come from `env` (see the endpoints file).
     With the HTTP API (it reads and writes any conversation), only with the token of api_token()."""
-    command = [str(PROJECT / ".venv-rasa/bin/rasa"), "run", "--interface", "127.0.0.1", "--port", str(port),
+    command = [str(PROJECT / ".venv-rasa/bin/python"), "-m", "components.rasa_cli",  # log privacy installed at start
+               "run", "--interface", "127.0.0.1", "--port", str(port),
                "--model", str(MODEL), "--endpoints", str(endpoints), "--credentials", str(PROJECT / "credentials.yml")]
     if enable_api:
         command += ["--enable-api", "--auth-token", api_token()]

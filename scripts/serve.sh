@@ -38,7 +38,7 @@ case "$mode" in
     .venv-rasa/bin/python -W ignore scripts/purge.py  # conversations past the retention go first
     # No HTTP API (--enable-api): it reads and writes any conversation, and anything that reaches the
     # port could use it. Only the channels (Socket.IO for the widget, REST) and "/" are served.
-    .venv-rasa/bin/rasa run --interface 127.0.0.1 --port "$RASA_PORT" --model "$model" \
+    .venv-rasa/bin/python -m components.rasa_cli run --interface 127.0.0.1 --port "$RASA_PORT" --model "$model" \
       --endpoints endpoints.yml --credentials credentials.yml &
     pids+=($!)
     wait_for "http://localhost:$RASA_PORT/" "Rasa server" "${pids[-1]}"
@@ -52,7 +52,7 @@ case "$mode" in
     wait -n "${pids[@]}"
     ;;
   shell)
-    .venv-rasa/bin/rasa shell --port "$((RASA_PORT + 1))" --model "$model" --endpoints endpoints.yml
+    .venv-rasa/bin/python -m components.rasa_cli shell --port "$((RASA_PORT + 1))" --model "$model" --endpoints endpoints.yml
     ;;
   *) echo "usage: $0 run|shell" >&2; exit 2 ;;
 esac

@@ -54,6 +54,8 @@ def test_the_conversation_store_is_readable_by_its_owner_only(make_run):
     assert stored and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in stored), stored
 
 
-def test_conversations_past_the_retention_are_purged_at_start_up(make_run):
+def test_start_up_purges_old_conversations_and_turns_log_privacy_on(make_run):
     _, var = make_run
-    assert "purge: 0 conversation(s) older than 30 days deleted" in (var.parent / "serve.log").read_text()
+    log = (var.parent / "serve.log").read_text()
+    assert "purge: 0 conversation(s) older than 30 days deleted" in log
+    assert "log privacy on: patient text, answers and conversation ids are redacted" in log

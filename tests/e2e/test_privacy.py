@@ -20,6 +20,8 @@ def test_answers_stay_out_of_both_servers_debug_logs(servers):
         patient.send(answer)
     replies = patient.send("I take Coumadin every evening")
     assert any(isinstance(m.get("custom"), dict) and m["custom"].get("outcome") == "likely_not_eligible" for m in replies)
+    # Installed explicitly at start-up (components/rasa_cli.py), not by whatever config.yml loads.
+    assert "log privacy on: patient text, answers and conversation ids are redacted" in servers["rasa"].log()
     for server in ("rasa", "actions"):
         log = servers[server].log()
         assert "DEBUG" in log  # the check is meaningful only at debug level
