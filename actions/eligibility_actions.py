@@ -26,6 +26,8 @@ HINTS = {"yes_no": "hint_yes_no", "number": "hint_number", "choice": "hint_choic
 # An answer that starts like this is an answer, even with a question mark ("yes?").
 _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?s|he'?s|\d)", re.IGNORECASE)
 # "Can I join if I am breastfeeding?": a question about one condition, answered before the screening.
+# "What are the criteria?", "who can join?": asks for information, not to be screened.
+_ASKS_WHAT = re.compile(r"^\s*(what|what's|whats|which|who|where|when|why)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(if|when|while|even though|although|how old|age|aged)\b", re.IGNORECASE)
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None)]
@@ -54,12 +56,13 @@ class ValidateEligibilityForm(FormValidationAction):
             return await super().run(dispatcher, tracker, domain)
         # The message that starts (or resumes) the screening.
         svc = services()
-        if _CONDITION.search(text) or without_joining(text) != text:
-            # It asks about a condition ("I take warfarin, can I still join?"): answer that first.
+        if _CONDITION.search(text) or without_joining(text) != text or _ASKS_WHAT.match(text):
+            # It asks about a condition ("I take warfarin, can I still join?") or something else
+            # ("what are the eligibility criteria?"): that is answered first, or said not covered.
             context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
                                      svc.names, set(svc.trials))
             answer = look_up(dispatcher, svc, text, context.trials)
-            if answer and answer.covered:
+            if answer:
                 send_answer(dispatcher, answer, text)
         resuming = bool(answers_of(tracker))
         events = await super().run(dispatcher, tracker, domain)

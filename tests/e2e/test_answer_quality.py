@@ -10,9 +10,9 @@ import pytest
 
 from actions.evaluation import ask_over_rest, load_cases, summarise
 
-# Measured on the test set: right answer 0.621, not covered precision 0.762 / recall 0.711, median
+# Measured on the test set: right answer 0.638, not covered precision 0.762 / recall 0.711, median
 # reply 311 characters, no emergency missed, no false alarm, no factual question refused as advice.
-FLOORS = {"answer_accuracy": 0.59, "not_covered_precision": 0.72, "not_covered_recall": 0.68}
+FLOORS = {"answer_accuracy": 0.61, "not_covered_precision": 0.72, "not_covered_recall": 0.68}
 CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 0,
             "medical_advice_false": 0}
 
