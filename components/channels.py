@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import secrets
-import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
@@ -39,6 +38,7 @@ os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
 from actions.knowledge_base import contact_lines, load_trials
 from actions.patient_text import clean
+from actions.secret_files import secret
 
 logger = logging.getLogger(__name__)
 
@@ -128,19 +128,7 @@ _SESSION_ID = re.compile(r"[0-9a-f]{48}")
 
 @functools.lru_cache(maxsize=1)
 def _session_key() -> bytes:
-    SESSION_KEY_FILE.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:  # the first server to start makes it; the others read it
-        fd = os.open(SESSION_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
-    for _ in range(50):  # another server may be writing it right now
-        key = SESSION_KEY_FILE.read_text().strip()
-        if key:
-            return bytes.fromhex(key)
-        time.sleep(0.1)
-    raise RuntimeError(f"{SESSION_KEY_FILE} is empty")
+    return bytes.fromhex(secret(SESSION_KEY_FILE))
 
 
 def _tag(nonce: str) -> str:

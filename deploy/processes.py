@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -12,6 +11,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
+
+from actions.secret_files import secret
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -104,19 +105,8 @@ API_TOKEN_FILE = PROJECT / "var" / "api.token"
 
 
 def api_token() -> str:
-    """The token of Rasa's HTTP API where a command or test turns it on: made once, 0600, in var/."""
-    API_TOKEN_FILE.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        fd = os.open(API_TOKEN_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_urlsafe(32))
-    except FileExistsError:
-        pass
-    for _ in range(50):  # another process may be writing it right now
-        if token := API_TOKEN_FILE.read_text().strip():
-            return token
-        time.sleep(0.1)
-    raise RuntimeError(f"{API_TOKEN_FILE} is empty")
+    """The token of Rasa's HTTP API where a command or test turns it on (var/api.token, 0600)."""
+    return secret(API_TOKEN_FILE)
 
 
 def rasa_server(port: int, log_dir: Path, endpoints: Path, enable_api: bool = False, **env: str) -> Server:
