@@ -194,8 +194,8 @@ class SocketWithApology(SocketIOInput):
             return await engineio_request(request, *args, **kwargs)
 
         sio.eio.handle_request = without_jsonp  # before the blueprint attaches it to the app
-        # Sanic 21.12 (Rasa 3.6) fails WebSocket upgrades on Python 3.11; clients stay on long-polling.
-        sio.eio.allow_upgrades = False
+        # Clients start on long-polling and upgrade to WebSocket (which Sanic 21.12 can do on Python
+        # 3.10, the Rasa environment's; on 3.11 it fails: README, "Two environments").
         answer = never_silent(on_new_message)
 
         async def session_request(sid: str, data: Any) -> None:

@@ -19,11 +19,21 @@ apt_install() {  # Debian packages, installed only when missing (needs root, as 
 
 case "$which" in
   rasa)
-    apt_install libfreetype-dev libqhull-dev pkg-config
-    [ -x .venv-rasa/bin/python ] || "$python" -m venv .venv-rasa
+    # Rasa 3.6 declares Python < 3.11. This machine kind has 3.10 under pyenv; on it Rasa installs as
+    # declared and Sanic 21.12's WebSocket upgrades work (on 3.11 they fail: README, "Two environments").
+    rasa_python=${RASA_PYTHON:-$(ls -d "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -1)}
+    if [ ! -x "$rasa_python" ]; then
+      echo "The Rasa environment needs Python 3.10 (for example: pyenv install 3.10); set RASA_PYTHON to its path." >&2
+      exit 1
+    fi
+    if [ -x .venv-rasa/bin/python ] && ! .venv-rasa/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then
+      rm -rf .venv-rasa  # made with another Python
+    fi
+    apt_install libfreetype-dev libqhull-dev pkg-config  # only if matplotlib must be built from source
+    [ -x .venv-rasa/bin/python ] || "$rasa_python" -m venv .venv-rasa
     .venv-rasa/bin/pip install -q "setuptools==70.3.0" wheel
     MPLSETUPCFG="$PWD/requirements/mplsetup.cfg" .venv-rasa/bin/pip install -q \
-      --ignore-requires-python -c requirements/rasa-constraints.txt -r requirements/rasa.txt
+      -c requirements/rasa-constraints.txt -r requirements/rasa.txt
     ;;
   actions)
     [ -x .venv-actions/bin/python ] || "$python" -m venv .venv-actions

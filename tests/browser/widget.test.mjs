@@ -100,6 +100,10 @@ test("an FAQ gets an answer with its source, on an accessible chat that fits 360
   // The citation comes from the answer's data: the text itself holds no "(Source: …)" line.
   assert.doesNotMatch(await answer.locator(".tc-text").innerText(), /\(Source:/);
 
+  // The connection was upgraded from long-polling to a WebSocket.
+  const transport = await page.evaluate(() => document.querySelector(".trial-chat").trialChat.socket.io.engine.transport.name);
+  assert.equal(transport, "websocket");
+
   const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
   assert.ok(fits, "the page scrolls sideways at 360 px");
   await context.close();

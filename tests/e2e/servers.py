@@ -65,9 +65,10 @@ class Chat:
 class SocketChat:
     """A patient talking to the Socket.IO channel, as the widget does (long-polling, session persistence)."""
 
-    def __init__(self, url: str, origin: str = WEB_ORIGIN):
-        self.url, self.origin = url, origin
-        self.client = socketio.Client(reconnection=False)
+    def __init__(self, url: str, origin: str = WEB_ORIGIN, transports: tuple[str, ...] = ("polling",)):
+        self.url, self.origin, self.transports = url, origin, list(transports)
+        # websocket-client adds an Origin of its own unless told not to: the server would see two.
+        self.client = socketio.Client(reconnection=False, websocket_extra_options={"suppress_origin": True})
         self.received: list[dict] = []
         self.confirmed: list[str] = []
         self.client.on("bot_uttered", self.received.append)
@@ -75,7 +76,7 @@ class SocketChat:
         self.session_id: str | None = None
 
     def connect(self, session_id: str | None = None) -> "SocketChat":
-        self.client.connect(self.url, transports=["polling"], headers={"Origin": self.origin}, wait_timeout=10)
+        self.client.connect(self.url, transports=self.transports, headers={"Origin": self.origin}, wait_timeout=10)
         self.client.call("session_request", {"session_id": session_id}, timeout=10)
         self.session_id = self.confirmed[-1]
         return self

@@ -140,3 +140,18 @@ def test_a_jsonp_handshake_is_refused(socket_url):
     response = requests.get(f"{socket_url}/socket.io/?EIO=4&transport=polling&j=0", timeout=10)
     assert response.status_code == 400 and "sid" not in response.text
     still_up(socket_url)
+
+
+@pytest.mark.parametrize("transports", [("websocket",), ("polling", "websocket")])
+def test_the_widget_channel_works_over_websocket(servers, socket_url, transports):
+    chat = SocketChat(socket_url, servers["web_origin"], transports).connect()
+    try:
+        assert "Domsi" in chat.say("Who is the principal investigator?", {"trial": "STSINJ"})
+        assert chat.client.transport() == "websocket"
+    finally:
+        chat.close()
+
+
+def test_a_websocket_from_another_origin_is_refused(socket_url):
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        SocketChat(socket_url, "https://evil.example", ("websocket",)).connect()

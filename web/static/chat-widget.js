@@ -126,9 +126,9 @@
   };
 
   TrialChat.prototype.connect = function () {
-    // Reconnects by itself (socket.io-client's default), with a message while it is away. HTTP
-    // long-polling only: Rasa 3.6's Sanic 21.12 fails the WebSocket upgrade on Python 3.11.
-    this.socket = window.io(this.server, { path: "/socket.io", transports: ["polling"] });
+    // Reconnects by itself (socket.io-client's default), with a message while it is away. Starts on
+    // HTTP long-polling and upgrades to WebSocket where the network lets it through.
+    this.socket = window.io(this.server, { path: "/socket.io", transports: ["polling", "websocket"] });
     this.socket.on("connect", function () {
       this.socket.emit("session_request", { session_id: this.state.sessionId });
     }.bind(this));
