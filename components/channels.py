@@ -1,7 +1,9 @@
 """Rasa's REST and Socket.IO channels, made strict and never silent:
 - a turn that produced no reply (the action server is down or failed) gets an apology and the
   study team's contact;
-- REST: a body that is not a JSON object is refused with 400, and one over 64 KB with 413;
+- REST: a body that is not a JSON object is refused with 400, and one over 64 KB with 413; so is a
+  message without a sender (Rasa put them all in one conversation, "default") or with a web chat
+  session id as its sender;
 - Socket.IO: only the configured web origins may connect; a request over 64 KB is refused (413);
   session ids are issued and signed by the server (an id it did not issue gets a new session);
   custom payloads arrive as {"custom": {...}};
@@ -84,9 +86,15 @@ class RestWithApology(RestInput):
             raise InvalidUsage('The body must be a JSON object: {"sender": "...", "message": "..."}')
         return req.json
 
-    async def _extract_sender(self, req: Request) -> str | None:
+    async def _extract_sender(self, req: Request) -> str:
         sender = self._body(req).get("sender")
-        return None if sender is None else str(sender)
+        # Without one, Rasa would put every such request in one conversation named "default".
+        if not isinstance(sender, (str, int)) or not str(sender).strip() or len(str(sender)) > 255:
+            raise InvalidUsage('"sender" is required: a text of at most 255 characters naming the conversation')
+        if issued(str(sender)):
+            # The widget's conversations are reached only through the widget's channel.
+            raise InvalidUsage('This "sender" is a web chat conversation; use another name')
+        return str(sender)
 
     def _extract_message(self, req: Request) -> str:
         return clean(self._body(req).get("message"))

@@ -103,3 +103,22 @@ def test_the_http_api_refuses_without_its_token(servers, params):
         response = requests.request(method, f"http://localhost:{servers['rasa_port']}{path}", params=params, json={},
                                     timeout=10)
         assert response.status_code in (401, 403), (method, path, response.status_code)
+
+
+@pytest.mark.parametrize("body", [{"message": "hello"}, {"sender": "", "message": "hello"},
+                                  {"sender": None, "message": "hello"}, {"sender": ["a"], "message": "hello"}])
+def test_a_message_without_a_sender_is_refused_not_put_in_a_shared_conversation(servers, body):
+    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", json=body, timeout=30)
+    assert response.status_code == 400 and "sender" in response.text
+
+
+def test_rest_cannot_write_into_a_web_chat_conversation(servers):
+    from servers import SocketChat
+
+    widget = SocketChat(f"http://localhost:{servers['rasa_port']}", servers["web_origin"]).connect()
+    try:
+        response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", timeout=30,
+                                 json={"sender": widget.session_id, "message": "/stop_screening"})
+        assert response.status_code == 400
+    finally:
+        widget.close()
