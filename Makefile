@@ -5,6 +5,7 @@ ACTIONS_VENV := .venv-actions
 RASA := $(RASA_VENV)/bin/rasa
 PY := $(ACTIONS_VENV)/bin/python
 MODEL := models/trial-assistant.tar.gz
+WEBCHAT := build/test-deps/rasa-webchat-1.0.1.js
 
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -23,7 +24,7 @@ KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml actions/questions.py
 
-.PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval purge install system-test-deps index train clean
+.PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval report purge install system-test-deps index train clean
 
 run: install index train ## the web page with the chat widget (8080), Rasa (5005), the action server (5055); Ctrl-C stops them
 	scripts/serve.sh run
@@ -41,6 +42,9 @@ bench: install index train ## ours vs Rasa's starter bot, and the index scale ta
 
 purge: $(RASA_VENV)/.installed ## delete conversations idle for more than RETENTION_DAYS (30) from the tracker store
 	$(RASA_VENV)/bin/python -W ignore scripts/purge.py
+
+report: $(ACTIONS_VENV)/.installed ## coordinators: unanswered questions, rejected answers, pre-screen funnel (REPORT_ARGS="--format csv")
+	@$(PY) scripts/report.py $(REPORT_ARGS)
 
 eval: install index train ## answer quality on tests/eval (EVAL_ARGS="--set dev --show-wrong"): table and results/eval.json
 	$(PY) scripts/eval.py $(EVAL_ARGS)
@@ -73,7 +77,10 @@ unit-test: $(ACTIONS_VENV)/.installed index
 rasa-test: $(MODEL)
 	scripts/rasa_checks.sh
 
-e2e-test: install system-test-deps index $(MODEL)
+$(WEBCHAT): ## rasa-webchat's bundle from the npm registry, for a browser test only
+	scripts/install.sh webchat
+
+e2e-test: install system-test-deps index $(MODEL) $(WEBCHAT)
 	$(PY) -m pytest -q tests/e2e
 
 clean: ## remove what the build made (keeps the virtual environments)

@@ -9,10 +9,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import section_reply
+from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
-from actions.replies import (answer_from_texts, answer_question, contacts_for, listing_ended_notes, look_up, question_of,
-                             remember_trial, send_answer, trial_buttons, trial_context)
+from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, listing_ended_notes, look_up,
+                             question_of, remember_trial, send_answer, trial_buttons, trial_context)
 from actions.retrieval import ANSWER_THRESHOLD
 from actions.services import services
 
@@ -27,9 +28,29 @@ class ActionGreet(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         svc = services()
         context = trial_context(tracker, svc)
-        dispatcher.utter_message(text=say("greet", trial_list="; ".join(t.label for t in svc.trials.values())))
+        shown = [svc.trials[t] for t in context.trials] or list(svc.trials.values())
+        dispatcher.utter_message(text=say("greet", trial_list="; ".join(t.label for t in svc.trials.values()),
+                                          emergency_numbers=emergency_numbers(shown)))
         if not context.trials:
             dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
+        return remember_trial(tracker, context)
+
+
+class ActionEmergencyNumbers(Action):
+    """After "call emergency services now" (a domain response, sent even when this server is down):
+    the emergency and crisis numbers of the trial's site, or of every site when no trial is known."""
+
+    def name(self) -> str:
+        return "action_emergency_numbers"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        svc = services()
+        context = trial_context(tracker, svc)
+        shown = [svc.trials[t] for t in context.trials] or list(svc.trials.values())
+        dispatcher.utter_message(text=emergency_lines(shown))
+        debug_route(dispatcher, tracker, "emergency", "an emergency pattern (actions/emergency_phrases.yml) or a "
+                                                      "confident classifier; numbers from the site settings of "
+                                                      + ", ".join(t.id for t in shown))
         return remember_trial(tracker, context)
 
 
@@ -64,6 +85,8 @@ def decline_medical_advice(dispatcher: CollectingDispatcher, tracker: Tracker) -
     text += "\n\n" + say("contacts", contacts=contacts_for(svc, context.trials))
     sources = answer.payload()["sources"] if answer and answer.covered else []
     dispatcher.utter_message(text=text, json_message={"type": "answer", "route": "medical_advice", "sources": sources})
+    debug_route(dispatcher, tracker, "medical_advice", "the words ask what to do about one's own treatment "
+                                                       "(actions/questions.py)")
     return remember_trial(tracker, context)
 
 
@@ -140,4 +163,6 @@ class ActionHandleFallback(Action):
         if is_question(text) and not off_topic:
             return send_answer(dispatcher, answer, text) + remember_trial(tracker, context)
         dispatcher.utter_message(text=say("out_of_scope" if off_topic else "not_understood"))
+        debug_route(dispatcher, tracker, "fallback", "off topic" if off_topic else
+                    f"the NLU was unsure and the message is no clear question (a match needs {threshold:.2f})")
         return []

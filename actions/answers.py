@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from actions.answer_types import asked_kind, defined_term, defines, holds
 from actions.ingest import Passage
@@ -63,10 +64,12 @@ class AnswerPart:
     def reference(self) -> dict:
         p = self.passages[0]
         return {"trial": self.trial.id, "label": self.trial.label, "section": p.section, "title": p.title,
-                "start": p.start, "more": len(self.section) > len(self.passages)}
+                "start": p.start, "more": len(self.section) > len(self.passages), "citation": self.source()}
 
 
 def source_of(trial: Trial, passage: Passage) -> str:
+    if passage.approved_on:  # the study team's words, not the listing's
+        return f"Study team answer, approved {date.fromisoformat(passage.approved_on):%-d %B %Y} ({trial.label})"
     return f"{trial.label}, section “{passage.title}”"
 
 
@@ -107,7 +110,9 @@ class Answer:
     def payload(self) -> dict:
         """For the widget: the route and the sources as data (citation, "more" control)."""
         return {"type": "answer", "route": self.route,
-                "sources": [p.reference() for p in (self.answering or self.parts)]}
+                "sources": [p.reference() for p in (self.answering or self.parts)],
+                # The best passage's score: make report flags weak matches by it.
+                "score": round(max(h.score for h in self.hits), 3) if self.hits else None}
 
 
 def search_words(topic: str) -> str:
@@ -176,9 +181,22 @@ def section_reply(retriever: Retriever, trial: Trial, section: str, start: int) 
     return f"{text}\n(Source: {source_of(trial, passage)})"
 
 
+def why(answer: Answer) -> str:
+    """Why the answer took its route, in a coordinator's words."""
+    best = max((h.score for h in answer.hits), default=None)
+    score = f"best score {best:.2f}" if best is not None else "nothing retrieved"
+    if answer.route == "not_covered":
+        return f"{score}, below the answer threshold {ANSWER_THRESHOLD:.2f}"
+    if answer.route == "partial":
+        missing = f"no {answer.kind}" if answer.kind else "not the term asked about"
+        return f"on topic ({score}) but the sentences hold {missing}"
+    team = any(p.approved_on for part in answer.answering for p in part.passages)
+    return f"{score} (threshold {ANSWER_THRESHOLD:.2f})" + ("; from a study team answer" if team else "")
+
+
 def debug_lines(answer: Answer) -> str:
-    """For coordinators (make shell DEBUG=1): the route, what was retrieved and how it scored."""
-    lines = [f"[debug] route {answer.route}; fact asked for: {answer.kind or 'any'}; threshold {ANSWER_THRESHOLD:.2f}"]
+    """For coordinators (make shell DEBUG=1): the route and why, what was retrieved and how it scored."""
+    lines = [f"[debug] route {answer.route}: {why(answer)}; fact asked for: {answer.kind or 'any'}"]
     for hit in answer.hits:
         p = hit.passage
         lines.append(f"[debug] {hit.score:.3f} (rank {hit.rank_score:.3f}) {p.trial}/{p.section} "

@@ -8,7 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from actions.knowledge_base import KNOWLEDGE_DIR, KnowledgeError, SourceSpec, Trial, load_chrome
+from actions.knowledge_base import KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, KnowledgeError, SourceSpec, Trial, load_chrome
 
 # Passages are sentences (list criteria: items), so that an answer can be the sentence that answers;
 # a section this short is one passage (a name with its role, a three-step timeline).
@@ -32,6 +32,7 @@ class Passage:
     start: int
     end: int
     list_item: bool = False
+    approved_on: str = ""  # a study team answer: the date it was approved (ISO); the title is its question
 
     def search_text(self) -> str:
         """What lexical search reads: the section title carries much of the meaning (the STSINJ
@@ -142,9 +143,17 @@ def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_d
     return passages
 
 
+def team_answer_passages(trial: Trial, knowledge_dir: Path) -> list[Passage]:
+    """Each study team answer is a section of its own, titled by its question (start: its number)."""
+    rel = (trial.folder / TEAM_ANSWERS_FILE).relative_to(knowledge_dir).as_posix()
+    return [Passage(trial.id, f"team_answer_{n}", a.question, a.answer, rel, n, n, approved_on=a.approved_on.isoformat())
+            for n, a in enumerate(trial.team_answers, 1)]
+
+
 def split_trial(trial: Trial, knowledge_dir: Path = KNOWLEDGE_DIR, chrome: dict | None = None) -> list[Passage]:
     cleaner = Cleaner(load_chrome(knowledge_dir) if chrome is None else chrome, trial.strip)
-    return [p for source in trial.sources for p in split_source(trial, source, cleaner, knowledge_dir)]
+    return ([p for source in trial.sources for p in split_source(trial, source, cleaner, knowledge_dir)]
+            + team_answer_passages(trial, knowledge_dir))
 
 
 def split_all(trials: dict[str, Trial], knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Passage]:

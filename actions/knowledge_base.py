@@ -5,6 +5,7 @@ Everything about a trial is data: adding a trial is a new folder and a rebuild o
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,7 @@ import yaml
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 TRIAL_FILE = "trial.yml"
+TEAM_ANSWERS_FILE = "team_answers.yml"
 CHROME_FILE = "chrome.yml"
 
 
@@ -34,6 +36,26 @@ class SourceSpec:
 
 
 @dataclass(frozen=True)
+class SiteEmergency:
+    """Where a trial's patients are, and the numbers they call there (trial.yml `site_settings`)."""
+    country: str
+    number: str       # "911", "15 or 112"
+    crisis_line: str  # "call or text 988 (...)"
+
+    def numbers(self) -> list[str]:
+        return re.findall(r"\d{2,}", self.number)
+
+
+@dataclass(frozen=True)
+class TeamAnswer:
+    """A question the listing leaves open, answered by the study team in their own words."""
+    question: str
+    answer: str
+    approved_by: str
+    approved_on: date
+
+
+@dataclass(frozen=True)
 class Trial:
     id: str
     title: str
@@ -42,15 +64,35 @@ class Trial:
     contact: str
     folder: Path
     sources: tuple[SourceSpec, ...]
+    emergency: SiteEmergency
+    team_answers: tuple[TeamAnswer, ...] = ()
     strip: tuple[str, ...] = ()
     facts: dict = field(default_factory=dict)  # site, sponsor, phase, dates: shown as stated
-
 
     def end_date_passed(self, today: date) -> date | None:
         """The end date the listing states, when it is before today (the study may be closed)."""
         end = (self.facts.get("dates") or {}).get("end")
         end = date.fromisoformat(str(end)) if end else None
         return end if end and end < today else None
+
+
+def _by_country(trials) -> list[SiteEmergency]:
+    seen: dict[str, SiteEmergency] = {}
+    for trial in trials:
+        if trial.emergency.country not in seen:
+            seen[trial.emergency.country] = trial.emergency
+    return list(seen.values())
+
+
+def emergency_numbers(trials) -> str:
+    """'911 in the United States, 15 or 112 in France': each country once."""
+    return ", ".join(f"{site.number} in {site.country}" for site in _by_country(trials))
+
+
+def emergency_lines(trials) -> str:
+    """The emergency and crisis numbers of each country the trials are in, a line per country."""
+    return "\n".join(f"In {site.country}: call {site.number} for emergency services. If you are thinking about "
+                     f"harming yourself: {site.crisis_line}." for site in _by_country(trials))
 
 
 def contact_lines(trials) -> str:
@@ -62,10 +104,60 @@ class KnowledgeError(ValueError):
     """knowledge/ holds something the loader cannot use; the message says what and where."""
 
 
-def _require(data: dict, key: str, where: Path):
+def _require(data: dict, key: str, where: Path | str):
     if key not in data or data[key] in (None, ""):
         raise KnowledgeError(f"{where}: missing '{key}'")
     return data[key]
+
+
+def _text(value, key: str, where: Path | str) -> str:
+    """A text setting; YAML reads `no`, `yes`, `on` as booleans and 911 as a number."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise KnowledgeError(f"{where}: '{key}' must be text (put it in quotes), not {value!r}")
+    return " ".join(str(value).split())
+
+
+def _site_emergency(data: dict, where: Path) -> SiteEmergency:
+    settings = _require(data, "site_settings", where)
+    if not isinstance(settings, dict):
+        raise KnowledgeError(f"{where}: 'site_settings' must hold country, emergency_number and crisis_line")
+    return SiteEmergency(**{field_name: _text(_require(settings, key, where), f"site_settings.{key}", where)
+                            for field_name, key in (("country", "country"), ("number", "emergency_number"),
+                                                    ("crisis_line", "crisis_line"))})
+
+
+def _approval_date(value, where: str) -> date:
+    try:
+        return value if isinstance(value, date) else date.fromisoformat(str(value))
+    except ValueError:
+        raise KnowledgeError(f"{where}: 'approved_on' must be a date such as 2026-11-30, not {value!r}") from None
+
+
+def load_team_answers(folder: Path) -> tuple[TeamAnswer, ...]:
+    """The study team's own answers (team_answers.yml). An entry without an answer is a draft and is
+    skipped; an answered one without who approved it and when is refused."""
+    path = folder / TEAM_ANSWERS_FILE
+    if not path.is_file():
+        return ()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise KnowledgeError(f"{path}: not readable YAML ({error.problem})") from None
+    entries = data.get("answers") or [] if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise KnowledgeError(f"{path}: 'answers' must be a list of question, answer, approved_by, approved_on")
+    answers = []
+    for number, entry in enumerate(entries, 1):
+        where = f"{path}: answer {number}"
+        if not isinstance(entry, dict):
+            raise KnowledgeError(f"{where}: must hold question, answer, approved_by, approved_on")
+        question = _text(_require(entry, "question", where), "question", where)
+        if entry.get("answer") in (None, ""):
+            continue  # a draft the team has not answered yet: never used
+        answers.append(TeamAnswer(question, _text(entry["answer"], "answer", where),
+                                  _text(_require(entry, "approved_by", where), "approved_by", where),
+                                  _approval_date(_require(entry, "approved_on", where), where)))
+    return tuple(answers)
 
 
 def load_trial(folder: Path) -> Trial:
@@ -90,6 +182,8 @@ def load_trial(folder: Path) -> Trial:
         contact=" ".join(str(_require(data, "contact", path)).split()),
         folder=folder,
         sources=tuple(sources),
+        emergency=_site_emergency(data, path),
+        team_answers=load_team_answers(folder),
         strip=tuple(data.get("strip", [])),
         facts={k: data[k] for k in ("site", "sponsor", "phase", "dates") if k in data},
     )

@@ -44,6 +44,14 @@ def question_of(tracker: Tracker, svc: Services) -> str:
     return last if last and repeats_last_question(text, svc.names) else text
 
 
+def debug_route(dispatcher: CollectingDispatcher, tracker: Tracker, route: str, reason: str) -> None:
+    """For coordinators (make shell DEBUG=1): which route answered and why, with the NLU's reading."""
+    if DEBUG:
+        intent = tracker.latest_message.get("intent") or {}
+        dispatcher.utter_message(text=f"[debug] route {route}: {reason}; NLU intent {intent.get('name')} "
+                                      f"({float(intent.get('confidence') or 0):.2f})")
+
+
 def trial_buttons(svc: Services) -> list[dict[str, str]]:
     return [{"title": t.label, "payload": f'/choose_trial{{"trial":"{t.id}"}}'} for t in svc.trials.values()]
 

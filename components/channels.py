@@ -6,7 +6,8 @@
   session id as its sender;
 - Socket.IO: only the configured web origins may connect; a request over 64 KB is refused (413);
   session ids are issued and signed by the server (an id it did not issue gets a new session);
-  custom payloads arrive as {"custom": {...}};
+  custom payloads arrive as {"custom": {...}}; the page's data is read from `metadata` or, as
+  rasa-webchat sends it, `customData`;
 - a `message` is cleaned before NLU (actions/patient_text.py): not a string is read as empty
   ("please type a question"), lone surrogates and control characters are replaced, and past 2,000
   characters its middle is cut out; `metadata` that is not an object is ignored.
@@ -38,15 +39,14 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_PACKETS_PER_REQUEST = 64
 os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
-from actions.knowledge_base import contact_lines, load_trials
+from actions.knowledge_base import contact_lines, emergency_numbers, load_trials
 from actions.patient_text import clean
 from actions.secret_files import secret
 
 logger = logging.getLogger(__name__)
 
 APOLOGY = ("Sorry, something went wrong on our side and I can't answer that right now. Please try again in a "
-           "moment. You can also contact the study team:\n{contacts}\nIn an emergency, call 911 in the US, or 15 "
-           "or 112 in France.")
+           "moment. You can also contact the study team:\n{contacts}\nIn an emergency, call {emergency_numbers}.")
 
 
 NO_SESSION = "Sorry, I lost track of this conversation. Please reload the page to start again."
@@ -56,7 +56,7 @@ def apology(metadata: dict | None) -> str:
     trials = load_trials()
     page_trial = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
     shown = [trials[page_trial]] if page_trial in trials else list(trials.values())
-    return APOLOGY.format(contacts=contact_lines(shown))
+    return APOLOGY.format(contacts=contact_lines(shown), emergency_numbers=emergency_numbers(shown))
 
 
 def never_silent(on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Callable[[UserMessage], Awaitable[None]]:
@@ -177,7 +177,8 @@ class SocketWithApology(SocketIOInput):
         return channel
 
     def _metadata(self, data: dict) -> dict | None:
-        metadata = data.get(self.metadata_key)
+        # botfront's rasa-webchat, which many Rasa sites embed, sends the page's data as `customData`.
+        metadata = data.get(self.metadata_key, data.get("customData"))
         if isinstance(metadata, str):
             try:
                 metadata = json.loads(metadata)

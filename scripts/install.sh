@@ -3,6 +3,7 @@
 #   rasa     the Rasa virtual environment (.venv-rasa) from its pinned requirement files
 #   actions  the action server's virtual environment (.venv-actions)
 #   web      the widget's socket.io-client and the browser tests' playwright-core (npm ci)
+#   webchat  rasa-webchat's browser bundle, for the browser test of sites that embed it
 #   system-test  Debian's Chromium, PostgreSQL, Redis and nginx for the browser and multi-server tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,8 +45,21 @@ case "$which" in
   web)
     npm ci --no-audit --no-fund --loglevel=error
     ;;
+  webchat)
+    # For one browser test only: botfront's rasa-webchat 1.0.1, the widget many Rasa sites embed. Its
+    # tarball alone from the npm registry (its 600 npm dependencies are bundled in it already),
+    # checked against the registry's integrity; only its browser bundle is kept.
+    mkdir -p build/test-deps
+    tarball=$(cd build/test-deps && npm pack rasa-webchat@1.0.1 --silent)
+    expected=sha512-Ld1zVJvTAaTrs6A5p8t70agNNrKYRyXlvqXZRgBoDvKKUXbA0jhJKECi5bdPGlaR6jsmqWtVylHS+YqIqo0x8w==
+    actual="sha512-$(openssl dgst -sha512 -binary "build/test-deps/$tarball" | base64 -w0)"
+    [ "$actual" = "$expected" ] || { echo "rasa-webchat tarball does not match its integrity" >&2; exit 1; }
+    tar -xzf "build/test-deps/$tarball" -C build/test-deps package/lib/index.js
+    mv build/test-deps/package/lib/index.js build/test-deps/rasa-webchat-1.0.1.js
+    rm -rf build/test-deps/package "build/test-deps/$tarball"
+    ;;
   system-test)
     apt_install chromium postgresql redis-server nginx-light
     ;;
-  *) echo "usage: $0 rasa|actions|web|system-test" >&2; exit 2 ;;
+  *) echo "usage: $0 rasa|actions|web|webchat|system-test" >&2; exit 2 ;;
 esac

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as rasa_actions, replies
 from actions.messages import MESSAGES_FILE, say
-from actions.retrieval import IndexNotReady
+from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import services
 
 
@@ -86,7 +86,9 @@ def test_question_the_texts_do_not_answer_points_to_the_study_team():
                            tracker("Is there parking at the clinic?", slots={"trial": "STSINJ"}))
     contact = services().trials["STSINJ"].contact
     assert texts(messages) == [say("not_covered", contacts=f"STSINJ trial (University of Pittsburgh): {contact}")]
-    assert messages[0]["custom"] == {"type": "answer", "route": "not_covered", "sources": []}
+    custom = messages[0]["custom"]
+    assert (custom["type"], custom["route"], custom["sources"]) == ("answer", "not_covered", [])
+    assert custom["score"] < ANSWER_THRESHOLD  # make report flags weak matches by it
     assert slots(events) == {"last_question": "Is there parking at the clinic?", "answer_sources": []}
 
 
@@ -255,3 +257,29 @@ def test_show_the_whole_section_sends_the_section_the_last_answer_came_from():
 def test_show_the_whole_section_with_nothing_answered_yet_says_so():
     messages, _ = run(rasa_actions.ActionShowSection, tracker("show the whole section", "show_section"))
     assert texts(messages) == [say("no_section")]
+
+
+@pytest.mark.parametrize("action, text, intent, route, reason", [
+    (rasa_actions.ActionAnswerQuestion, "Is there parking at the clinic?", "ask_question", "not_covered", "below the answer threshold"),
+    (rasa_actions.ActionAnswerQuestion, "How many injections would I get?", "ask_question", "partial", "hold no number"),
+    (rasa_actions.ActionDeclineMedicalAdvice, "Should I stop my blood thinner?", "ask_medical_advice", "medical_advice",
+     "own treatment"),
+    (rasa_actions.ActionEmergencyNumbers, "I can't breathe", "emergency", "emergency", "emergency pattern"),
+    (rasa_actions.ActionHandleFallback, "bananas", "nlu_fallback", "fallback", "the NLU was unsure"),
+])
+def test_debug_mode_says_which_route_answered_and_why(monkeypatch, action, text, intent, route, reason):
+    monkeypatch.setattr(replies, "DEBUG", True)
+    messages, _ = run(action, tracker(text, intent=intent, slots={"trial": "STSINJ"}))
+    debug = [m["text"] for m in messages if m.get("text", "").startswith("[debug] route")]
+    assert debug and debug[0].startswith(f"[debug] route {route}:") and reason in debug[0], texts(messages)
+
+
+def test_the_emergency_numbers_are_the_sites_own():
+    messages, events = run(rasa_actions.ActionEmergencyNumbers, tracker("I can't breathe", "emergency",
+                                                                        metadata={"trial": "NCT03582800"}))
+    assert texts(messages) == ["In France: call 15 or 112 for emergency services. If you are thinking about harming "
+                               "yourself: call 3114 (the national suicide prevention line)."]
+    assert slots(events) == {"trial": "NCT03582800"}
+    # No trial known: each site's numbers.
+    messages, _ = run(rasa_actions.ActionEmergencyNumbers, tracker("I can't breathe", "emergency"))
+    assert "call 911" in messages[0]["text"] and "call 15 or 112" in messages[0]["text"]

@@ -13,6 +13,7 @@ from actions.ingest import split_all
 from actions.knowledge_base import corpus_hash, load_trials
 from actions.retrieval import IndexNotReady, Retriever
 from actions.trial_names import TrialNames
+from conftest import UK_SITE
 
 
 @pytest.fixture()
@@ -74,20 +75,7 @@ def test_running_retriever_refuses_then_reloads_after_a_rebuild(built):
     assert hits and retriever.manifest["corpus_sha256"] == corpus_hash(knowledge)
 
 
-def test_a_third_trial_is_only_a_new_folder(knowledge_copy, tmp_path):
-    folder = knowledge_copy / "demo-trial"
-    folder.mkdir()
-    (folder / "page.txt").write_text(
-        "Demo Trial of Vitamin K2\nWhat is this study about?\nThis study checks whether vitamin K2 "
-        "slows the growth of calcium deposits in the arteries of adults on dialysis.\n"
-        "Who can join?\nAdults aged 18 to 80 who receive hemodialysis three times a week.\n")
-    (folder / "trial.yml").write_text(
-        "id: DEMO-K2\ntitle: Demo Trial of Vitamin K2\nlabel: Demo K2 trial (Example Clinic)\n"
-        "names: [Example Clinic, K2 study]\ncontact: Call the Example Clinic research office.\n"
-        "sources:\n  - file: page.txt\n    sections:\n"
-        "      - {skip: true, start: \"Demo Trial\"}\n"
-        "      - {key: purpose, heading: true, start: \"What is this study about?\"}\n"
-        "      - {key: inclusion, heading: true, start: \"Who can join?\"}\n")
+def test_a_third_trial_is_only_a_new_folder(knowledge_copy, uk_trial, tmp_path):
     index_dir = tmp_path / "index"
     manifest = build(knowledge_copy, index_dir)
     assert "DEMO-K2" in manifest["trials"]
@@ -116,3 +104,41 @@ def test_a_large_knowledge_base_gets_an_approximate_index_that_filters_by_trial(
     retriever._index = small
     hits = retriever.retrieve_passages("Who is the principal investigator?", trial="STSINJ")
     assert hits and all(h.passage.trial == "STSINJ" for h in hits)
+
+
+def test_a_uk_trial_gets_its_own_emergency_numbers_with_no_code_change(knowledge_copy, uk_trial, tmp_path):
+    from actions.emergency import is_emergency
+    from actions.knowledge_base import emergency_lines, emergency_numbers
+    from web.site import build_site
+    trials = load_trials(knowledge_copy)
+    uk = trials["DEMO-K2"]
+    assert emergency_numbers([uk]) == "999 in the United Kingdom"
+    lines = emergency_lines([uk])
+    assert "call 999" in lines and "116 123" in lines and "911" not in lines and "112" not in lines
+    # With no trial in context, every site's numbers, each country once.
+    everywhere = emergency_numbers(trials.values())
+    assert sorted(everywhere.split(", ")) == ["15 or 112 in France", "911 in the United States",
+                                              "999 in the United Kingdom"]
+    # "call 999" is an emergency once a UK site exists.
+    assert is_emergency("please call 999 for me", knowledge_copy)
+    assert not is_emergency("please call 999 for me")
+    # The trial's page gives the widget the UK number.
+    build_site(tmp_path / "web", "", knowledge_copy)
+    page = (tmp_path / "web" / "trials" / "demo-k2" / "index.html").read_text()
+    assert 'data-emergency="999 in the United Kingdom"' in page
+
+
+@pytest.mark.parametrize("settings, complaint", [
+    ("", "missing 'site_settings'"),
+    ("site_settings: 999\n", "'site_settings' must hold country"),
+    ("site_settings:\n  country: the United Kingdom\n  crisis_line: call 116 123\n",
+     "missing 'emergency_number'"),
+    ("site_settings:\n  country: no\n  emergency_number: \"999\"\n  crisis_line: call 116 123\n",
+     "'site_settings.country' must be text"),
+])
+def test_site_settings_that_cannot_be_used_are_refused(knowledge_copy, uk_trial, settings, complaint):
+    from actions.knowledge_base import KnowledgeError
+    metadata = uk_trial / "trial.yml"
+    metadata.write_text(metadata.read_text().replace(UK_SITE, settings))
+    with pytest.raises(KnowledgeError, match=f"trial.yml: {complaint}"):
+        load_trials(knowledge_copy)

@@ -19,7 +19,7 @@ from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 
-from actions.knowledge_base import Trial, load_trials
+from actions.knowledge_base import KNOWLEDGE_DIR, Trial, emergency_numbers, load_trials
 
 WEB_DIR = Path(__file__).resolve().parent
 PROJECT = WEB_DIR.parent
@@ -47,11 +47,11 @@ def _trial_content(trial: Trial) -> str:
             f'    <dl class="trial-facts">\n{facts}\n    </dl>')
 
 
-def build_site(out: Path, socket_url: str) -> list[Path]:
+def build_site(out: Path, socket_url: str, knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Path]:
     """Writes the index, one page per trial, the widget and its library into `out`; returns the pages."""
     if not SOCKET_IO_CLIENT.exists():
         raise SystemExit(f"{SOCKET_IO_CLIENT} is missing: run `npm ci` (make does) first.")
-    trials = list(load_trials().values())
+    trials = list(load_trials(knowledge_dir).values())
     if out.exists():
         # Only a folder this tool wrote (or an empty one) is replaced, never someone's web root.
         if any(out.iterdir()) and not (out / "static" / "chat-widget.js").exists():
@@ -63,11 +63,13 @@ def build_site(out: Path, socket_url: str) -> list[Path]:
     # The index's widget has no trial: the assistant asks which one, or answers for each.
     pages = {out / "index.html": PAGE.substitute(
         title="Clinical trials: ask the trial assistant", root="",
-        content=_index_content(trials), trial_id="", socket_url=server)}
+        content=_index_content(trials), trial_id="", socket_url=server,
+        emergency=html.escape(emergency_numbers(trials), quote=True))}
     for trial in trials:
         pages[out / "trials" / trial.id.lower() / "index.html"] = PAGE.substitute(
             title=f"{html.escape(trial.label)}: ask the trial assistant", root="../../",
-            content=_trial_content(trial), trial_id=html.escape(trial.id, quote=True), socket_url=server)
+            content=_trial_content(trial), trial_id=html.escape(trial.id, quote=True), socket_url=server,
+            emergency=html.escape(emergency_numbers([trial]), quote=True))
     for path, text in pages.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")

@@ -5,6 +5,7 @@
  *   <div class="trial-chat" data-trial="STSINJ" data-server="http://localhost:5005"></div>
  *
  * data-trial (optional) is sent as message metadata, so the same widget serves every trial's page;
+ * data-emergency (optional) is the emergency numbers the notice gives (the site settings in trial.yml);
  * data-server is the Rasa server (empty: this page's own origin, as behind the reverse proxy).
  * Bot text is always put in the page as text, never as HTML. The conversation (its session id and
  * what was shown) is kept in sessionStorage, so a reload resumes it and closing the tab forgets it.
@@ -12,9 +13,12 @@
 (function () {
   "use strict";
 
-  var NOTICE = "This assistant gives information from the trial texts. It is not medical advice, and " +
-    "only the study team decides who can take part. In an emergency, call your emergency number " +
-    "(911 in the US, 15 or 112 in France).";
+  // The emergency numbers come from the page (data-emergency, written from the trial's site settings).
+  function notice(emergencyNumbers) {
+    return "This assistant gives information from the trial texts. It is not medical advice, and " +
+      "only the study team decides who can take part. In an emergency, call your emergency number" +
+      (emergencyNumbers ? " (" + emergencyNumbers + ")." : ".");
+  }
   var OUTCOMES = {
     may_be_eligible: "Pre-screen result: you may be able to take part. The study team will confirm.",
     likely_not_eligible: "Pre-screen result: you are probably not able to take part. The study team can confirm.",
@@ -120,7 +124,7 @@
       this.send(text, text);
     }.bind(this));
 
-    box.append(header, el("p", "tc-notice", NOTICE), this.status, this.progress, this.log, this.typing,
+    box.append(header, el("p", "tc-notice", notice(this.root.getAttribute("data-emergency"))), this.status, this.progress, this.log, this.typing,
       this.replies, form);
     this.root.appendChild(box);
   };
@@ -242,8 +246,8 @@
     var last = this.state.messages[this.state.messages.length - 1];
     if (!last || last.from !== "bot" || !this.lastNode) return;
     var cited = sources.filter(function (s) {
-      return s && typeof s.label === "string" && typeof s.title === "string";
-    }).map(function (s) { return s.label + ", section “" + s.title + "”"; });
+      return s && typeof s.citation === "string";
+    }).map(function (s) { return s.citation; });
     if (!cited.length) return;
     var lines = cited.map(function (c) { return "(Source: " + c + ")"; });
     last.text = last.text.split("\n").filter(function (line) { return lines.indexOf(line) < 0; }).join("\n");
