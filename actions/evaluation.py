@@ -148,12 +148,14 @@ def ask_over_rest(base_url: str, cases: list[dict]) -> list[dict]:
     case's page (its history first), and graded."""
     import requests
 
+    from actions.secret_files import rest_headers
+
     graded = []
     for case in cases:
         sender = f"eval-{uuid.uuid4().hex}"
         metadata = {"trial": case["page"]} if case["page"] else {}
         for text in case["history"] + [case["text"]]:
-            reply = requests.post(f"{base_url}/webhooks/rest/webhook", timeout=60,
+            reply = requests.post(f"{base_url}/webhooks/rest/webhook", timeout=60, headers=rest_headers(),
                                   json={"sender": sender, "message": text, "metadata": metadata})
             reply.raise_for_status()
         graded.append(grade(case, reply.json()))

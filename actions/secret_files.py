@@ -1,11 +1,17 @@
-"""Secrets the servers make for themselves (the session-id key, the HTTP API token): one file each
-under var/, created 0600 by whichever process needs it first, then read by all of them."""
+"""Secrets the servers make for themselves (the session-id key, the REST channel's and the HTTP API's
+tokens): one file each under var/, created 0600 by whichever process needs it first, then read by all
+of them. Deleting a file rotates its secret."""
 from __future__ import annotations
 
 import os
 import secrets
 import time
 from pathlib import Path
+
+VAR_DIR = Path(__file__).resolve().parents[1] / "var"
+# The REST channel's token: a program that talks to the assistant over REST sends it as
+# "Authorization: Bearer <token>" (the web widget uses Socket.IO and its signed session ids instead).
+REST_TOKEN_FILE = Path(os.environ.get("REST_TOKEN_FILE", VAR_DIR / "rest.token"))
 
 
 def secret(path: Path) -> str:
@@ -22,3 +28,12 @@ def secret(path: Path) -> str:
             return value
         time.sleep(0.1)
     raise RuntimeError(f"{path} is empty")
+
+
+def rest_token() -> str:
+    return secret(REST_TOKEN_FILE)
+
+
+def rest_headers() -> dict[str, str]:
+    """What a REST client sends with every message (tests, make eval, make bench)."""
+    return {"Authorization": f"Bearer {rest_token()}"}

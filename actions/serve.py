@@ -6,9 +6,12 @@ missing or stale index stops the start with exit code 2 and the command that reb
 from __future__ import annotations
 
 import argparse
+import asyncio
+import inspect
 import logging
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from actions.knowledge_base import KnowledgeError
 from actions.retrieval import IndexNotReady
@@ -32,6 +35,35 @@ async def refused_request(request, exception):
     from sanic import response as responses
 
     return responses.json({"error": type(exception).__name__}, status=exception.status_code)
+
+
+# The actions (query embedding, search) run in one worker thread, so that the event loop stays free to
+# take, refuse (413) and answer other requests while a turn computes. One thread: the machine's other
+# core serves Rasa.
+ACTION_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="action-worker")
+
+
+def off_the_event_loop(run):
+    """An action's run(), in the worker thread (a coroutine, such as a form validation's, in an event
+    loop of its own there)."""
+    async def run_in_worker(dispatcher, tracker, domain):
+        loop = asyncio.get_running_loop()
+        if inspect.iscoroutinefunction(run):
+            return await loop.run_in_executor(ACTION_WORKER, lambda: asyncio.run(run(dispatcher, tracker, domain)))
+        return await loop.run_in_executor(ACTION_WORKER, run, dispatcher, tracker, domain)
+
+    return run_in_worker
+
+
+def action_executor():
+    """rasa-sdk's executor with the project's actions, each run off the event loop."""
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    for name, run in list(executor.actions.items()):
+        executor.actions[name] = off_the_event_loop(run)
+    return executor
 
 
 class ErrorKindOnly(logging.Filter):
@@ -62,11 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                 ", ".join(loaded.trials))
 
     from rasa_sdk.endpoint import create_app
-    from rasa_sdk.executor import ActionExecutor
 
-    executor = ActionExecutor()
-    executor.register_package("actions")
-    app = create_app(executor, cors_origins=[])  # only the Rasa server calls it, never a browser
+    app = create_app(action_executor(), cors_origins=[])  # only the Rasa server calls it, never a browser
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     # rasa-sdk answers a failed action with the error text and the whole tracker it was sent, and Rasa
     # logs that reply: patient messages and screening answers. Only the kind of error goes back, and

@@ -1,7 +1,8 @@
 """Rasa's REST and Socket.IO channels, made strict and never silent:
 - a turn that produced no reply (the action server is down or failed) gets an apology and the
   study team's contact;
-- REST: a body that is not a JSON object is refused with 400, and one over 64 KB with 413; so is a
+- REST: only with the token in var/rest.token ("Authorization: Bearer ..."; else 401); a body that
+  is not a JSON object is refused with 400, and one over 64 KB with 413; so is a
   message without a sender (Rasa put them all in one conversation, "default") or with a web chat
   session id as its sender;
 - Socket.IO: only the configured web origins may connect; a request over 64 KB is refused (413);
@@ -31,7 +32,7 @@ from rasa.core.channels.rest import RestInput
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Request
 from sanic.response import text as text_response
-from sanic.exceptions import InvalidUsage  # HTTP 400 (Sanic 21)
+from sanic.exceptions import InvalidUsage, Unauthorized  # HTTP 400, 401 (Sanic 21)
 
 # Read by Sanic when the Rasa server's app is created, after the channels are loaded. A patient's
 # message is short; 64 KB leaves room for 20,000 characters of any script.
@@ -41,7 +42,7 @@ os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
 from actions.knowledge_base import contact_lines, emergency_numbers, load_trials
 from actions.patient_text import clean
-from actions.secret_files import secret
+from actions.secret_files import VAR_DIR, rest_token, secret
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,11 @@ class RestWithApology(RestInput):
         return req.json
 
     async def _extract_sender(self, req: Request) -> str:
+        # Only programs given the token (var/rest.token) may talk over REST: a web page open on this
+        # machine, or reaching it through DNS rebinding, cannot set the header without it.
+        given = req.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {rest_token()}".encode()):
+            raise Unauthorized('The REST channel needs "Authorization: Bearer <the token in var/rest.token>"')
         sender = self._body(req).get("sender")
         # Without one, Rasa would put every such request in one conversation named "default".
         if not isinstance(sender, (str, int)) or not str(sender).strip() or len(str(sender)) > 255:
@@ -130,7 +136,7 @@ class SocketOutput(SocketIOOutput):
 # Session ids are issued by the server: 32 random hex characters and 16 of their HMAC under a key kept
 # in var/ (0600; deleting it rotates the key and ends every session). An id it did not issue, whatever
 # its shape, gets a new session: a guessed or copied-shape id never reaches another conversation.
-SESSION_KEY_FILE = Path(os.environ.get("SESSION_KEY_FILE", Path(__file__).resolve().parents[1] / "var" / "session.key"))
+SESSION_KEY_FILE = Path(os.environ.get("SESSION_KEY_FILE", VAR_DIR / "session.key"))
 _SESSION_ID = re.compile(r"[0-9a-f]{48}")
 
 

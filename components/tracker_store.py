@@ -27,11 +27,12 @@ def _clears_answers(event: dict) -> bool:
         or event.get("event") == "session_started"
 
 
-def redacted(events: list[dict]) -> dict[int, dict]:
+def redacted(events: list[dict], whole: bool = False) -> dict[int, dict]:
     """{position: the event without its content} for every event up to the last turn that cleared
-    the answers: what the patient typed (answers are often typed, not clicked, and a question can
-    hold health facts too), what the bot said back, payloads, and the slots holding either."""
-    cleared = max((i for i, event in enumerate(events) if _clears_answers(event)), default=-1)
+    the answers (every event, when `whole`): what the patient typed (answers are often typed, not
+    clicked, and a question can hold health facts too), what the bot said back, payloads, and the
+    slots holding either."""
+    cleared = len(events) - 1 if whole else max((i for i, event in enumerate(events) if _clears_answers(event)), default=-1)
     changes = {}
     for i in range(cleared + 1):
         if (changed := _without_content(events[i])) is not None:
@@ -60,16 +61,26 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         if clears:
             self.forget_cleared_screening(tracker.sender_id)
 
-    def forget_cleared_screening(self, sender_id: str) -> int:
-        """Redacts the conversation's stored events up to its last clearing; how many changed."""
+    def forget_cleared_screening(self, sender_id: str, whole: bool = False) -> int:
+        """Redacts the conversation's stored events up to its last clearing (all of them, when
+        `whole`); how many changed."""
         with self.session_scope() as session:
             rows = (session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id)
                     .order_by(self.SQLEvent.id).all())
-            changes = redacted([json.loads(row.data) for row in rows])
+            changes = redacted([json.loads(row.data) for row in rows], whole)
             for position, event in changes.items():
                 rows[position].data = json.dumps(event)
             session.commit()
         return len(changes)
+
+    def forget_ended_sessions(self, session_minutes: float, now: float | None = None) -> int:
+        """Redacts every conversation idle for longer than a session lasts: its session has ended, and
+        with it the answers (Rasa itself clears them only if the patient comes back). How many changed."""
+        cutoff = (now or time.time()) - session_minutes * 60
+        with self.session_scope() as session:
+            ended = [sender for (sender,) in session.query(self.SQLEvent.sender_id)
+                     .group_by(self.SQLEvent.sender_id).having(sa.func.max(self.SQLEvent.timestamp) < cutoff).all()]
+        return sum(self.forget_cleared_screening(sender, whole=True) > 0 for sender in ended)
 
     def purge(self, retention_days: float, now: float | None = None) -> int:
         """Deletes every conversation whose last event is older than the retention; how many."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from actions.secret_files import secret
+from actions.secret_files import VAR_DIR, rest_headers, secret  # noqa: F401 (rest_headers: for the tests)
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +101,7 @@ def action_server(port: int, log_dir: Path, **env: str) -> Server:
                   http_ready(f"http://localhost:{port}/health"), base_env(**env), log_dir / f"actions-{port}.log")
 
 
-API_TOKEN_FILE = PROJECT / "var" / "api.token"
+API_TOKEN_FILE = VAR_DIR / "api.token"
 
 
 def api_token() -> str:

@@ -36,6 +36,9 @@ model=models/trial-assistant.tar.gz
 case "$mode" in
   run)
     .venv-rasa/bin/python -W ignore scripts/purge.py  # conversations past the retention go first
+    # ... and every 10 minutes: ended sessions are redacted, expired conversations deleted.
+    (while sleep 600; do .venv-rasa/bin/python -W ignore scripts/purge.py >/dev/null || true; done) &
+    pids+=($!)
     # No HTTP API (--enable-api): it reads and writes any conversation, and anything that reaches the
     # port could use it. Only the channels (Socket.IO for the widget, REST) and "/" are served.
     .venv-rasa/bin/python -m components.rasa_cli run --interface 127.0.0.1 --port "$RASA_PORT" --model "$model" \

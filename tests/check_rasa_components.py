@@ -55,7 +55,28 @@ def check_a_turn_that_raises_gets_an_apology() -> None:
             assert "University of Pittsburgh" in texts[0] and "Limoges" not in texts[0]  # the page's trial only
 
 
+def check_the_circuit_breaker_line_names_no_conversation() -> None:
+    """Rasa's fallback-loop warning quotes the sender id (a web chat session id is its key)."""
+    import io
+    import logging
+
+    from components import log_privacy
+
+    captured = io.StringIO()
+    logging.getLogger().addHandler(logging.StreamHandler(captured))
+    log_privacy.install()
+    session_id = "5e9b0c1d2e3f40516273849a5b6c7d8e9f0a1b2c3d4e5f60"
+    # The line as rasa/core/processor.py writes it when the action limit is reached.
+    logging.getLogger("rasa.core.processor").warning(
+        "Circuit breaker tripped. Stopped predicting "
+        f"more actions for sender '{session_id}'.")
+    logged = captured.getvalue()
+    assert "Circuit breaker tripped" in logged and session_id not in logged and "'conv-" in logged, logged
+
+
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
     check_a_turn_that_raises_gets_an_apology()
-    print("components: action server replies are judged as Rasa judges them; a failing turn gets an apology")
+    check_the_circuit_breaker_line_names_no_conversation()
+    print("components: action server replies are judged as Rasa judges them; a failing turn gets an apology; "
+          "the fallback loop's warning names no conversation")

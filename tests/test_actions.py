@@ -283,3 +283,32 @@ def test_the_emergency_numbers_are_the_sites_own():
     # No trial known: each site's numbers.
     messages, _ = run(rasa_actions.ActionEmergencyNumbers, tracker("I can't breathe", "emergency"))
     assert "call 911" in messages[0]["text"] and "call 15 or 112" in messages[0]["text"]
+
+
+def test_actions_run_off_the_action_servers_event_loop(monkeypatch):
+    import asyncio
+    import threading
+
+    from actions.serve import action_executor
+
+    threads = []
+    answer = services().answerer.answer
+
+    def recording(*args, **kwargs):
+        threads.append(threading.current_thread().name)
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(services().answerer, "answer", recording)
+    executor = action_executor()
+    call = {"next_action": "action_answer_question", "domain": {},
+            "tracker": {"sender_id": "t", "slots": {"trial": "STSINJ"}, "events": [], "paused": False,
+                        "latest_message": {"text": "Who is the principal investigator?", "intent": {"name": "ask_question"},
+                                           "entities": [], "metadata": {}},
+                        "followup_action": None, "active_loop": {}, "latest_action_name": "action_listen"}}
+    result = asyncio.run(executor.run(call))
+    assert threads == ["action-worker_0"] and "Domsis" in result.responses[0]["text"]
+    # A form validation (a coroutine) runs there too.
+    call = {**call, "next_action": "validate_eligibility_form",
+            "domain": {"forms": {"eligibility_form": {"required_slots": ["trial", "screening_reply"]}}}}
+    call["tracker"] = {**call["tracker"], "active_loop": {"name": "eligibility_form"}}
+    assert asyncio.run(executor.run(call)) is not None

@@ -26,7 +26,7 @@ def servers(workdir):
     # Both at debug level: the privacy test checks that no answer reaches even the debug logs.
     rasa = rasa_server(rasa_port, actions_port, workdir, workdir / "tracker.db", web_origin, LOG_LEVEL="DEBUG").start()
     web = web_server(web_port, workdir, f"http://localhost:{rasa_port}").start()
-    yield {"actions": actions, "rasa": rasa, "rasa_port": rasa_port, "web_url": f"{web_origin}/", "web_origin": web_origin}
+    yield {"actions": actions, "rasa": rasa, "web": web, "rasa_port": rasa_port, "web_url": f"{web_origin}/", "web_origin": web_origin}
     web.stop()
     rasa.stop()
     actions.stop()

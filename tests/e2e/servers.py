@@ -10,7 +10,7 @@ import requests
 import socketio
 
 from deploy import processes
-from deploy.processes import PROJECT, action_server, api_token, base_env, free_port, web_server  # noqa: F401 (for the tests)
+from deploy.processes import PROJECT, action_server, api_token, base_env, free_port, rest_headers, web_server  # noqa: F401 (for the tests)
 
 # The widget's page: the only web origin a test's Rasa server accepts on its Socket.IO channel.
 WEB_ORIGIN = "http://localhost:8080"
@@ -54,7 +54,7 @@ class Chat:
         body = {"sender": self.sender, "message": text}
         if metadata:
             body["metadata"] = metadata
-        reply = requests.post(self.url, json=body, timeout=60)
+        reply = requests.post(self.url, json=body, headers=rest_headers(), timeout=60)
         reply.raise_for_status()
         return reply.json()
 

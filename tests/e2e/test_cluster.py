@@ -85,6 +85,13 @@ def test_a_server_crash_mid_screening_through_the_proxy_loses_nothing(cluster):
         cluster.servers[name] = cluster.rasa(port).start()
     patient.close()
     assert requests.get(f"{cluster.url}/", timeout=10).ok
+    # No log of any process (nginx, both Rasa servers, the action server, PostgreSQL, Redis) holds the
+    # session id or the answer.
+    logs = list(cluster.logs.glob("*.log"))
+    assert any(log.name == "nginx.log" for log in logs)
+    for log in logs:
+        text = log.read_text(errors="replace")
+        assert patient.session_id not in text and "systemic sclerosis" not in text.lower(), log.name
 
 
 def test_the_widget_works_through_nginx(cluster):

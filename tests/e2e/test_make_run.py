@@ -7,6 +7,7 @@ import stat
 import pytest
 import requests
 
+from actions.secret_files import rest_headers
 from deploy.processes import PROJECT, Server, base_env, free_port, http_ready
 
 
@@ -25,7 +26,7 @@ def make_run(tmp_path_factory):
 
 def test_the_channels_answer(make_run):
     rasa_url, _ = make_run
-    reply = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=60,
+    reply = requests.post(f"{rasa_url}/webhooks/rest/webhook", timeout=60, headers=rest_headers(),
                           json={"sender": "make-run", "message": "Who is the principal investigator?",
                                 "metadata": {"trial": "STSINJ"}})
     assert "Domsi" in "\n".join(m.get("text", "") for m in reply.json())

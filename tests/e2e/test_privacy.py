@@ -89,3 +89,43 @@ def test_make_purge_deletes_conversations_idle_past_the_retention(servers, workd
     assert "older than 30 days deleted" in result.stdout and old.sender not in result.stdout + result.stderr
     assert stored_events(workdir / "tracker.db", old.sender) == ""
     assert "NIAMS" in stored_events(workdir / "tracker.db", recent.sender)
+
+
+def test_the_end_of_a_session_deletes_what_was_typed_and_answered(servers, workdir):
+    import subprocess
+
+    from servers import PROJECT, base_env
+
+    ended, going_on = (Chat(servers["rasa_port"], f"{kind}-{uuid.uuid4().hex[:8]}") for kind in ("ended", "going"))
+    for patient in (ended, going_on):
+        patient.send("am I eligible?", {"trial": "NCT03582800"})
+        patient.send("Calcium deposits from dermatomyositis")
+    with sqlite3.connect(workdir / "tracker.db") as db:  # the patient left 61 minutes ago
+        db.execute("UPDATE events SET timestamp = timestamp - 61 * 60 WHERE sender_id = ?", (ended.sender,))
+    result = subprocess.run([str(PROJECT / ".venv-rasa/bin/python"), "-W", "ignore", "scripts/purge.py"], cwd=PROJECT,
+                            env=base_env(TRACKER_DB=str(workdir / "tracker.db"), ACTION_ENDPOINT_URL="http://localhost:1"),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "idle for over 60 minutes (session ended) redacted" in result.stdout
+    assert ended.sender not in result.stdout + result.stderr
+    stored = stored_events(workdir / "tracker.db", ended.sender)
+    assert stored and "dermatomyositis" not in stored.lower() and "am I eligible" not in stored
+    assert "dermatomyositis" in stored_events(workdir / "tracker.db", going_on.sender).lower()  # still going on
+    # Coming back starts a new session, with nothing of the old one.
+    assert "Limoges" in ended.say("Who sponsors the study?", {"trial": "NCT03582800"})
+
+
+def test_a_web_chat_session_id_and_its_answers_stay_out_of_every_log(servers):
+    from servers import SocketChat
+
+    widget = SocketChat(f"http://localhost:{servers['rasa_port']}", servers["web_origin"]).connect()
+    try:
+        widget.send("am I eligible?", {"trial": "NCT03582800"})
+        widget.send("Calcium deposits from pseudoxanthoma elasticum")
+        widget.send("he is seventy-three")
+    finally:
+        widget.close()
+    for server in ("rasa", "actions", "web"):
+        log = servers[server].log()
+        for secret in (widget.session_id, "pseudoxanthoma", "seventy-three"):
+            assert secret not in log, (server, secret)

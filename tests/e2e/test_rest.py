@@ -7,7 +7,13 @@ import pytest
 import requests
 
 from hostile_inputs import BAD_TEXTS, check_sensible
-from servers import Chat, tracker
+from servers import Chat, rest_headers, tracker
+
+
+def rest_post(servers, headers: dict | None = None, **kwargs) -> requests.Response:
+    """A raw request to the REST channel, with its token (var/rest.token) unless told otherwise."""
+    return requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook",
+                         headers={**rest_headers(), **(headers or {})}, **kwargs)
 
 
 def chat(servers) -> Chat:
@@ -37,7 +43,7 @@ def test_greeting_says_what_the_bot_is_not(servers):
 
 @pytest.mark.parametrize("text, expect", BAD_TEXTS)
 def test_bad_input_gets_a_sensible_reply(servers, text, expect):
-    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook",
+    response = rest_post(servers,
                              json={"sender": f"bad-{uuid.uuid4().hex[:8]}", "message": text}, timeout=120)
     assert response.status_code == 200
     # Messages with only a `custom` payload are data for the widget, not text.
@@ -58,7 +64,7 @@ def test_bad_input_gets_a_sensible_reply(servers, text, expect):
     ('{"sender": "w5", "message": "hello", "metadata": {"trial": ["x"]}}', 200, "not a doctor"),
 ])
 def test_malformed_requests_get_a_defined_answer(servers, body, status, expect):
-    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body,
+    response = rest_post(servers, data=body,
                              headers={"Content-Type": "application/json"}, timeout=60)
     assert response.status_code == status
     if expect:
@@ -69,7 +75,7 @@ def test_malformed_requests_get_a_defined_answer(servers, body, status, expect):
 
 def test_a_one_megabyte_body_is_refused_quickly(servers):
     body = '{"sender": "big", "message": "' + "a" * 1_000_000 + '"}'
-    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body,
+    response = rest_post(servers, data=body,
                              headers={"Content-Type": "application/json"}, timeout=30)
     assert response.status_code == 413
     assert requests.get(f"http://localhost:{servers['rasa_port']}/", timeout=10).ok
@@ -79,7 +85,7 @@ def test_a_60000_character_message_is_cut_and_its_question_still_answered(server
     sender = f"long-{uuid.uuid4().hex[:8]}"
     story = "we have been through so much with the calcium deposits. " * 1075 + "Who is the principal investigator?"
     assert len(story) > 60000
-    reply = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", timeout=120,
+    reply = rest_post(servers, timeout=120,
                           json={"sender": sender, "message": story, "metadata": {"trial": "STSINJ"}})
     assert "Domsi" in "\n".join(m.get("text", "") for m in reply.json())
     stored = [e["text"] for e in tracker(f"http://localhost:{servers['rasa_port']}", sender)["events"] if e["event"] == "user"]
@@ -89,7 +95,7 @@ def test_a_60000_character_message_is_cut_and_its_question_still_answered(server
 def test_a_lone_surrogate_gets_an_answer_not_an_error(servers):
     body = '{"sender": "surrogate-%s", "message": "who runs \\ud800 the study?", "metadata": {"trial": "STSINJ"}}' % (
         uuid.uuid4().hex[:8])
-    reply = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body.encode(),
+    reply = rest_post(servers, data=body.encode(),
                           headers={"Content-Type": "application/json"}, timeout=60)
     assert reply.status_code == 200
     check_sensible([m.get("text", "") for m in reply.json() if "text" in m], None)
@@ -108,7 +114,7 @@ def test_the_http_api_refuses_without_its_token(servers, params):
 @pytest.mark.parametrize("body", [{"message": "hello"}, {"sender": "", "message": "hello"},
                                   {"sender": None, "message": "hello"}, {"sender": ["a"], "message": "hello"}])
 def test_a_message_without_a_sender_is_refused_not_put_in_a_shared_conversation(servers, body):
-    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", json=body, timeout=30)
+    response = rest_post(servers, json=body, timeout=30)
     assert response.status_code == 400 and "sender" in response.text
 
 
@@ -117,8 +123,17 @@ def test_rest_cannot_write_into_a_web_chat_conversation(servers):
 
     widget = SocketChat(f"http://localhost:{servers['rasa_port']}", servers["web_origin"]).connect()
     try:
-        response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", timeout=30,
+        response = rest_post(servers, timeout=30,
                                  json={"sender": widget.session_id, "message": "/stop_screening"})
         assert response.status_code == 400
     finally:
         widget.close()
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer guess"}, {"Authorization": "guess"}])
+def test_the_rest_channel_refuses_a_caller_without_its_token(servers, headers):
+    # As a web page open on this machine would post (no preflight for text/plain), or a made-up client.
+    body = '{"sender": "someone", "message": "am I eligible?"}'
+    response = requests.post(f"http://localhost:{servers['rasa_port']}/webhooks/rest/webhook", data=body,
+                             headers={"Content-Type": "text/plain", **headers}, timeout=30)
+    assert response.status_code == 401 and "token" in response.text
