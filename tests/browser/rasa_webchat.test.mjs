@@ -5,20 +5,16 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { chromium } from "playwright-core";
+import { LOCAL_HOSTS, WEB_URL, launchChromium } from "./chromium.mjs";
 
-const WEB_URL = process.env.WEB_URL;
 const BUNDLE = new URL("../../build/test-deps/rasa-webchat-1.0.1.js", import.meta.url);
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 let browser;
 
 before(async () => {
-  assert.ok(WEB_URL, "WEB_URL is not set: run these through tests/e2e/test_browser.py");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  // The page is served by Playwright, so Chromium knows no address for it and its local network
+  // access check would refuse its requests to the Rasa server on localhost; a page served for real
+  // from the site's own server (as in the other browser tests) does not meet that check.
+  browser = await launchChromium(["--disable-features=LocalNetworkAccessChecks"]);
 });
 
 after(async () => {
@@ -43,8 +39,13 @@ function embedPage(socketUrl) {
 
 test("rasa-webchat 1.0.1 gets the sourced answer for the trial its customData names", async () => {
   const context = await browser.newContext();
-  const seen = [];
-  context.on("request", (request) => seen.push(request.url()));
+  // rasa-webchat asks Google Fonts for its font; the page's CSP blocks it. Whatever else tried to
+  // leave this machine is refused here and counted.
+  const away = [];
+  await context.route((url) => !LOCAL_HOSTS.has(url.hostname), (route) => {
+    away.push(route.request().url());
+    return route.abort();
+  });
   const page = await context.newPage();
   // The Rasa server, as the demo site's own trial page names it (empty: the page's origin, behind nginx).
   await page.goto(new URL("trials/stsinj/", WEB_URL).href);
@@ -76,6 +77,6 @@ test("rasa-webchat 1.0.1 gets the sourced answer for the trial its customData na
   assert.match(reply, /Source: STSINJ trial \(University of Pittsburgh\)/);
   // The trial came from customData: no answer for the other trial, no "which trial?" question.
   assert.doesNotMatch(reply, /Limoges|NCT03582800|Which trial/i);
-  for (const url of seen) assert.ok(LOCAL_HOSTS.has(new URL(url).hostname), `request left this machine: ${url}`);
+  assert.deepEqual(away.filter((url) => !url.startsWith("https://fonts.googleapis.com/")), []);
   await context.close();
 });

@@ -2,21 +2,13 @@
 // Run by tests/e2e/test_browser.py, which starts the servers and sets WEB_URL (the demo site).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { LOCAL_HOSTS, WEB_URL, launchChromium } from "./chromium.mjs";
 
-const WEB_URL = process.env.WEB_URL;
-const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 const seen = [];  // every URL any page asked for
 let browser;
 
 before(async () => {
-  assert.ok(WEB_URL, "WEB_URL is not set: run these through tests/e2e/test_browser.py");
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    // Chromium's own background traffic would try to leave this machine; it has no part in the page.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
