@@ -61,6 +61,10 @@ def manifest_problems(index_dir: Path, knowledge_dir: Path, check_files: bool = 
                "builder_sha256": "the passage splitting rules have changed",
                "model": "it was built with another embedding model"}
     problems = [reasons[k] for k, v in expected_identity(knowledge_dir).items() if manifest.get(k) != v]
+    from actions import embedding
+
+    if embedding.backend() == "onnxruntime" and not embedding.export_current():
+        problems.append(f"the model's ONNX export in {embedding.ONNX_DIR} is missing or not of these weights")
     for name, key in INDEX_FILES.items() if check_files else ():
         path = index_dir / name
         if not path.is_file() or file_sha256(path) != manifest.get(key):

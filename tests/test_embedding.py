@@ -1,0 +1,38 @@
+"""The embedding the retrieval runs on: the ONNX export of the packaged MiniLM gives torch's vectors,
+and an export that is missing or not of these weights is refused before serving."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from actions import embedding
+from actions.retrieval import IndexNotReady, Retriever
+
+SENTENCES = ["Who is the principal investigator?", "breast feeding mom here, am i allowed in?",
+             "Men with women of childbearing potential partners should use condoms during the whole treatment period",
+             "x"]
+
+
+def test_the_onnx_export_gives_torchs_vectors():
+    assert embedding.backend() == "onnxruntime" and embedding.export_current()
+    onnx = embedding.encode(SENTENCES)
+    torch = embedding.torch_encode(SENTENCES)
+    assert onnx.shape == (4, 384) and np.allclose(np.linalg.norm(onnx, axis=1), 1, atol=1e-5)
+    assert np.abs(onnx - torch).max() < embedding.EXPORT_TOLERANCE
+    # One at a time (no padding) as the action server asks: the same vectors.
+    single = np.concatenate([embedding.encode([s]) for s in SENTENCES])
+    assert np.abs(single - torch).max() < embedding.EXPORT_TOLERANCE
+
+
+def test_an_export_that_is_not_of_these_weights_is_refused(tmp_path, monkeypatch):
+    fake = tmp_path / "model"
+    fake.mkdir()
+    (fake / embedding.ONNX_FILE).write_bytes(b"not a model")
+    export = json.loads((embedding.ONNX_DIR / embedding.EXPORT_FILE).read_text())
+    (fake / embedding.EXPORT_FILE).write_text(json.dumps(export))  # the right weights, another file
+    assert not embedding.export_current(fake)
+    monkeypatch.setattr(embedding, "ONNX_DIR", tmp_path / "nowhere")
+    with pytest.raises(IndexNotReady, match="ONNX export.*make index"):
+        Retriever()
