@@ -43,7 +43,7 @@ bench: install index train ## ours vs Rasa's starter bot, and the index scale ta
 purge: $(RASA_VENV)/.installed ## delete conversations idle for more than RETENTION_DAYS (30) from the tracker store
 	$(RASA_VENV)/bin/python -W ignore scripts/purge.py
 
-report: $(ACTIONS_VENV)/.installed ## coordinators: unanswered questions, rejected answers, pre-screen funnel (REPORT_ARGS="--format csv")
+report: $(ACTIONS_VENV)/.installed index ## coordinators: unanswered questions, rejected answers, pre-screen funnel (REPORT_ARGS="--format csv")
 	@$(PY) scripts/report.py $(REPORT_ARGS)
 
 eval: install index train ## answer quality on tests/eval (EVAL_ARGS="--set dev --show-wrong"): table and results/eval.json

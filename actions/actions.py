@@ -13,7 +13,7 @@ from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, listing_ended_notes, look_up,
-                             question_of, remember_trial, send_answer, trial_buttons, trial_context)
+                             question_of, remember_trial, send_answer, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD
 from actions.services import services
 
@@ -28,9 +28,8 @@ class ActionGreet(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         svc = services()
         context = trial_context(tracker, svc)
-        shown = [svc.trials[t] for t in context.trials] or list(svc.trials.values())
         dispatcher.utter_message(text=say("greet", trial_list="; ".join(t.label for t in svc.trials.values()),
-                                          emergency_numbers=emergency_numbers(shown)))
+                                          emergency_numbers=emergency_numbers(trials_shown(svc, context.trials))))
         if not context.trials:
             dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
         return remember_trial(tracker, context)
@@ -46,7 +45,9 @@ class ActionEmergencyNumbers(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         svc = services()
         context = trial_context(tracker, svc)
-        shown = [svc.trials[t] for t in context.trials] or list(svc.trials.values())
+        # The page's site too, where the patient named another trial: they may be at either.
+        page = (tracker.latest_message.get("metadata") or {}).get("trial")
+        shown = trials_shown(svc, context.trials + ([page] if page in svc.trials else []))
         dispatcher.utter_message(text=emergency_lines(shown))
         debug_route(dispatcher, tracker, "emergency", "an emergency pattern (actions/emergency_phrases.yml) or a "
                                                       "confident classifier; numbers from the site settings of "

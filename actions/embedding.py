@@ -23,7 +23,8 @@ ONNX_FILE, EXPORT_FILE = "minilm.onnx", "export.json"
 # The export is kept only if it gives torch's vectors to within this (cosine differences ~1e-7).
 EXPORT_TOLERANCE = 1e-4
 _CHECK_SENTENCES = ["What is the purpose of this trial?", "Patient aged 2 years or over",
-                    "my daughter is 12 and has calcium deposits from dermatomyositis, can she join the study?"]
+                    "my daughter is 12 and has calcium deposits from dermatomyositis, can she join the study?",
+                    "a message past the model's 256 tokens, cut as torch cuts it " * 40]
 
 
 def model_path() -> str:

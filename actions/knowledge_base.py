@@ -77,11 +77,8 @@ class Trial:
 
 
 def _by_country(trials) -> list[SiteEmergency]:
-    seen: dict[str, SiteEmergency] = {}
-    for trial in trials:
-        if trial.emergency.country not in seen:
-            seen[trial.emergency.country] = trial.emergency
-    return list(seen.values())
+    """Each site's settings once (two sites of one country with the same numbers: once)."""
+    return list(dict.fromkeys(trial.emergency for trial in trials))
 
 
 def emergency_numbers(trials) -> str:
@@ -152,7 +149,7 @@ def load_team_answers(folder: Path) -> tuple[TeamAnswer, ...]:
         if not isinstance(entry, dict):
             raise KnowledgeError(f"{where}: must hold question, answer, approved_by, approved_on")
         question = _text(_require(entry, "question", where), "question", where)
-        if entry.get("answer") in (None, ""):
+        if entry.get("answer") is None or (isinstance(entry["answer"], str) and not entry["answer"].strip()):
             continue  # a draft the team has not answered yet: never used
         answers.append(TeamAnswer(question, _text(entry["answer"], "answer", where),
                                   _text(_require(entry, "approved_by", where), "approved_by", where),

@@ -52,6 +52,11 @@ def debug_route(dispatcher: CollectingDispatcher, tracker: Tracker, route: str, 
                                       f"({float(intent.get('confidence') or 0):.2f})")
 
 
+def trials_shown(svc: Services, trial_ids: list[str]) -> list[Trial]:
+    """The trials of these ids, each once; every trial when none is known."""
+    return [svc.trials[t] for t in dict.fromkeys(trial_ids) if t in svc.trials] or list(svc.trials.values())
+
+
 def trial_buttons(svc: Services) -> list[dict[str, str]]:
     return [{"title": t.label, "payload": f'/choose_trial{{"trial":"{t.id}"}}'} for t in svc.trials.values()]
 

@@ -2,8 +2,8 @@
 answers they rejected, and the pre-screen funnel, read from the tracker store.
 
 Only aggregates leave it: no screening answer, no session id, nothing typed during a pre-screen, and
-a question's words only when similar questions came from at least `min_conversations` different
-conversations (numbers in them masked), so one patient's words stay private.
+a question's words only when the same words (case, punctuation and numbers aside) came from at least
+`min_conversations` different conversations, so one patient's words stay private.
 """
 from __future__ import annotations
 
@@ -18,18 +18,23 @@ import numpy as np
 import yaml
 
 from actions.knowledge_base import TEAM_ANSWERS_FILE
+from actions.stored_events import DELETED, SCREENING_FORM, intent_of, screening_positions
 
 UNANSWERED_ROUTES = ("not_covered", "partial", "fallback", "low_score")
 LOW_SCORE = 0.33  # an answer this close to the answer threshold (0.26) is flagged as weak
 CLUSTER_SIMILARITY = 0.7  # questions this similar (cosine) are one group
 REPHRASE_SIMILARITY = 0.6  # a next question this similar to the one answered rephrases it
-# Intents whose messages hold the patient's own facts ("my son is 12, can he join?"): never reported.
-PERSONAL_INTENTS = frozenset({"check_eligibility", "give_answer", "change_answer", "emergency", "ask_medical_advice"})
+NO_TRIAL = "(no trial)"
 _REJECTION = re.compile(
     r"\b(not what i (asked|meant|wanted)|(doesn'?t|does not|didn'?t|did not) answer|wrong answer|"
     r"that'?s not (it|right|my question)|you misunderstood|no,? i (asked|meant))\b", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
-DELETED = "[deleted]"  # what components/tracker_store.py leaves of forgotten text
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def same_words(text: str) -> str:
+    """What counts as the same question: case, punctuation and numbers aside."""
+    return " ".join(_NOT_WORD.sub(" ", _DIGITS.sub("N", text.lower())).split())
 
 
 @dataclass
@@ -56,28 +61,29 @@ def _when(event: dict) -> datetime:
     return datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
 
 
-def read_conversation(number: int, events: list[dict]) -> tuple[list[Turn], dict[str | None, Funnel]]:
-    """The reportable turns of one conversation and its pre-screens, per trial."""
+def read_conversation(number: int, events: list[dict], known: set[str]) -> tuple[list[Turn], dict[str | None, Funnel]]:
+    """The reportable turns of one conversation and its pre-screens, per trial (of the `known` ids:
+    a page's metadata is the client's word, not a heading)."""
     turns: list[Turn] = []
     funnels: dict[str | None, Funnel] = defaultdict(Funnel)
-    trial, screening, turn, fallback = None, False, None, False
+    private = screening_positions(events)
+    trial, screening, turn, fallback, skipped = None, False, None, False, False
 
     def close() -> None:
-        if turn is not None and not screening_turn:
+        if turn is not None and not skipped:
             if turn.route is None and fallback:
                 turn.route = "fallback"
             if turn.route:
                 turns.append(turn)
 
-    screening_turn = False
-    for event in events:
+    for position, event in enumerate(events):
         kind = event.get("event")
-        if kind == "slot" and event.get("name") == "trial" and event.get("value"):
+        if kind == "slot" and event.get("name") == "trial" and event.get("value") in known:
             trial = event["value"]
             if turn is not None and turn.trial is None:
                 turn.trial = trial
         elif kind == "active_loop":
-            if event.get("name") == "eligibility_form" and not screening:
+            if event.get("name") == SCREENING_FORM and not screening:
                 screening = True
                 funnels[trial].started += 1
             elif event.get("name") is None:
@@ -86,9 +92,8 @@ def read_conversation(number: int, events: list[dict]) -> tuple[list[Turn], dict
             close()
             text = event.get("text") or ""
             page = (event.get("metadata") or {}).get("trial")
-            trial = page if isinstance(page, str) and page else trial
-            intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-            screening_turn = screening or intent in PERSONAL_INTENTS or text in ("", DELETED) or text.startswith("/")
+            trial = page if page in known else trial
+            skipped = position in private or text in ("", DELETED) or text.startswith("/") or intent_of(event) is None
             turn, fallback = Turn(number, trial, text, _when(event)), False
         elif kind == "action":
             name = event.get("name")
@@ -100,7 +105,8 @@ def read_conversation(number: int, events: list[dict]) -> tuple[list[Turn], dict
         elif kind == "bot":
             custom = (event.get("data") or {}).get("custom") or {}
             if custom.get("type") == "eligibility_result":
-                funnels[custom.get("trial") or trial].outcomes[custom.get("outcome", "unknown")] += 1
+                funnels[custom.get("trial") if custom.get("trial") in known else trial].outcomes[
+                    str(custom.get("outcome", "unknown"))] += 1
             elif custom.get("type") == "answer" and turn is not None and turn.route is None:
                 turn.route = custom.get("route")
                 turn.score = custom.get("score")
@@ -143,26 +149,42 @@ def group(turns: list[Turn], vectors: np.ndarray, min_conversations: int) -> lis
     for cluster in clusters:
         members = [t for t, _ in cluster["members"]]
         conversations = len({t.conversation for t in members})
-        central = max(cluster["members"], key=lambda m: float(cluster["centroid"] @ m[1]))[0]
-        shown = conversations >= min_conversations
-        rows.append({"question": _DIGITS.sub("N", central.text.strip()) if shown else None,
+        rows.append({"question": shared_words(members, min_conversations),
                      "conversations": conversations, "times_asked": len(members),
                      "routes": dict(Counter(t.route for t in members)),
                      "sources": sorted({s for t in members for s in t.sources})})
     return sorted(rows, key=lambda r: (-r["conversations"], -r["times_asked"], r["question"] or ""))
 
 
+def shared_words(turns: list[Turn], min_conversations: int) -> str | None:
+    """The words most conversations of the group used, if at least min_conversations used them."""
+    by_words: dict[str, set[int]] = defaultdict(set)
+    for t in turns:
+        by_words[same_words(t.text)].add(t.conversation)
+    words, conversations = max(by_words.items(), key=lambda item: (len(item[1]), item[0]))
+    if len(conversations) < min_conversations:
+        return None
+    return next(_DIGITS.sub("N", t.text.strip()) for t in turns if same_words(t.text) == words)
+
+
 def build_report(conversations: list[list[dict]], since: date | None = None, until: date | None = None,
-                 min_conversations: int = 2, trial: str | None = None, encode=None) -> dict:
-    """The report over the conversations' events (each a list of Rasa event dicts)."""
+                 min_conversations: int = 2, trial: str | None = None, known: set[str] | None = None,
+                 encode=None) -> dict:
+    """The report over the conversations' events (each a list of Rasa event dicts), for the trials
+    whose ids are `known` (default: knowledge/'s)."""
     if encode is None:
         from actions.embedding import encode
+    if known is None:
+        from actions.knowledge_base import load_trials
+        known = set(load_trials())
     all_turns: list[Turn] = []
     funnels: dict[str | None, Funnel] = defaultdict(Funnel)
+    in_range = 0
     for number, events in enumerate(conversations):
         events = [e for e in events if (since is None or _when(e).date() >= since)
                   and (until is None or _when(e).date() <= until)]
-        turns, conversation_funnels = read_conversation(number, events)
+        in_range += bool(events)
+        turns, conversation_funnels = read_conversation(number, events, known)
         all_turns.extend(turns)
         for key, funnel in conversation_funnels.items():
             total = funnels[key]
@@ -173,15 +195,15 @@ def build_report(conversations: list[list[dict]], since: date | None = None, unt
     vectors = encode([t.text for t in all_turns]) if all_turns else np.zeros((0, 384), dtype=np.float32)
     pairs = rejected(all_turns, vectors)
     by_trial: dict[str, dict] = {}
-    trials = sorted({t.trial or "(no trial)" for t in all_turns} | {k or "(no trial)" for k in funnels})
+    trials = sorted({t.trial or NO_TRIAL for t in all_turns} | {k or NO_TRIAL for k in funnels})
     for key in trials:
         if trial and key != trial:
             continue
-        mine = [i for i, t in enumerate(all_turns) if (t.trial or "(no trial)") == key]
+        mine = [i for i, t in enumerate(all_turns) if (t.trial or NO_TRIAL) == key]
         # "That's not what I asked" is about the answer before it, not a question of its own.
         unanswered = [i for i in mine if all_turns[i].route in UNANSWERED_ROUTES and not _REJECTION.search(all_turns[i].text)]
-        rejected_here = [(a, b) for a, b in pairs if (a.trial or "(no trial)") == key]
-        funnel = funnels.get(None if key == "(no trial)" else key, Funnel())
+        rejected_here = [(a, b) for a, b in pairs if (a.trial or NO_TRIAL) == key]
+        funnel = funnels.get(None if key == NO_TRIAL else key, Funnel())
         by_trial[key] = {
             "questions": len(mine),
             "unanswered": group([all_turns[i] for i in unanswered], vectors[unanswered], min_conversations),
@@ -190,7 +212,7 @@ def build_report(conversations: list[list[dict]], since: date | None = None, unt
                        "outcomes": dict(funnel.outcomes)},
         }
     return {"since": since.isoformat() if since else None, "until": until.isoformat() if until else None,
-            "min_conversations": min_conversations, "conversations": len(conversations), "trials": by_trial}
+            "min_conversations": min_conversations, "conversations": in_range, "trials": by_trial}
 
 
 def _rejected_rows(pairs: list[tuple[Turn, Turn]], min_conversations: int) -> list[dict]:
@@ -200,10 +222,8 @@ def _rejected_rows(pairs: list[tuple[Turn, Turn]], min_conversations: int) -> li
         by_source[", ".join(answered.sources) or "(no source)"].append(answered)
     rows = []
     for source, answered in by_source.items():
-        conversations = len({t.conversation for t in answered})
-        texts = Counter(_DIGITS.sub("N", t.text.strip()) for t in answered)
-        rows.append({"answer_from": source, "conversations": conversations, "times": len(answered),
-                     "question": texts.most_common(1)[0][0] if conversations >= min_conversations else None})
+        rows.append({"answer_from": source, "conversations": len({t.conversation for t in answered}),
+                     "times": len(answered), "question": shared_words(answered, min_conversations)})
     return sorted(rows, key=lambda r: (-r["conversations"], r["answer_from"]))
 
 
@@ -234,12 +254,22 @@ def render_table(report: dict) -> str:
     return "\n".join(lines)
 
 
+class _SpreadsheetSafeWriter:
+    """A spreadsheet runs a cell that starts with = + - or @ as a formula: such text gets a quote first."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row: list) -> None:
+        self.writer.writerow([f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row])
+
+
 def render_csv(report: dict) -> str:
     import csv
     import io
 
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = _SpreadsheetSafeWriter(csv.writer(out))
     writer.writerow(["trial", "section", "question", "conversations", "count", "detail"])
     for trial, part in report["trials"].items():
         for row in part["unanswered"]:
@@ -264,7 +294,7 @@ def write_drafts(report: dict, out_dir: Path, top: int = 10) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     for trial, part in report["trials"].items():
         questions = [row["question"] for row in part["unanswered"] if row["question"]][:top]
-        if not questions or trial == "(no trial)":
+        if not questions or trial == NO_TRIAL:
             continue
         path = out_dir / f"{trial.lower()}-{TEAM_ANSWERS_FILE}"
         header = (f"# Draft study team answers for {trial}, from make report. Fill in each answer, who approved it\n"
@@ -283,7 +313,9 @@ def store_url(endpoints: Path) -> str:
     store = (yaml.safe_load(text) or {}).get("tracker_store") or {}
     dialect = store.get("dialect", "sqlite")
     if dialect == "sqlite":
-        return f"sqlite:///{store.get('db') or 'rasa.db'}"
+        if not store.get("db") or not Path(store["db"]).is_file():
+            raise FileNotFoundError("the SQLite tracker store (TRACKER_DB) does not exist")
+        return f"sqlite:///file:{store['db']}?mode=ro&uri=true"  # read only: never creates or changes it
     from sqlalchemy.engine import URL
 
     return URL.create("postgresql+psycopg2", username=store.get("username"), password=store.get("password"),
@@ -297,7 +329,7 @@ def read_store(url: str) -> list[list[dict]]:
 
     import sqlalchemy as sa
 
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, hide_parameters=True)
     conversations: dict[str, list[dict]] = defaultdict(list)
     with engine.connect() as connection:
         for sender, data in connection.execute(sa.text("SELECT sender_id, data FROM events ORDER BY id")):

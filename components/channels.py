@@ -40,7 +40,7 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_PACKETS_PER_REQUEST = 64
 os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_BODY_BYTES))
 
-from actions.knowledge_base import contact_lines, emergency_numbers, load_trials
+from actions.knowledge_base import contact_lines, emergency_lines, emergency_numbers, load_trials
 from actions.patient_text import clean
 from actions.secret_files import VAR_DIR, rest_token, secret
 
@@ -53,11 +53,33 @@ APOLOGY = ("Sorry, something went wrong on our side and I can't answer that righ
 NO_SESSION = "Sorry, I lost track of this conversation. Please reload the page to start again."
 
 
-def apology(metadata: dict | None) -> str:
+# Said when knowledge/ cannot be read: an apology must never fail.
+BARE_APOLOGY = ("Sorry, something went wrong on our side and I can't answer that right now. Please try again in a "
+                "moment. In an emergency, call your local emergency number.")
+# The first words of utter_emergency (domain.yml), which needs no action server; the site's numbers
+# follow from action_emergency_numbers, or from the channel when the action server could not say them.
+EMERGENCY_FIRST = "If this is an emergency, call emergency services now."
+
+
+def _page_trials(metadata: dict | None) -> list:
     trials = load_trials()
     page_trial = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
-    shown = [trials[page_trial]] if page_trial in trials else list(trials.values())
+    return [trials[page_trial]] if page_trial in trials else list(trials.values())
+
+
+def apology(metadata: dict | None) -> str:
+    try:
+        shown = _page_trials(metadata)
+    except Exception:  # a knowledge file that cannot be read
+        return BARE_APOLOGY
     return APOLOGY.format(contacts=contact_lines(shown), emergency_numbers=emergency_numbers(shown))
+
+
+def emergency_numbers_line(metadata: dict | None) -> str:
+    try:
+        return emergency_lines(_page_trials(metadata))
+    except Exception:
+        return "Call your local emergency number (for example 911 in the US, 112 in Europe, 999 in the UK)."
 
 
 def never_silent(on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Callable[[UserMessage], Awaitable[None]]:
@@ -72,8 +94,16 @@ def never_silent(on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Ca
         sent = getattr(message.output_channel, "messages", None)
         if sent is not None and not sent:
             await message.output_channel.send_text_message(message.sender_id, apology(message.metadata))
+        elif sent and _emergency_without_numbers(sent):
+            # The action server could not add the site's numbers: the channel does.
+            await message.output_channel.send_text_message(message.sender_id, emergency_numbers_line(message.metadata))
 
     return answer_or_apologise
+
+
+def _emergency_without_numbers(sent: list[dict]) -> bool:
+    texts = [m.get("text") or "" for m in sent if isinstance(m, dict)]
+    return any(t.startswith(EMERGENCY_FIRST) for t in texts) and not any("for emergency services" in t for t in texts)
 
 
 class RestWithApology(RestInput):
@@ -114,6 +144,7 @@ class RestWithApology(RestInput):
         return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
+        rest_token()  # made at start-up (var/rest.token, 0600), for the programs that may use REST
         return super().blueprint(never_silent(on_new_message))
 
 

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 
-DELETED = "[deleted]"
+from actions.stored_events import DELETED, screening_positions
+
 # Slots that hold answers or patient text.
 CONTENT_SLOTS = frozenset({"screening_answers", "screening_reply", "screening_failures", "last_question"})
 
@@ -27,17 +28,24 @@ def _clears_answers(event: dict) -> bool:
         or event.get("event") == "session_started"
 
 
-def redacted(events: list[dict], whole: bool = False) -> dict[int, dict]:
+def redacted(events: list[dict]) -> dict[int, dict]:
     """{position: the event without its content} for every event up to the last turn that cleared
-    the answers (every event, when `whole`): what the patient typed (answers are often typed, not
-    clicked, and a question can hold health facts too), what the bot said back, payloads, and the
-    slots holding either."""
-    cleared = len(events) - 1 if whole else max((i for i, event in enumerate(events) if _clears_answers(event)), default=-1)
-    changes = {}
-    for i in range(cleared + 1):
-        if (changed := _without_content(events[i])) is not None:
-            changes[i] = changed
-    return changes
+    the answers: what the patient typed (answers are often typed, not clicked, and a question can
+    hold health facts too), what the bot said back, payloads, and the slots holding either."""
+    cleared = max((i for i, event in enumerate(events) if _clears_answers(event)), default=-1)
+    return _changes(events, range(cleared + 1))
+
+
+def redacted_screening(events: list[dict]) -> dict[int, dict]:
+    """The same for a conversation whose session has ended, limited to its pre-screens: the answers,
+    the messages with personal facts and the bot's replies to them, and the slots holding answers or
+    text. Its questions about the trials stay until the retention (make report reads them)."""
+    slots = {i for i, event in enumerate(events) if event.get("event") == "slot"}
+    return _changes(events, sorted(screening_positions(events) | slots))
+
+
+def _changes(events: list[dict], positions) -> dict[int, dict]:
+    return {i: changed for i in positions if (changed := _without_content(events[i])) is not None}
 
 
 def _without_content(event: dict) -> dict | None:
@@ -61,26 +69,31 @@ class ForgettingSQLTrackerStore(SQLTrackerStore):
         if clears:
             self.forget_cleared_screening(tracker.sender_id)
 
-    def forget_cleared_screening(self, sender_id: str, whole: bool = False) -> int:
-        """Redacts the conversation's stored events up to its last clearing (all of them, when
-        `whole`); how many changed."""
+    def forget_cleared_screening(self, sender_id: str) -> int:
+        """Redacts the conversation's stored events up to its last clearing; how many changed."""
+        return self._redact(sender_id, redacted)
+
+    def _redact(self, sender_id: str, changes_of, idle_before: float | None = None) -> int:
         with self.session_scope() as session:
             rows = (session.query(self.SQLEvent).filter(self.SQLEvent.sender_id == sender_id)
                     .order_by(self.SQLEvent.id).all())
-            changes = redacted([json.loads(row.data) for row in rows], whole)
+            if idle_before is not None and rows and max(row.timestamp for row in rows) >= idle_before:
+                return 0  # the patient came back meanwhile: their session goes on
+            changes = changes_of([json.loads(row.data) for row in rows])
             for position, event in changes.items():
                 rows[position].data = json.dumps(event)
             session.commit()
         return len(changes)
 
     def forget_ended_sessions(self, session_minutes: float, now: float | None = None) -> int:
-        """Redacts every conversation idle for longer than a session lasts: its session has ended, and
-        with it the answers (Rasa itself clears them only if the patient comes back). How many changed."""
+        """Redacts the pre-screens of every conversation idle for longer than a session lasts: its
+        session has ended, and with it the answers (Rasa itself clears them only if the patient comes
+        back). How many conversations changed."""
         cutoff = (now or time.time()) - session_minutes * 60
         with self.session_scope() as session:
             ended = [sender for (sender,) in session.query(self.SQLEvent.sender_id)
                      .group_by(self.SQLEvent.sender_id).having(sa.func.max(self.SQLEvent.timestamp) < cutoff).all()]
-        return sum(self.forget_cleared_screening(sender, whole=True) > 0 for sender in ended)
+        return sum(self._redact(sender, redacted_screening, idle_before=cutoff) > 0 for sender in ended)
 
     def purge(self, retention_days: float, now: float | None = None) -> int:
         """Deletes every conversation whose last event is older than the retention; how many."""

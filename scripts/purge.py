@@ -35,10 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(store, ForgettingSQLTrackerStore):
         print(f"purge: the tracker store in {args.endpoints} is not {ForgettingSQLTrackerStore.__name__}", file=sys.stderr)
         return 2
-    deleted = store.purge(args.days)
-    print(f"purge: {deleted} conversation(s) older than {args.days:g} days deleted")
-    ended = store.forget_ended_sessions(args.session_minutes)
-    print(f"purge: {ended} conversation(s) idle for over {args.session_minutes:g} minutes (session ended) redacted")
+    try:
+        deleted = store.purge(args.days)
+        print(f"purge: {deleted} conversation(s) older than {args.days:g} days deleted")
+        ended = store.forget_ended_sessions(args.session_minutes)
+    except Exception as error:  # a database error quotes its parameters: conversation ids
+        print(f"purge: the tracker store failed ({type(error).__name__}); nothing more was deleted", file=sys.stderr)
+        return 1
+    print(f"purge: {ended} conversation(s) idle for over {args.session_minutes:g} minutes (session ended): "
+          "their pre-screens redacted")
     return 0
 
 

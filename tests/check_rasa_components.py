@@ -55,6 +55,19 @@ def check_a_turn_that_raises_gets_an_apology() -> None:
             assert "University of Pittsburgh" in texts[0] and "Limoges" not in texts[0]  # the page's trial only
 
 
+def check_an_emergency_gets_the_sites_numbers_without_the_action_server() -> None:
+    from components.channels import EMERGENCY_FIRST
+
+    async def only_the_domain_response(message: UserMessage) -> None:  # action_emergency_numbers failed
+        await message.output_channel.send_text_message(message.sender_id, EMERGENCY_FIRST + " I'm only a chatbot.")
+
+    output = CollectingOutputChannel()
+    asyncio.run(never_silent(only_the_domain_response)(UserMessage("I can't breathe", output, "x",
+                                                                   metadata={"trial": "NCT03582800"})))
+    texts = [m["text"] for m in output.messages]
+    assert texts[0].startswith(EMERGENCY_FIRST) and "call 15 or 112" in texts[1] and "3114" in texts[1], texts
+
+
 def check_the_circuit_breaker_line_names_no_conversation() -> None:
     """Rasa's fallback-loop warning quotes the sender id (a web chat session id is its key)."""
     import io
@@ -77,6 +90,7 @@ def check_the_circuit_breaker_line_names_no_conversation() -> None:
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
     check_a_turn_that_raises_gets_an_apology()
+    check_an_emergency_gets_the_sites_numbers_without_the_action_server()
     check_the_circuit_breaker_line_names_no_conversation()
     print("components: action server replies are judged as Rasa judges them; a failing turn gets an apology; "
           "the fallback loop's warning names no conversation")

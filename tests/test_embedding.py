@@ -12,14 +12,14 @@ from actions.retrieval import IndexNotReady, Retriever
 
 SENTENCES = ["Who is the principal investigator?", "breast feeding mom here, am i allowed in?",
              "Men with women of childbearing potential partners should use condoms during the whole treatment period",
-             "x"]
+             "x", "we have tried everything for the calcium deposits on her fingers and elbows " * 30]
 
 
 def test_the_onnx_export_gives_torchs_vectors():
     assert embedding.backend() == "onnxruntime" and embedding.export_current()
     onnx = embedding.encode(SENTENCES)
     torch = embedding.torch_encode(SENTENCES)
-    assert onnx.shape == (4, 384) and np.allclose(np.linalg.norm(onnx, axis=1), 1, atol=1e-5)
+    assert onnx.shape == (5, 384) and np.allclose(np.linalg.norm(onnx, axis=1), 1, atol=1e-5)
     assert np.abs(onnx - torch).max() < embedding.EXPORT_TOLERANCE
     # One at a time (no padding) as the action server asks: the same vectors.
     single = np.concatenate([embedding.encode([s]) for s in SENTENCES])

@@ -36,3 +36,11 @@ def test_emergencies_are_recognised(text):
 ])
 def test_questions_are_not_emergencies(text):
     assert not is_emergency(text)
+
+
+def test_a_broken_knowledge_file_never_stops_emergencies_being_recognised(knowledge_copy):
+    from actions.emergency import is_emergency
+
+    (knowledge_copy / "stsinj" / "team_answers.yml").write_text("answers:\n  - {question: 'Q?', answer: 'A.'}\n")
+    assert is_emergency("I can't breathe", knowledge_copy)
+    assert is_emergency("please call 911", knowledge_copy)  # the common numbers stand in for the sites'

@@ -42,7 +42,7 @@ def screening(answers_typed, outcome="may_be_eligible"):
 def conversations():
     return [
         [user("How many injections would I get?"), action("action_answer_question"), answer("partial", 0.3)],
-        [user("how many injections will i need"), action("action_answer_question"), answer("partial", 0.31)]
+        [user("how many injections would i get"), action("action_answer_question"), answer("partial", 0.31)]
         + screening(["I'm 47", "warfarin every day"]),
         [user("Is parking free at the hospital for my 3 kids?"), action("action_answer_question"), answer("not_covered", 0.1)],
         [user("Who runs it?"), action("action_answer_question"), answer("retrieval", 0.6),
@@ -64,6 +64,24 @@ def test_unanswered_questions_are_grouped_with_counts_and_single_ones_stay_priva
     assert single and all(row["conversations"] == 1 for row in single)
     text = render_table(report) + render_csv(report) + json.dumps(report)
     assert "parking" not in text
+
+
+def test_words_are_shown_only_when_that_many_conversations_used_them():
+    # Two similar questions from two patients: one group, counted; each one's own words stay private.
+    events = [[user("My husband John Smith has HIV, who is the doctor?"), answer("not_covered", 0.1)],
+              [user("who is the doctor for my wife Maria with lupus?"), answer("not_covered", 0.1)]]
+    report = build_report(events, min_conversations=2, known={"STSINJ"})
+    rows = report["trials"]["STSINJ"]["unanswered"]
+    assert sum(r["times_asked"] for r in rows) == 2 and all(r["question"] is None for r in rows)
+    assert "John" not in render_table(report) and "Maria" not in render_csv(report)
+
+
+def test_a_trial_the_page_made_up_is_no_heading_and_no_file_name(tmp_path):
+    events = [[user("Who runs it?", trial="../../../tmp/pwned"), answer("not_covered", 0.1)],
+              [user("Who runs it?", trial="../../../tmp/pwned"), answer("not_covered", 0.1)]]
+    report = build_report(events, known={"STSINJ"})
+    assert list(report["trials"]) == ["(no trial)"]
+    assert write_drafts(report, tmp_path / "drafts") == []
 
 
 def test_rejected_answers_are_counted_by_the_section_that_gave_them():

@@ -18,6 +18,8 @@ answers:
     approved_on: 2026-11-30
   - question: Will my travel costs be paid?
     answer: ""   # a draft from make report: the team has not answered it
+  - question: Is parking free?
+    answer: "   "
 """
 
 

@@ -30,7 +30,9 @@ def test_action_server_down_gets_an_apology_and_answers_resume_when_it_is_back(o
     own_servers["actions"].stop()
     reply = patient.say("Who sponsors the study?", {"trial": "STSINJ"})
     assert reply.startswith("Sorry, something went wrong") and "University of Pittsburgh" in reply
-    assert "call emergency services" in patient.say("I can't breathe").lower()  # no action server needed
+    emergency = patient.say("I can't breathe", {"trial": "STSINJ"})
+    assert emergency.lower().startswith("if this is an emergency, call emergency services")  # no action server needed
+    assert "call 911" in emergency and "988" in emergency and "112" not in emergency  # the site's numbers, from the channel
     own_servers["actions"].start()
     assert "NIAMS" in patient.say("Who sponsors the study?", {"trial": "STSINJ"})  # no Rasa restart
 

@@ -98,6 +98,7 @@ def test_the_end_of_a_session_deletes_what_was_typed_and_answered(servers, workd
 
     ended, going_on = (Chat(servers["rasa_port"], f"{kind}-{uuid.uuid4().hex[:8]}") for kind in ("ended", "going"))
     for patient in (ended, going_on):
+        patient.send("Who sponsors the study?", {"trial": "NCT03582800"})
         patient.send("am I eligible?", {"trial": "NCT03582800"})
         patient.send("Calcium deposits from dermatomyositis")
     with sqlite3.connect(workdir / "tracker.db") as db:  # the patient left 61 minutes ago
@@ -106,10 +107,11 @@ def test_the_end_of_a_session_deletes_what_was_typed_and_answered(servers, workd
                             env=base_env(TRACKER_DB=str(workdir / "tracker.db"), ACTION_ENDPOINT_URL="http://localhost:1"),
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "idle for over 60 minutes (session ended) redacted" in result.stdout
+    assert "idle for over 60 minutes (session ended): their pre-screens redacted" in result.stdout
     assert ended.sender not in result.stdout + result.stderr
     stored = stored_events(workdir / "tracker.db", ended.sender)
     assert stored and "dermatomyositis" not in stored.lower() and "am I eligible" not in stored
+    assert "Who sponsors the study?" in stored  # a question about the trial stays until the retention
     assert "dermatomyositis" in stored_events(workdir / "tracker.db", going_on.sender).lower()  # still going on
     # Coming back starts a new session, with nothing of the old one.
     assert "Limoges" in ended.say("Who sponsors the study?", {"trial": "NCT03582800"})
