@@ -99,7 +99,8 @@ def export_onnx(onnx_dir: Path | None = None) -> dict:
                               token_type_ids=token_type_ids).last_hidden_state
 
     transformer = LastHiddenState(load_model()[0].auto_model.eval())
-    batch = load_model().tokenizer(_CHECK_SENTENCES, padding=True, return_tensors="pt")
+    batch = load_model().tokenizer(_CHECK_SENTENCES, padding=True, truncation=True, max_length=MAX_TOKENS,
+                                   return_tensors="pt")
     tmp = onnx_dir.with_name(onnx_dir.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
     names = ["input_ids", "attention_mask", "token_type_ids"]

@@ -36,3 +36,10 @@ def test_an_export_that_is_not_of_these_weights_is_refused(tmp_path, monkeypatch
     monkeypatch.setattr(embedding, "ONNX_DIR", tmp_path / "nowhere")
     with pytest.raises(IndexNotReady, match="ONNX export.*make index"):
         Retriever()
+
+
+def test_the_export_is_made_from_the_packaged_weights_and_checked(tmp_path):
+    # What `make index` does on a fresh clone (the project's own export may already exist here).
+    export = embedding.export_onnx(tmp_path / "model")
+    assert embedding.export_current(tmp_path / "model")
+    assert export["max_abs_difference"] < embedding.EXPORT_TOLERANCE
