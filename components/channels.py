@@ -61,6 +61,11 @@ BARE_APOLOGY = ("Sorry, something went wrong on our side and I can't answer that
 EMERGENCY_FIRST = "If this is an emergency, call emergency services now."
 
 
+# Read once per process, as the session key is, not from disk on every request (deleting the file
+# rotates it at the next start).
+_rest_token = functools.lru_cache(maxsize=1)(rest_token)
+
+
 def _page_trials(metadata: dict | None) -> list:
     trials = load_trials()
     page_trial = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
@@ -121,7 +126,7 @@ class RestWithApology(RestInput):
         # Only programs given the token (var/rest.token) may talk over REST: a web page open on this
         # machine, or reaching it through DNS rebinding, cannot set the header without it.
         given = req.headers.get("authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {rest_token()}".encode()):
+        if not hmac.compare_digest(given.encode(), f"Bearer {_rest_token()}".encode()):
             raise Unauthorized('The REST channel needs "Authorization: Bearer <the token in var/rest.token>"')
         sender = self._body(req).get("sender")
         # Without one, Rasa would put every such request in one conversation named "default".
@@ -144,7 +149,7 @@ class RestWithApology(RestInput):
         return metadata if isinstance(metadata, dict) else None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
-        rest_token()  # made at start-up (var/rest.token, 0600), for the programs that may use REST
+        _rest_token()  # made at start-up (var/rest.token, 0600), for the programs that may use REST
         return super().blueprint(never_silent(on_new_message))
 
 
