@@ -1,61 +1,78 @@
-"""What kind of fact a question asks for, and whether a sentence holds one.
+"""What a question asks for, and whether sentences say it (the topics: question_topics.yml).
 
-"How many injections?" asks for a number; a sentence on the topic that holds no number does not
-answer it, however close in meaning ("Intralesional Injection of STS"). Questions that ask for no
-particular kind of fact (yes/no, what, why) are not checked here.
+"How many injections?" asks for a number of injections; a sentence on the topic that holds none
+does not answer it, however close in meaning ("Intralesional Injection of STS"). "Does it hurt?"
+is answered only by a sentence that speaks of pain. Questions that ask for nothing in particular
+(what, why, yes/no) are not checked here.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
-# "one" and "single" are left out: "one of these conditions" is no count.
-_NUMBER_WORDS = r"two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twice|dozen|hundred"
-_MONTHS = r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(tember)?|oct(ober)?|nov(ember)?|dec(ember)?"
-_TIME_UNITS = r"days?|weeks?|months?|years?|hours?|minutes?"
+import yaml
 
-# (kind, question pattern), first match wins: "who is paying" asks for a person or body, not a price.
-_QUESTION_KINDS = [
-    # "who can take part / is it for" asks for criteria, not a person.
-    ("person", re.compile(r"\bwho(?!\s+(can|could|may|might|is eligible|qualif|is (this|it) for|are (they|you) looking))"
-                          r"(\s+is|'s|\s+are|\s+does|\s+do|\s+runs?|\s+leads?|\s+pays?|\s+should|\s+will|\s+would|\s+to)?\b", re.I)),
-    ("address", re.compile(r"\b(address|street|parking|park the car|directions|how do i get there)\b", re.I)),
-    ("place", re.compile(r"\bwhere\b(?!.*\b(sign|apply|find out|learn)\b)", re.I)),
-    ("cost", re.compile(r"\b(cost|costs|price|fee|fees|paid|pay|payment|compensat\w*|reimburs\w*|expenses?|money|"
-                        r"how much (will|do|would|does) (i|we|it|they))\b", re.I)),
-    ("duration", re.compile(r"\b(how long|duration|how many (days|weeks|months|years))\b", re.I)),
-    ("date", re.compile(r"\b(when|what date|which date|what time|how soon)\b", re.I)),
-    ("age", re.compile(r"\b(how old|what age|which age|minimum age|maximum age|age limits?|old enough|too (old|young)|"
-                       r"youngest|oldest)\b", re.I)),
-    ("number", re.compile(r"\b(how many|how much|how often|how old|what age|which age|minimum age|dose|dosage|"
-                          r"mg|milligrams?|number of)\b", re.I)),
-]
+from actions.lay_terms import listing_words
 
-_EVIDENCE = {
-    # A number that counts or measures: not a step or phase number, nor one inside a name (PHP1A).
-    "number": re.compile(rf"(?i:(?<!step )(?<!phase )(?<![\w-])\d+(?![a-z])|\b({_NUMBER_WORDS})\b)|\b[A-Z]{{2,}}\d{{4,}}\b"),
-    "age": re.compile(r"\baged?\b.{0,20}\d|\d+\s*(years?|months?)\s*(old|of age|or (over|older|more|under))", re.I),
-    "date": re.compile(rf"\b(\d{{4}}|{_MONTHS}|{_TIME_UNITS}|today|tomorrow)\b", re.I),
-    "duration": re.compile(rf"\b(\d+|{_NUMBER_WORDS}|few|several)\s+({_TIME_UNITS})\b|\buntil\b", re.I),
-    "cost": re.compile(r"[$€£]|\b(\d+\s*(dollars?|euros?|usd|eur)|free of charge|no cost|paid|payment|reimburs\w*|"
-                       r"compensat\w*|stipend)\b", re.I),
-    # Someone named, or a role or body that is the answer to "who".
-    "person": re.compile(r"\b(MD|Dr\.?|Prof\.?|PhD|investigator|sponsor|collaborator|team|committee|university|"
-                         r"hospital|institute|coordinators?|doctor|parents?)\b", re.I),
-    "place": re.compile(r"\b(university|hospital|clinic|cent(er|re)|institute|city|france|usa|united states)\b|"
-                        r"\b[A-Z][a-z]+,\s+[A-Z][a-z]+", re.I),
-    "address": re.compile(r"\b\d+\s+\w+(\s+\w+)?\s+(street|st\.?|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|rue)\b|"
-                          r"\bparking\b", re.I),
-}
+TOPICS_FILE = Path(__file__).with_name("question_topics.yml")
 
 
-def asked_kind(question: str) -> str | None:
-    """The kind of fact the question asks for (age, number, date, duration, cost, person, place, address), if any."""
-    return next((kind for kind, pattern in _QUESTION_KINDS if pattern.search(question or "")), None)
+@dataclass(frozen=True)
+class Topic:
+    name: str
+    asks: re.Pattern
+    answered_by: str  # a pattern; {counted} is filled in from the question
+    alike: tuple[frozenset[str], ...] = ()
 
 
-def holds(kind: str | None, text: str) -> bool:
-    """Whether the text holds a fact of that kind (always true when no kind is asked for)."""
-    return kind is None or bool(_EVIDENCE[kind].search(text))
+@dataclass(frozen=True)
+class Asked:
+    """What one question asks for: the topic, and the pattern a sentence must match to answer it."""
+    topic: str  # as coordinators read it: "pain", "number of injections"
+    evidence: re.Pattern
+
+    def held_by(self, text: str) -> bool:
+        return bool(self.evidence.search(text))
+
+
+@lru_cache(maxsize=None)
+def _topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["topics"]
+    topics = []
+    for n, entry in enumerate(entries):
+        fields = (entry.get("topic"), entry.get("asks"), entry.get("answered_by"))
+        if not all(isinstance(f, str) and f for f in fields):
+            raise ValueError(f"{path}: entry {n}: needs `topic`, `asks` and `answered_by` (text)")
+        alike = tuple(frozenset(w.lower() for w in group) for group in entry.get("alike", []))
+        topics.append(Topic(fields[0], re.compile(fields[1], re.IGNORECASE), fields[2], alike))
+    return tuple(topics)
+
+
+def _counted_words(word: str, topic: Topic) -> str:
+    """A pattern for the thing counted ("injections": injections, and the listing's words for it)."""
+    word = word.lower()
+    words = {word} | {w for group in topic.alike if word in group for w in group}
+    words |= {w for listing in listing_words(word) for w in listing.split()}
+    stems = sorted({re.sub(r"(es|s)$", "", w) if len(w) > 4 else w for w in words})
+    return r"(?:" + "|".join(re.escape(w) + r"\w*" for w in stems) + r")"
+
+
+def asked_for(question: str) -> Asked | None:
+    """What the question asks for, by the first topic whose `asks` it matches; None: nothing in particular."""
+    for topic in _topics():
+        match = topic.asks.search(question or "")
+        if match:
+            counted = match.groupdict().get("counted")
+            evidence = topic.answered_by.replace("{counted}", _counted_words(counted, topic) if counted else "")
+            return Asked(f"number of {counted}" if counted else topic.name, re.compile(evidence, re.IGNORECASE))
+    return None
+
+
+def holds(asked: Asked | None, text: str) -> bool:
+    """Whether the text says what the question asks for (always true when it asks for nothing in particular)."""
+    return asked is None or asked.held_by(text)
 
 
 # "What does iPPSD2 mean?", "what does parturient stand for?": asks what a word of the texts means.

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from actions.answer_types import asked_kind, defined_term, defines, holds
+from actions.answer_types import Asked, asked_for, defined_term, defines, holds
 from actions.ingest import Passage
 from actions.knowledge_base import Trial, contact_lines
 from actions.lay_terms import with_listing_words
@@ -53,7 +53,7 @@ class AnswerPart:
     trial: Trial
     passages: list[Passage]  # the sentences shown, in the order of the text
     section: list[Passage]  # the whole section they come from, shown on request
-    complete: bool  # they hold the kind of fact asked for ("how many": a number)
+    complete: bool  # they say what was asked for ("how many injections": a number of them)
 
     def text(self) -> str:
         return "\n".join(p.text for p in self.passages)
@@ -77,7 +77,7 @@ def source_of(trial: Trial, passage: Passage) -> str:
 class Answer:
     parts: list[AnswerPart]  # one per trial whose texts are on topic; empty: not covered
     asked: list[Trial]  # the trials the question was asked about
-    kind: str | None = None  # the kind of fact asked for, if any
+    fact: Asked | None = None  # what the question asks for in particular, if anything
     investigational: bool = False
     hits: list[Hit] = field(default_factory=list)  # everything retrieved, for the debug view
 
@@ -129,7 +129,7 @@ class QuestionAnswerer:
         """Answers from the given trials (all of them when none is known)."""
         question = question_in(question)
         query = self.topic(question)
-        kind = asked_kind(query)
+        asked_fact = asked_for(query)
         term = defined_term(query)
         search = search_words(query)
         asked = [self.trials[t] for t in (trial_ids or self.trials) if t in self.trials]
@@ -142,15 +142,26 @@ class QuestionAnswerer:
             # A sentence that spells out the word asked about is on topic whatever its score.
             if found and (found[0].score >= threshold - (LIST_ITEM_ALLOWANCE if found[0].passage.list_item else 0)
                           or (term and defines(term, found[0].passage.text))):
-                parts.append(self._part(trial, query, kind, found, term))
+                parts.append(self._part(trial, query, asked_fact, found, term, threshold))
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
-        return Answer(parts, asked, kind, investigational and any(p.complete for p in parts), hits)
+        return Answer(parts, asked, asked_fact, investigational and any(p.complete for p in parts), hits)
 
     def topic(self, question: str) -> str:
         """The question without trial names: a name says which trial, not what is asked."""
         return self.names.without_names(question) or question
 
-    def _part(self, trial: Trial, query: str, kind: str | None, found: list[Hit], term: str | None) -> AnswerPart:
+    def _part(self, trial: Trial, query: str, asked: Asked | None, found: list[Hit], term: str | None,
+              threshold: float) -> AnswerPart:
+        part = self._compose(trial, query, asked, found, term)
+        if part.complete:
+            return part
+        # What was asked for may be said by another on-topic passage than the best one ("how old":
+        # the age criterion, second after the consent one).
+        saying = [h for h in found if holds(asked, h.passage.text) and (term is None or defines(term, h.passage.text))
+                  and h.score >= threshold - (LIST_ITEM_ALLOWANCE if h.passage.list_item else 0)]
+        return self._compose(trial, query, asked, saying, term) if saying else part
+
+    def _compose(self, trial: Trial, query: str, asked: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
         best = found[0]
         section = self.retriever.section_passages(best.passage)
         if names_section(query, best.passage.title):
@@ -168,7 +179,7 @@ class QuestionAnswerer:
             shown = sorted([h.passage for h in close[:MAX_SENTENCES]], key=lambda p: p.start)
         # The fact asked for may sit in a close sentence of the section rather than the best one.
         shown_text = "\n".join(p.text for p in shown)
-        complete = holds(kind, shown_text) and (term is None or defines(term, shown_text))
+        complete = holds(asked, shown_text) and (term is None or defines(term, shown_text))
         return AnswerPart(trial, shown, section, complete)
 
 
@@ -188,7 +199,7 @@ def why(answer: Answer) -> str:
     if answer.route == "not_covered":
         return f"{score}, below the answer threshold {ANSWER_THRESHOLD:.2f}"
     if answer.route == "partial":
-        missing = f"no {answer.kind}" if answer.kind else "not the term asked about"
+        missing = f"nothing on {answer.fact.topic}" if answer.fact else "not the term asked about"
         return f"on topic ({score}) but the sentences hold {missing}"
     team = any(p.approved_on for part in answer.answering for p in part.passages)
     return f"{score} (threshold {ANSWER_THRESHOLD:.2f})" + ("; from a study team answer" if team else "")
@@ -196,7 +207,7 @@ def why(answer: Answer) -> str:
 
 def debug_lines(answer: Answer) -> str:
     """For coordinators (make shell DEBUG=1): the route and why, what was retrieved and how it scored."""
-    lines = [f"[debug] route {answer.route}: {why(answer)}; fact asked for: {answer.kind or 'any'}"]
+    lines = [f"[debug] route {answer.route}: {why(answer)}; asked for: {answer.fact.topic if answer.fact else 'anything'}"]
     for hit in answer.hits:
         p = hit.passage
         lines.append(f"[debug] {hit.score:.3f} (rank {hit.rank_score:.3f}) {p.trial}/{p.section} "

@@ -7,7 +7,8 @@ from actions.trial_names import TrialNames
 
 # What is left of "and for the Limoges one?" once the trial's name is taken out.
 _ONLY_CONNECTIVES = re.compile(r"^(\W|and|but|also|what|how|about|for|the|same|question|one|ones|trial|study|"
-                               r"in|at|of|then|please|there|that|too|as well)*$", re.IGNORECASE)
+                               r"in|at|of|then|please|there|that|too|as well|ok|okay|so|now|hmm|right|thanks|thank you|"
+                               r"again|other)*$", re.IGNORECASE)
 
 
 def repeats_last_question(text: str, names: TrialNames) -> bool:

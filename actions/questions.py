@@ -7,14 +7,14 @@ import re
 MAX_QUESTION_CHARS = 1000  # the model reads ~256 word pieces; the rest of a very long message is noise
 LONG_MESSAGE_CHARS = 120  # in a message this long, the question is searched for inside it
 _QUESTION_START = re.compile(
-    r"^\s*(what|what's|whats|who|who's|how|when|where|why|which|is|are|can|could|do|does|did|will|would|"
-    r"should|tell me|explain)\b", re.IGNORECASE)
+    r"^\s*(what|what's|whats|who|who's|whos|how|how's|when|where|why|which|is|isn't|are|aren't|am|can|could|do|does|did|"
+    r"has|have|had|was|were|will|would|should|shall|may|might|any|tell me|explain)\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
 # Asking for a personal medical decision, not for what the trial says ("should I stop my blood
 # thinner", "can I take ibuprofen", "is it the right treatment for me", "how much should I inject").
 _ADVICE = re.compile(
     r"\b(should|shall|must) (i|we|he|she|my \w+)\b(?! (contact|call|ask|apply|sign|expect|bring|know))|"
-    r"\b(can|could|may) (i|he|she|we) (take|stop|skip|double|increase|lower|inject|use|give)\b(?!.* (join|take part|participate|in the (study|trial)))|"
+    r"\b(can|could|may) (i|he|she|we) (take(?! part)|stop|skip|double|increase|lower|inject|use|give)\b(?!.* (join|take part|participate|in the (study|trial)))|"
     r"\b(right|best|good|safe) (treatment |thing |option |choice )?for (me|him|her|us|my \w+)\b|"
     r"\bis it (ok|okay|safe|fine) (for me |for him |for her )?to (stop|skip|take|give|double)\b", re.IGNORECASE)
 

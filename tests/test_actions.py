@@ -261,7 +261,7 @@ def test_show_the_whole_section_with_nothing_answered_yet_says_so():
 
 @pytest.mark.parametrize("action, text, intent, route, reason", [
     (rasa_actions.ActionAnswerQuestion, "Is there parking at the clinic?", "ask_question", "not_covered", "below the answer threshold"),
-    (rasa_actions.ActionAnswerQuestion, "How many injections would I get?", "ask_question", "partial", "hold no number"),
+    (rasa_actions.ActionAnswerQuestion, "How many injections would I get?", "ask_question", "partial", "nothing on number of injections"),
     (rasa_actions.ActionDeclineMedicalAdvice, "Should I stop my blood thinner?", "ask_medical_advice", "medical_advice",
      "own treatment"),
     (rasa_actions.ActionEmergencyNumbers, "I can't breathe", "emergency", "emergency", "emergency pattern"),
