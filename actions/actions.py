@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answer_types import asked_for
 from actions.answers import section_reply
 from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.questions import asks_for_advice, is_question
@@ -153,14 +154,17 @@ class ActionHandleFallback(Action):
             return decline_medical_advice(dispatcher, tracker)
         svc = services()
         context = trial_context(tracker, svc)
+        # Off topic by the NLU, unless it asks what patients ask about trials ("do I get a placebo?").
+        asked = asked_for(text)
+        off_topic = ((tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
+                     and not (asked and asked.about_trials))
         # A question gets the usual threshold; anything else must match the texts clearly.
-        threshold = ANSWER_THRESHOLD if is_question(text) else FALLBACK_ANSWER_THRESHOLD
+        threshold = ANSWER_THRESHOLD if is_question(text) and not off_topic else FALLBACK_ANSWER_THRESHOLD
         answer = look_up(dispatcher, svc, text, context.trials, threshold)
         if answer is None:
             return []
         if answer.parts:
             return send_answer(dispatcher, answer, text) + remember_trial(tracker, context)
-        off_topic = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
         if is_question(text) and not off_topic:
             return send_answer(dispatcher, answer, text) + remember_trial(tracker, context)
         dispatcher.utter_message(text=say("out_of_scope" if off_topic else "not_understood"))

@@ -24,6 +24,7 @@ class Topic:
     name: str
     asks: re.Pattern
     answered_by: str  # a pattern; {counted} is filled in from the question
+    about_trials: bool  # a topic of questions about trials (not merely a kind of fact: who, when)
     alike: tuple[frozenset[str], ...] = ()
 
 
@@ -32,6 +33,7 @@ class Asked:
     """What one question asks for: the topic, and the pattern a sentence must match to answer it."""
     topic: str  # as coordinators read it: "pain", "number of injections"
     evidence: re.Pattern
+    about_trials: bool  # the question is about the trials whatever the NLU made of it ("placebo")
 
     def held_by(self, text: str) -> bool:
         return bool(self.evidence.search(text))
@@ -39,14 +41,15 @@ class Asked:
 
 @lru_cache(maxsize=None)
 def _topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["topics"]
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     topics = []
-    for n, entry in enumerate(entries):
-        fields = (entry.get("topic"), entry.get("asks"), entry.get("answered_by"))
-        if not all(isinstance(f, str) and f for f in fields):
-            raise ValueError(f"{path}: entry {n}: needs `topic`, `asks` and `answered_by` (text)")
-        alike = tuple(frozenset(w.lower() for w in group) for group in entry.get("alike", []))
-        topics.append(Topic(fields[0], re.compile(fields[1], re.IGNORECASE), fields[2], alike))
+    for about_trials, key in ((True, "topics"), (False, "kinds")):
+        for n, entry in enumerate(data[key]):
+            fields = (entry.get("topic"), entry.get("asks"), entry.get("answered_by"))
+            if not all(isinstance(f, str) and f for f in fields):
+                raise ValueError(f"{path}: {key}[{n}]: needs `topic`, `asks` and `answered_by` (text)")
+            alike = tuple(frozenset(w.lower() for w in group) for group in entry.get("alike", []))
+            topics.append(Topic(fields[0], re.compile(fields[1], re.IGNORECASE), fields[2], about_trials, alike))
     return tuple(topics)
 
 
@@ -66,7 +69,8 @@ def asked_for(question: str) -> Asked | None:
         if match:
             counted = match.groupdict().get("counted")
             evidence = topic.answered_by.replace("{counted}", _counted_words(counted, topic) if counted else "")
-            return Asked(f"number of {counted}" if counted else topic.name, re.compile(evidence, re.IGNORECASE))
+            return Asked(f"number of {counted}" if counted else topic.name, re.compile(evidence, re.IGNORECASE),
+                         topic.about_trials)
     return None
 
 

@@ -18,8 +18,8 @@ import faiss
 import numpy as np
 
 from actions import embedding
-from actions.index_store import (INDEX_DIR, INDEX_FILE, PASSAGES_FILE, TITLES_FILE, make_index, manifest_problems,
-                                 read_manifest, section_titles, write_manifest)
+from actions.index_store import (INDEX_DIR, INDEX_FILE, PASSAGES_FILE, PLAIN_FILE, TITLES_FILE, make_index,
+                                 manifest_problems, read_manifest, section_titles, write_manifest)
 from actions.ingest import split_all
 from actions.knowledge_base import KNOWLEDGE_DIR, load_trials
 
@@ -39,6 +39,8 @@ def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, forc
     passages = split_all(trials, knowledge_dir)
     vectors = embedding.encode([p.text for p in passages])
     title_vectors = embedding.encode(section_titles(passages))
+    plain = [w for p in passages for w in p.plain]
+    plain_vectors = embedding.encode(plain) if plain else np.zeros((0, vectors.shape[1]), dtype=np.float32)
     index = make_index(vectors)
 
     tmp = index_dir.with_name(index_dir.name + ".tmp")
@@ -46,6 +48,7 @@ def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, forc
     tmp.mkdir(parents=True)
     faiss.write_index(index, str(tmp / INDEX_FILE))
     np.save(tmp / TITLES_FILE, title_vectors)
+    np.save(tmp / PLAIN_FILE, plain_vectors)
     with open(tmp / PASSAGES_FILE, "w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")

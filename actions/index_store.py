@@ -12,6 +12,7 @@ INDEX_DIR = Path(os.environ.get("INDEX_DIR", PROJECT_DIR / "build" / "index"))
 INDEX_FILE = "passages.faiss"
 PASSAGES_FILE = "passages.jsonl"
 TITLES_FILE = "titles.npy"  # one vector per distinct section title, in order of first use
+PLAIN_FILE = "plain.npy"  # one vector per plain wording of a criterion (Passage.plain), in passage order
 MANIFEST_FILE = "manifest.json"
 REBUILD_COMMAND = "make index"
 
@@ -25,7 +26,8 @@ def file_sha256(path: Path) -> str:
 
 
 # The files of a built index and the manifest key that holds each one's sha256.
-INDEX_FILES = {INDEX_FILE: "index_sha256", PASSAGES_FILE: "passages_sha256", TITLES_FILE: "titles_sha256"}
+INDEX_FILES = {INDEX_FILE: "index_sha256", PASSAGES_FILE: "passages_sha256", TITLES_FILE: "titles_sha256",
+               PLAIN_FILE: "plain_sha256"}
 
 
 def expected_identity(knowledge_dir: Path) -> dict:
@@ -97,6 +99,11 @@ def make_index(vectors, exact_max: int = EXACT_INDEX_MAX):
         index.nprobe = IVF_NPROBE
     index.add(vectors)
     return index
+
+
+def plain_owners(passages) -> list[int]:
+    """Row i of the plain-words file belongs to passage plain_owners(passages)[i]."""
+    return [n for n, p in enumerate(passages) for _ in p.plain]
 
 
 def section_titles(passages) -> list[str]:

@@ -13,13 +13,15 @@ from actions.knowledge_base import KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, KnowledgeEr
 # Passages are sentences (list criteria: items), so that an answer can be the sentence that answers;
 # a section this short is one passage (a name with its role, a three-step timeline).
 SHORT_SECTION_CHARS = 250
-# A line this short without a full stop is a label ("Screening", "Principal Investigator"): it stays
-# with the line that follows it.
+# A line this short without a full stop is a label ("Screening", "Principal Investigator"), and a
+# question line is a heading ("What happens next?"): either stays with the line that follows it.
 LABEL_CHARS = 40
+HEADING_CHARS = 100
 _BULLET = re.compile(r"^[\s•·]+")
 # A line ending like this continues on the next one ("Patient presenting with" / "ectopic ... or").
 _CONTINUES = re.compile(r"(\b(with|or|and)|[:,])$", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+# Sentences of a line end at a space; a newline inside a passage joins a label or heading to its line.
+_SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[A-Z(])")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,10 @@ class Passage:
     end: int
     list_item: bool = False
     approved_on: str = ""  # a study team answer: the date it was approved (ISO); the title is its question
+    # A pre-screening criterion's own text: its plain words from criteria.yml (question, why, choices),
+    # searched too ("blood thinner" finds "Anticoagulant therapy" through "Does the person take a
+    # blood thinner?").
+    plain: tuple[str, ...] = ()
 
     def search_text(self) -> str:
         """What lexical search reads: the section title carries much of the meaning (the STSINJ
@@ -41,6 +47,10 @@ class Passage:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Passage":
+        return cls(**{**data, "plain": tuple(data.get("plain", ()))})
 
 
 class Cleaner:
@@ -96,23 +106,38 @@ def _units(text: str, start: int, end: int, cleaner: Cleaner) -> list[tuple[str,
 
 
 def _sentences(unit: tuple[str, int, int]) -> list[tuple[str, int, int]]:
-    """A paragraph cut into its sentences, each with its span in the source."""
-    text, start, _ = unit
+    """A paragraph cut into its sentences, each with its span in the source. A unit of joined lines
+    (a label or heading and its line) is measured from its start in its first line and from its end
+    in its last: the source has bullets and indentation between them."""
+    text, start, end = unit
+    last_line = text.rfind("\n")
+
+    def source_at(pos: int) -> int:
+        return end - (len(text) - pos) if pos > last_line else start + pos
+
     pieces, cursor = [], 0
     for bound in [m.start() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
         chunk = text[cursor:bound].strip()
         if chunk:
             lead = text.index(chunk, cursor)
-            pieces.append((chunk, start + lead, start + lead + len(chunk)))
+            pieces.append((chunk, source_at(lead), source_at(lead + len(chunk))))
         cursor = bound
     return pieces
 
 
+def _leads_in(text: str) -> bool:
+    """A label or a heading, which introduces the line after it rather than saying something."""
+    last = text.split("\n")[-1]
+    return ((len(last) <= LABEL_CHARS and not last.endswith((".", "?", "!")))
+            or (len(last) <= HEADING_CHARS and last.endswith("?")))
+
+
 def _with_labels(units: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """Label lines joined to the line after them ("Treatment" + "Participants receive ...")."""
+    """Label and heading lines joined to the line after them ("Treatment" + "Participants receive ...",
+    "What happens next?" + "You can expect the study team to contact you ...")."""
     joined: list[tuple[str, int, int]] = []
     for unit in units:
-        if joined and len(joined[-1][0]) <= LABEL_CHARS and not joined[-1][0].endswith((".", "?", "!")):
+        if joined and _leads_in(joined[-1][0]):
             joined[-1] = (joined[-1][0] + "\n" + unit[0], joined[-1][1], unit[2])
         else:
             joined.append(unit)
@@ -129,7 +154,31 @@ def _chunks(units: list[tuple[str, int, int]], is_list: bool) -> list[tuple[str,
     return [s for unit in _with_labels(units) for s in _sentences(unit)]
 
 
-def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_dir: Path) -> list[Passage]:
+def _squeezed(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def plain_words(trial: Trial) -> dict[str, tuple[str, ...]]:
+    """The pre-screen's plain words for each criterion of the trial, by the criterion's text."""
+    from actions.eligibility import load_criteria
+
+    words: dict[str, tuple[str, ...]] = {}
+    for c in load_criteria(trial):
+        said = [c.question, c.why, c.next_step] + [ch["label"] for ch in c.choices if ch["value"] not in ("other", "none")]
+        words[_squeezed(c.source)] = words.get(_squeezed(c.source), ()) + tuple(w for w in said if w)
+    return words
+
+
+def _plain_for(text: str, plain: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Plain words of the criteria whose text is this passage, or begins it, or is begun by it (a
+    criterion quoted in part, or one that the listing continues on its next line)."""
+    own = _squeezed(text)
+    return tuple(w for source, said in plain.items()
+                 if own and (source == own or source.startswith(own + " ") or own.startswith(source + " ")) for w in said)
+
+
+def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_dir: Path,
+                 plain: dict[str, tuple[str, ...]] | None = None) -> list[Passage]:
     text = source.path.read_text(encoding="utf-8")
     rel = source.path.relative_to(knowledge_dir).as_posix()
     passages: list[Passage] = []
@@ -138,7 +187,7 @@ def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_d
             continue
         title = spec.title or spec.start.strip()
         units = _units(text, body_start, end, cleaner)
-        passages.extend(Passage(trial.id, spec.key, title, t, rel, s, e, spec.list)
+        passages.extend(Passage(trial.id, spec.key, title, t, rel, s, e, spec.list, plain=_plain_for(t, plain or {}))
                         for t, s, e in _chunks(units, spec.list))
     return passages
 
@@ -152,7 +201,8 @@ def team_answer_passages(trial: Trial, knowledge_dir: Path) -> list[Passage]:
 
 def split_trial(trial: Trial, knowledge_dir: Path = KNOWLEDGE_DIR, chrome: dict | None = None) -> list[Passage]:
     cleaner = Cleaner(load_chrome(knowledge_dir) if chrome is None else chrome, trial.strip)
-    return ([p for source in trial.sources for p in split_source(trial, source, cleaner, knowledge_dir)]
+    plain = plain_words(trial)
+    return ([p for source in trial.sources for p in split_source(trial, source, cleaner, knowledge_dir, plain)]
             + team_answer_passages(trial, knowledge_dir))
 
 

@@ -4,25 +4,39 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
-_TOKEN = re.compile(r"[a-z0-9]+")
+import snowballstemmer
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _STOPWORDS = frozenset(
-    "a an and are as at be been by can could do does for from has have how i if in into is it its "
+    "a an and are as at be been by can could do does did for from has have had how i if in into is it its "
     "me my of on or our so that the their them there these they this to was we were what when where "
-    "which who why will with would you your"
-    # Words in nearly every question and passage here: they only add noise.
-    " study studies trial trials".split()
+    "which who why will with would you your am im he she his her him us u ur just very also any some "
+    "than then too only about"
+    # Words in nearly every question and passage here, or that only ask: they add noise, not topic.
+    " study studies trial trials one ones not no never now still yet even ever all every other another"
+    " here way lot lots kind sort bit really much many like ok okay hi hello please thanks thank sorry"
+    " anyway whats wat know tell want wants need needs get gets got go going happen happens thing things"
+    " someone something cant can't dont don't doesnt doesn't isnt isn't wont won't i'm i've he's she's".split()
 )
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return _STEMMER.stemWord(word)
 
 
 def tokenize(text: str) -> list[str]:
+    """Stemmed words without stop words; a hyphenated word also counts joined and in its parts
+    ("pseudo-hypoparathyroidism" matches "pseudohypoparathyroidism", "follow-up" matches "follow up")."""
     tokens = []
     for token in _TOKEN.findall(text.lower()):
-        if token in _STOPWORDS:
-            continue
-        if len(token) > 4 and token.endswith("s") and not token.endswith("ss"):
-            token = token[:-1]  # crude plural folding: "injections" ~ "injection"
-        tokens.append(token)
+        parts = token.split("-")
+        for word in parts + (["".join(parts)] if len(parts) > 1 else []):
+            if word and word not in _STOPWORDS:
+                tokens.append(_stem(word))
     return tokens
 
 

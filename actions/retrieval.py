@@ -2,7 +2,8 @@
 retrieves the passages (sentences, criteria) of the trials in context.
 
 A passage scores by its own cosine with the question and its section title's (the STSINJ headings
-are patient questions; the others name what the section holds), averaged with TITLE_WEIGHT: its
+are patient questions; the others name what the section holds), averaged with TITLE_WEIGHT, or, for
+a pre-screening criterion, by its plain words' cosine (criteria.yml) when that is higher: its
 `score`, on which the answer threshold is set. Ranking adds a share of the BM25 score (scaled to
 the best candidate) for rare words, names and numbers.
 """
@@ -18,15 +19,15 @@ import faiss
 import numpy as np
 
 from actions import embedding
-from actions.index_store import (INDEX_DIR, INDEX_FILE, IVF_NPROBE, PASSAGES_FILE, REBUILD_COMMAND, TITLES_FILE,
-                                 manifest_problems, read_manifest, section_titles)
+from actions.index_store import (INDEX_DIR, INDEX_FILE, IVF_NPROBE, PASSAGES_FILE, PLAIN_FILE, REBUILD_COMMAND,
+                                 TITLES_FILE, manifest_problems, plain_owners, read_manifest, section_titles)
 from actions.ingest import Passage
 from actions.knowledge_base import KNOWLEDGE_DIR, knowledge_files
 from actions.lexical import BM25
 
 # Below this score the texts are taken not to answer the question (chosen on tests/eval/dev_set.yml
 # with make eval; README: the figures).
-ANSWER_THRESHOLD = float(os.environ.get("ANSWER_THRESHOLD", "0.26"))
+ANSWER_THRESHOLD = float(os.environ.get("ANSWER_THRESHOLD", "0.18"))
 # Weight of the lexical (BM25) score in the ranking; 0 is dense search alone (README: measured both).
 LEXICAL_WEIGHT = float(os.environ.get("LEXICAL_WEIGHT", "0.8"))
 # Share of the section title's cosine in a passage's score (README: measured on the dev set).
@@ -69,7 +70,7 @@ class Retriever:
             raise IndexNotReady(f"The index at {self.index_dir} cannot be used: {'; '.join(problems)}")
         manifest = read_manifest(self.index_dir)
         with open(self.index_dir / PASSAGES_FILE, encoding="utf-8") as f:
-            passages = [Passage(**json.loads(line)) for line in f]
+            passages = [Passage.from_dict(json.loads(line)) for line in f]
         index = faiss.read_index(str(self.index_dir / INDEX_FILE))
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = IVF_NPROBE
@@ -80,6 +81,10 @@ class Retriever:
         if self._title_vectors.shape != (len(titles), index.d):
             raise IndexNotReady(f"The index at {self.index_dir} does not match its section titles")
         self._title_of = np.array([titles.index(p.title) for p in passages], dtype=np.int64)
+        self._plain_vectors = np.load(self.index_dir / PLAIN_FILE)
+        self._plain_of = np.array(plain_owners(passages), dtype=np.int64)
+        if self._plain_vectors.shape != (len(self._plain_of), index.d):
+            raise IndexNotReady(f"The index at {self.index_dir} does not match its criteria's plain words")
         self.manifest, self.passages, self._index = manifest, passages, index
         self._fingerprint = fingerprint
         self._ids_by_trial: dict[str, np.ndarray] = {}
@@ -104,6 +109,16 @@ class Retriever:
         """All passages of the section that holds this passage, in the order of the text."""
         return self._sections.get(_section_key(passage), [])
 
+    def _plain_scores(self, vector: np.ndarray, ids: np.ndarray) -> dict[int, float]:
+        """The best cosine of each criterion's plain words with the question, for the passages in ids."""
+        best: dict[int, float] = {}
+        if len(self._plain_of):
+            allowed = set(ids.tolist())
+            for owner, score in zip(self._plain_of.tolist(), (self._plain_vectors @ vector).tolist()):
+                if owner in allowed and score > best.get(owner, -1.0):
+                    best[owner] = score
+        return best
+
     def retrieve_passages(self, question: str, trial: str | None = None, k: int = 3) -> list[Hit]:
         """The k best passages for the question, from one trial (or from all when trial is None)."""
         self.ensure_current()
@@ -119,8 +134,13 @@ class Retriever:
         # The dense candidates that BM25 may reorder: enough for any answer, bounded for large indexes.
         scores, found = self._index.search(vector, min(len(ids), CANDIDATES), params=params)
         title_scores = self._title_vectors @ vector[0]
-        dense = {int(i): (float(s) + TITLE_WEIGHT * float(title_scores[self._title_of[i]])) / (1 + TITLE_WEIGHT)
-                 for i, s in zip(found[0], scores[0]) if i >= 0}
+        text_scores = {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
+        plain = self._plain_scores(vector[0], ids)
+        for i in set(plain) - set(text_scores):  # a criterion found by its plain words only: they score it
+            text_scores[i] = -1.0
+        dense = {i: max((s + TITLE_WEIGHT * float(title_scores[self._title_of[i]])) / (1 + TITLE_WEIGHT),
+                        plain.get(i, -1.0))
+                 for i, s in text_scores.items()}
         fused = dense
         if LEXICAL_WEIGHT:
             lexical = self._bm25.scores(question, list(dense))
