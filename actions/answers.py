@@ -22,7 +22,6 @@ from actions.trial_names import TrialNames
 SENTENCE_MARGIN = 0.04
 MAX_SENTENCES = 3
 LEAD_MARGIN = 0.2  # chosen on the dev set with the weights in retrieval.py
-SWITCH_MARGIN = 0.1
 CANDIDATES_PER_TRIAL = 8
 # A criterion is a few words ("Anticoagulant therapy"): its cosine with a whole question runs lower
 # than a sentence's, so it needs this much less to count as on topic.
@@ -159,8 +158,7 @@ class QuestionAnswerer:
         # What was asked for may be said by another on-topic passage than the best one ("how old":
         # the age criterion, second after the consent one).
         saying = [h for h in found if holds(asked, h.passage.text) and (term is None or defines(term, h.passage.text))
-                  and h.score >= max(threshold - (LIST_ITEM_ALLOWANCE if h.passage.list_item else 0),
-                                     found[0].score - SWITCH_MARGIN)]
+                  and h.score >= threshold - (LIST_ITEM_ALLOWANCE if h.passage.list_item else 0)]
         return self._compose(trial, query, asked, saying, term) if saying else part
 
     def _compose(self, trial: Trial, query: str, asked: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
