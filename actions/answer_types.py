@@ -84,10 +84,19 @@ _DEFINITION = re.compile(r"\bwhat(?:'s| does| do| is)? (?:the )?(?:word |term |a
                          r"\s+(?:mean|means|stand for|stands for)\b|\bmeaning of [\"'“]?([\w/.-]+)", re.I)
 
 
+# "What is iPPSD2?", "whats PHP1A": asks what an abbreviation means (a word with a digit or two capitals;
+# "what is calcinosis?" is an ordinary question, answered by what the texts say of it).
+_ABBREVIATION = re.compile(r"\bwhat(?:'s|s| is| are)\s+([A-Za-z]*\d[\w/-]*|[A-Za-z]*[A-Z][\w/-]*[A-Z][\w/-]*)"
+                           r"(?=\s*(?:[?.,!]|$|exactly|anyway|again))")
+
+
 def defined_term(question: str) -> str | None:
     """The word whose meaning the question asks for, if it asks for one."""
     match = _DEFINITION.search(question or "")
-    return (match.group(1) or match.group(2)) if match else None
+    if match:
+        return match.group(1) or match.group(2)
+    match = _ABBREVIATION.search(question or "")
+    return match.group(1) if match else None
 
 
 def defines(term: str, text: str) -> bool:

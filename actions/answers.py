@@ -159,7 +159,10 @@ class QuestionAnswerer:
         # the age criterion, second after the consent one).
         saying = [h for h in found if holds(asked, h.passage.text) and (term is None or defines(term, h.passage.text))
                   and h.score >= threshold - (LIST_ITEM_ALLOWANCE if h.passage.list_item else 0)]
-        return self._compose(trial, query, asked, saying, term) if saying else part
+        if saying:
+            return self._compose(trial, query, asked, saying, term)
+        # The texts do not say it: what they say nearest is quoted, one sentence (the section on request).
+        return AnswerPart(trial, [found[0].passage], part.section, False)
 
     def _compose(self, trial: Trial, query: str, asked: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
         best = found[0]
