@@ -180,6 +180,8 @@ class QuestionAnswerer:
                     and _is_statement(lead.passage.text)):
                 close = [lead] + close
             shown = sorted([h.passage for h in close[:MAX_SENTENCES]], key=lambda p: p.start)
+        # A listing may say the same thing twice (its sponsor in the header and the details): once is enough.
+        shown = [p for n, p in enumerate(shown) if all(p.text != q.text for q in shown[:n])]
         # The fact asked for may sit in a close sentence of the section rather than the best one.
         shown_text = "\n".join(p.text for p in shown)
         complete = holds(asked, shown_text) and (term is None or defines(term, shown_text))

@@ -29,6 +29,9 @@ _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?
 # "What are the criteria?", "who can join?": asks for information, not to be screened.
 _ASKS_WHAT = re.compile(r"^\s*(what|what's|whats|which|who|where|when|why)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(if|when|while|even though|although|how old|age|aged)\b", re.IGNORECASE)
+# "Can we go on with the questions?" in the middle of the screening: the question is asked again.
+_GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we)\b",
+                    re.IGNORECASE)
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None)]
 
@@ -129,7 +132,9 @@ class ValidateEligibilityForm(FormValidationAction):
         failures = int(tracker.get_slot("screening_failures") or 0)
         if parsed is None and asks:
             # A question in the middle of the screening: answer it, then ask again.
-            if asks_for_advice(text):
+            if _GO_ON.search(text):
+                pass  # only asks to go on
+            elif asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))
             else:
                 answer_question(dispatcher, svc, text, [trial_id])
