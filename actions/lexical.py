@@ -18,7 +18,8 @@ _STOPWORDS = frozenset(
     " study studies trial trials one ones not no never now still yet even ever all every other another"
     " here way lot lots kind sort bit really much many like ok okay hi hello please thanks thank sorry"
     " anyway whats wat know tell want wants need needs get gets got go going happen happens thing things"
-    " someone something cant can't dont don't doesnt doesn't isnt isn't wont won't i'm i've he's she's".split()
+    " someone something cant can't dont don't doesnt doesn't isnt isn't wont won't i'm i've he's she's"
+    " take takes taking took make makes made give gives giving gave put puts use uses using used".split()
 )
 _STEMMER = snowballstemmer.stemmer("english")
 

@@ -21,7 +21,8 @@ _ADVICE = re.compile(
     r"\b(right|best|good|safe|dangerous|risky) (treatment |thing |option |choice )?for (me|him|her|us|my \w+)\b|"
     r"\bis it (ok|okay|safe|fine|alright|dangerous) (for me |for him |for her |for my \w+ )?to (stop|skip|take|give|double|"
     r"use|try|start|come off)\b|"
-    r"\b(would|will|could) (this|it|the treatment|the injections?|sts) (help|work|be good|be right|be safe|be dangerous) "
+    r"\b(would|will|could) (it|sts|(this|the|that) (treatment|drug|medicine|injections?|shots?)|this|that) "
+    r"(help|work|be good|be right|be safe|be dangerous) "
     r"(for )?(me|him|her|us|my \w+)\b|\bdo you (think|recommend)\b.*\b(i|we|my \w+)\b|"
     r"\b(would|could|can) you (recommend|suggest|advise)\b|\bwhat would you (do|advise|suggest|recommend)\b", re.IGNORECASE)
 

@@ -168,6 +168,13 @@ def test_off_topic_message_gets_the_scope_explanation():
     assert texts(messages) == [say("out_of_scope")]
 
 
+def test_a_question_patients_ask_about_trials_misread_as_off_topic_is_said_not_covered():
+    messages, _ = run(rasa_actions.ActionHandleFallback, tracker("do I get a placebo", "out_of_scope",
+                                                                 slots={"trial": "NCT03582800"}))
+    assert messages[0]["custom"]["route"] in ("partial", "not_covered")
+    assert "Connect with a study center" in messages[0]["text"] and say("out_of_scope") not in texts(messages)
+
+
 def test_clear_trial_question_misread_as_off_topic_is_still_answered():
     messages, events = run(rasa_actions.ActionHandleFallback,
                            tracker("Do I have to stop my current medicines to take part?", "out_of_scope",

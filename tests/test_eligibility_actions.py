@@ -68,6 +68,12 @@ def test_a_question_mid_form_is_answered_and_the_form_goes_on():
     assert "University Hospital, Limoges" in messages[0]["text"]
 
 
+def test_asking_to_go_on_mid_form_asks_the_same_question_again():
+    result, messages = validate("can we go on with the questions?", intent="check_eligibility",
+                                answers={"diagnosis": "ippsd2_ossification"})
+    assert result == {"screening_reply": None} and messages == []  # no search of the texts, no failure counted
+
+
 def test_unreadable_statement_is_not_mistaken_for_a_question():
     result, messages = validate("purple elephants", intent="ask_question", answers={"diagnosis": "ippsd2_ossification"})
     assert result == {"screening_reply": None, "screening_failures": 1}

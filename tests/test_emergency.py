@@ -20,6 +20,15 @@ from actions.emergency import is_emergency
     "help, this is an emergency",
     "I need urgent help right now",
     "I took an overdose",
+    # Indirect ones, and self-harm hints in a tired person's words.
+    "my chest is really tight and my left arm feels numb",
+    "my dad just slumped over and his speech is slurred",
+    "her face is drooping on one side",
+    "my lips are swelling up after the shot",
+    "he is not responding when I shake him",
+    "my family would be better off without me",
+    "there's no point going on anymore",
+    "I've been saving up my pills to take them all tonight",
 ])
 def test_emergencies_are_recognised(text):
     assert is_emergency(text)
@@ -36,6 +45,30 @@ def test_emergencies_are_recognised(text):
 ])
 def test_questions_are_not_emergencies(text):
     assert not is_emergency(text)
+
+
+def test_no_message_of_the_question_sets_or_nlu_data_is_a_false_alarm():
+    """Factual questions ("breastfeeding", "insurance", "does the injection hurt?") are never emergencies."""
+    import re
+
+    import yaml
+
+    from actions.evaluation import load_cases
+    from actions.knowledge_base import PROJECT_DIR
+
+    messages = [c["text"] for name in ("dev", "test") for c in load_cases(name) if c["kind"] != "emergency"]
+    for path in (PROJECT_DIR / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            if block.get("intent") and block["intent"] != "emergency":
+                messages += [re.sub(r"^\s*-\s*", "", line) for line in block["examples"].splitlines() if line.strip()]
+    assert len(messages) > 900
+    assert [m for m in messages if is_emergency(m)] == []
+
+
+def test_every_emergency_of_the_development_set_is_recognised_by_pattern():
+    from actions.evaluation import load_cases
+
+    assert [c["text"] for c in load_cases("dev") if c["kind"] == "emergency" and not is_emergency(c["text"])] == []
 
 
 def test_a_broken_knowledge_file_never_stops_emergencies_being_recognised(knowledge_copy):

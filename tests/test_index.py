@@ -8,7 +8,7 @@ import pytest
 
 from actions.answers import QuestionAnswerer
 from actions.build_index import build
-from actions.index_store import INDEX_FILE, MANIFEST_FILE, PASSAGES_FILE
+from actions.index_store import INDEX_FILE, MANIFEST_FILE, PASSAGES_FILE, PLAIN_FILE, TITLES_FILE
 from actions.ingest import split_all
 from actions.knowledge_base import corpus_hash, load_trials
 from actions.retrieval import IndexNotReady, Retriever
@@ -54,11 +54,27 @@ def test_stale_index_is_refused(built):
         Retriever(index_dir, knowledge)
 
 
-@pytest.mark.parametrize("damaged", [INDEX_FILE, PASSAGES_FILE, MANIFEST_FILE])
+@pytest.mark.parametrize("damaged", [INDEX_FILE, PASSAGES_FILE, MANIFEST_FILE, TITLES_FILE, PLAIN_FILE])
 def test_corrupt_index_files_are_refused(built, damaged):
     knowledge, index_dir = built
     path = index_dir / damaged
     path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    with pytest.raises(IndexNotReady, match="make index"):
+        Retriever(index_dir, knowledge)
+
+
+def test_a_criterion_is_found_by_the_pre_screens_plain_words(retriever):
+    """"Breastfeeding" is not in "parturient"; the pre-screen's question for it says so in plain words."""
+    hits = retriever.retrieve_passages("she is nursing her baby", "NCT03582800", k=1)
+    assert hits[0].passage.text == "Pregnant, parturient or breastfeeding woman"
+
+
+def test_an_index_without_the_criteria_plain_words_is_refused(built):
+    import numpy as np
+
+    knowledge, index_dir = built
+    plain = np.load(index_dir / PLAIN_FILE)
+    np.save(index_dir / PLAIN_FILE, plain[:-1])
     with pytest.raises(IndexNotReady, match="make index"):
         Retriever(index_dir, knowledge)
 

@@ -93,3 +93,20 @@ def test_trial_without_required_fields_is_refused(knowledge_copy):
     (knowledge_copy / "broken" / "trial.yml").write_text("title: no id\n")
     with pytest.raises(KnowledgeError, match="missing 'id'"):
         load_trials(knowledge_copy)
+
+
+def test_a_heading_line_stays_with_the_sentence_it_introduces(passages):
+    """"What happens next?" is no answer; with the sentence after it, it is one."""
+    participation = [p.text for p in passages if p.trial == "NCT03582800" and p.section == "participation"]
+    assert not any(t.rstrip().endswith("?") for t in participation)
+    assert any("What happens next?\nYou can expect the study team to contact you via email or phone" in t
+               for t in participation)
+
+
+def test_criteria_carry_their_plain_words_from_the_pre_screen(passages):
+    by_text = {p.text: p for p in passages if p.trial == "NCT03582800"}
+    assert any("blood thinner" in w for w in by_text["Anticoagulant therapy"].plain)
+    # A criterion the pre-screen quotes in part (childbearing potential) and in full (contraception).
+    contraception = next(p for t, p in by_text.items() if t.startswith("Women of childbearing potential"))
+    assert any("become pregnant" in w for w in contraception.plain) and any("birth control" in w for w in contraception.plain)
+    assert not by_text["University Hospital, Limoges"].plain  # not a criterion

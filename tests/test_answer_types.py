@@ -1,0 +1,103 @@
+"""What a question asks for (actions/question_topics.yml), and the answers that hold it or say the
+texts do not."""
+from __future__ import annotations
+
+import pytest
+
+from actions.answer_types import TOPICS_FILE, _topics, asked_for, defined_term, holds
+from actions.answers import QuestionAnswerer
+from actions.build_index import build
+from actions.knowledge_base import load_trials
+from actions.retrieval import Retriever
+from actions.services import services
+from actions.trial_names import TrialNames
+
+
+@pytest.mark.parametrize("question, topic", [
+    ("Does the injection hurt?", "pain"),
+    ("will they put my son to sleep for it", "pain"),
+    ("do I get a placebo?", "placebo"),
+    ("How much will I be paid for taking part?", "payment"),
+    ("does it cost anything", "cost"),
+    ("can I quit halfway through if I don't like it", "leaving the study"),
+    ("can we do the visits by video", "remote or at home"),
+    ("what is the phone number of the study team", "contact details"),
+    ("How many injections would I get?", "number of injections"),
+    ("who is the main doctor on this study", "principal investigator"),
+    ("who is paying for this research", "person"),
+    ("How old do you have to be to join?", "age"),
+])
+def test_a_question_asks_for_its_topic(question, topic):
+    assert asked_for(question).topic == topic
+
+
+@pytest.mark.parametrize("question", ["What is the purpose of this trial?", "why would this work?",
+                                      "is the treatment safe?", ""])
+def test_a_question_may_ask_for_nothing_in_particular(question):
+    assert asked_for(question) is None and holds(None, "anything")
+
+
+def test_only_what_answers_the_question_holds_it():
+    count = asked_for("How many injections would I get?")
+    assert not holds(count, "Intralesional Injection of STS")
+    assert not holds(count, "Patient aged 2 years or over")  # a number, but not of injections
+    assert holds(count, "Each patient receives three injections four weeks apart.")
+    # "shots" is counted in the listing's words for it (lay_terms.yml).
+    assert holds(asked_for("how many shots will she need"), "two injections are given")
+    pain = asked_for("Does the injection hurt?")
+    assert not holds(pain, "Intralesional Injection of STS")
+    assert holds(pain, "The injection is given under local anaesthetic and is rarely painful.")
+    investigator = asked_for("who leads the research, which doctor?")
+    assert holds(investigator, "Robyn T Domsis, MD\nPrincipal Investigator") and not holds(investigator, "University Hospital, Limoges")
+
+
+def test_topics_of_trial_questions_are_told_from_mere_kinds_of_fact():
+    assert asked_for("do I get a placebo?").about_trials
+    assert not asked_for("who won the football game").about_trials  # "who": a kind of fact, no trial topic
+
+
+@pytest.mark.parametrize("question, term", [
+    ("what does iPPSD2 mean?", "iPPSD2"), ("sorry what is ippsd2?? never heard of it", "ippsd2"),
+    ("what is PHP1A", "PHP1A"), ("what is calcinosis", None), ("what is the NCT number of the trial?", None),
+    ("what is sts used for", None),
+])
+def test_a_question_asking_what_a_word_means(question, term):
+    assert defined_term(question) == term
+
+
+def test_the_topics_file_refuses_an_entry_without_its_patterns(tmp_path):
+    broken = tmp_path / "topics.yml"
+    broken.write_text(TOPICS_FILE.read_text().replace("answered_by: '\\b(placebo", "answered_by: no #", 1))
+    with pytest.raises(ValueError, match="topics\\[\\d+\\]: needs"):
+        _topics(broken)
+
+
+@pytest.mark.parametrize("question, trial", [
+    ("Does the injection hurt?", "STSINJ"),
+    ("How many injections would I get?", "STSINJ"),
+    ("do I get a placebo?", "NCT03582800"),
+    ("What is the phone number of the study team?", "NCT03582800"),
+    ("Is the Pittsburgh trial open to pregnant women?", "STSINJ"),  # its listing gives no criteria on it
+])
+def test_on_topic_sentences_that_do_not_say_it_are_no_answer(question, trial):
+    answer = services().answerer.answer(question, [trial])
+    assert answer.route in ("partial", "not_covered"), answer.render()
+    assert "study team" in answer.render()
+
+
+def test_a_trial_whose_text_says_it_answers_the_same_topic(knowledge_copy, uk_trial, tmp_path):
+    """The topics are data shared by all trials: a listing that speaks of payment answers it."""
+    page = uk_trial / "page.txt"
+    page.write_text(page.read_text() + "Are participants paid?\nEach participant receives 50 pounds per visit "
+                                       "for travel expenses.\n")
+    trial_file = uk_trial / "trial.yml"
+    trial_file.write_text(trial_file.read_text().replace(
+        "      - {key: inclusion, heading: true, start: \"Who can join?\"}\n",
+        "      - {key: inclusion, heading: true, start: \"Who can join?\"}\n"
+        "      - {key: payment, heading: true, start: \"Are participants paid?\"}\n"))
+    build(knowledge_copy, tmp_path / "index")
+    trials = load_trials(knowledge_copy)
+    answerer = QuestionAnswerer(Retriever(tmp_path / "index", knowledge_copy), trials, TrialNames.from_trials(trials))
+    paid = answerer.answer("will I get paid for taking part?", ["DEMO-K2"])
+    assert paid.route == "retrieval" and "50 pounds" in paid.render()
+    assert answerer.answer("will I get paid for taking part?", ["STSINJ"]).route != "retrieval"

@@ -1,0 +1,56 @@
+"""Reading a message: whether it asks something, asks for personal advice, or repeats the last
+question for another trial (actions/questions.py, actions/follow_up.py)."""
+from __future__ import annotations
+
+import pytest
+
+from actions.follow_up import repeats_last_question
+from actions.questions import asks_for_advice, is_question
+
+
+@pytest.mark.parametrize("text", [
+    "has the limoges team used sts before or is this the first time",
+    "was it tested in other patients first", "may I bring my daughter", "any age limit", "who's the doctor",
+])
+def test_questions_without_a_question_mark_are_questions(text):
+    assert is_question(text)
+
+
+@pytest.mark.parametrize("text", ["the Limoges study", "thanks", "my son is 12"])
+def test_statements_are_not_questions(text):
+    assert not is_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Should I stop my blood thinner so that I can join?",
+    "can i rub sodium thiosulfate cream on my son's lumps myself while we wait",
+    "can my son take ibuprofen after the injection",
+    "is it safe for me with my kidney disease?",
+    "would this treatment help me?",
+    "would you recommend it for my mum",
+    "do you think I should join?",
+])
+def test_requests_for_personal_advice(text):
+    assert asks_for_advice(text)
+
+
+@pytest.mark.parametrize("text", [
+    "how old must I be to take part?",  # what the trial requires
+    "my mum has dementia, could she take part",
+    "can I take part if I am breastfeeding?",
+    "Who should I contact?",
+    "do I have to stop my current medicines to take part?",
+])
+def test_questions_about_the_trial_are_not_requests_for_advice(text):
+    assert not asks_for_advice(text)
+
+
+@pytest.mark.parametrize("text, repeats", [
+    ("and the Limoges one?", True),
+    ("ok what about the limoges one then", True),
+    ("what about pittsburgh?", True),
+    ("Limoges", False),  # a bare name picks the trial
+    ("and what is the limoges one testing?", False),  # a new question
+])
+def test_a_follow_up_that_only_names_another_trial(names, text, repeats):
+    assert repeats_last_question(text, names) == repeats
