@@ -104,7 +104,8 @@ class Answer:
                                for p in self.answering)
         if self.parts:
             nearest = "\n".join(f"“{p.text()}” (Source: {p.source()})" for p in self.parts)
-            return say("partial", nearest=nearest, contacts=contacts)
+            # One trial: its source has just named it.
+            return say("partial", nearest=nearest, contacts=self.asked[0].contact if len(self.asked) == 1 else contacts)
         return say("not_covered", contacts=contacts)
 
     def payload(self) -> dict:

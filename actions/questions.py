@@ -43,6 +43,33 @@ def without_joining(question: str) -> str:
     return rest if rest != question and _FILLER.sub(" ", rest).strip() else question
 
 
+# Words of a request to be pre-screened or to go on with it ("am I eligible?", "can my son join?",
+# "can we go on with the questions?").
+_SCREENING = re.compile(r"\b(eligib\w*|criteria|screen\w*|qualif\w*|candidate|fit|accept\w*|allowed|include[sd]?|"
+                        r"questions|go on|carry on|continue|resume|check|rule[sd]? (me|him|her|us|them) out|count)\b",
+                        re.IGNORECASE)
+_GREETING = re.compile(r"^\W*((hi|hello|hey|hiya|good (morning|afternoon|evening)|bonjour|thanks|thank you|thx|ok|okay|"
+                       r"great|bye|goodbye)\b\W*)+", re.IGNORECASE)
+
+
+_SMALL_TALK = "help talk chat fine good well today there doing bot human real person anyone anybody"
+
+
+def asks_to_be_screened(text: str) -> bool:
+    """Whether a message asks to be pre-screened (or to go on), not something else about the trial."""
+    return bool(_JOINING.search(text or "") or _SCREENING.search(text or ""))
+
+
+def question_after_greeting(text: str) -> str | None:
+    """The question that follows a greeting or thanks ("hi, what is this study testing?"), if any;
+    "hey, can you help me?" and "hello, how are you?" are still small talk."""
+    from actions.lexical import tokenize
+
+    rest = _GREETING.sub("", text or "", count=1)
+    topical = set(tokenize(rest)) - set(tokenize(_SMALL_TALK))
+    return rest if rest != text and topical and is_question(rest) else None
+
+
 def is_question(text: str) -> bool:
     """Whether a message asks something (beyond naming a trial)."""
     return "?" in text or any(_QUESTION_START.match(clause) for clause in _CLAUSE.findall(text))

@@ -87,10 +87,36 @@ def check_the_circuit_breaker_line_names_no_conversation() -> None:
     assert "Circuit breaker tripped" in logged and session_id not in logged and "'conv-" in logged, logged
 
 
+def check_questions_misread_as_screening_or_small_talk_are_questions() -> None:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.question_routing import QuestionRouting
+
+    cases = [("can the injections leave scars?", "check_eligibility", "ask_question"),
+             ("can my son join the Limoges study?", "check_eligibility", "check_eligibility"),
+             ("can we go on with the questions?", "check_eligibility", "check_eligibility"),
+             ("hi, what is this study actually testing?", "greet", "ask_question"),
+             ("hey, can you help me?", "greet", "greet"),
+             ("thanks, and who pays for it?", "thank", "ask_question"),
+             ("what is the purpose?", "ask_question", "ask_question")]
+    messages = []
+    for text, intent, _ in cases:
+        message = Message({TEXT: text})
+        message.set(INTENT, {"name": intent, "confidence": 0.9})
+        message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.9}])
+        messages.append(message)
+    QuestionRouting().process(messages)
+    routed = [m.get(INTENT)["name"] for m in messages]
+    assert routed == [expected for _, _, expected in cases], routed
+
+
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
+    check_questions_misread_as_screening_or_small_talk_are_questions()
     check_a_turn_that_raises_gets_an_apology()
     check_an_emergency_gets_the_sites_numbers_without_the_action_server()
     check_the_circuit_breaker_line_names_no_conversation()
-    print("components: action server replies are judged as Rasa judges them; a failing turn gets an apology; "
-          "the fallback loop's warning names no conversation")
+    print("components: action server replies are judged as Rasa judges them; questions misread as a request "
+          "to be screened or small talk are questions; a failing turn gets an apology; the fallback loop's "
+          "warning names no conversation")

@@ -1,0 +1,47 @@
+"""NLU component: a question that the classifier took for a message that ignores questions is
+routed as a question. "Can the injections leave scars?" looks like "can I join?" to character
+n-grams (check_eligibility, which starts the pre-screen), "hi, what is this study testing?" like a
+greeting; neither would be answered. Plain word rules (actions/questions.py) decide, so a misread
+is corrected the same way on every server.
+
+Placed before EmergencyOverride, which has the last word.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.questions import asks_to_be_screened, is_question, question_after_greeting
+
+QUESTION_INTENT = "ask_question"
+SMALL_TALK = ("greet", "thank", "goodbye")
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class QuestionRouting(GraphComponent):
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "QuestionRouting":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            intent = (message.get(INTENT) or {}).get("name")
+            if ((intent == "check_eligibility" and is_question(text) and not asks_to_be_screened(text))
+                    or (intent in SMALL_TALK and question_after_greeting(text))):
+                routed = {"name": QUESTION_INTENT, "confidence": 1.0}
+                message.set(INTENT, routed, add_to_output=True)
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != QUESTION_INTENT]
+                message.set(INTENT_RANKING_KEY, [routed] + ranking, add_to_output=True)
+        return messages
