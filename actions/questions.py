@@ -12,19 +12,23 @@ _QUESTION_START = re.compile(
 _CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
 # Asking for a personal medical decision, not for what the trial says ("should I stop my blood
 # thinner", "can I take ibuprofen", "is it the right treatment for me", "how much should I inject").
+# What one does about one's own treatment: taking, stopping, mixing, dosing a medicine.
+_TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|put|try|"
+                    r"start(?! (over|again|from))|come off|go off|mix|combine)")
 _ADVICE = re.compile(
     r"\b(should|shall) (i|we|he|she|my \w+)\b(?! (contact|call|ask|apply|sign|expect|bring|know))|"
     # "how old must I be", "must we sign": what the trial requires, not advice.
     r"\bmust (i|we|he|she|my \w+)\b(?! (be|have|contact|call|ask|apply|sign|expect|bring|know|do|use))|"
-    r"\b(can|could|may) (i|he|she|we|my \w+) (take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|"
-    r"put|try|buy|order|start|come off|go off)\b(?!.* (join|take part|participate|in the (study|trial)))|"
+    rf"\b(can|could|may) (i|he|she|we|my \w+) (still |also |just )?{_TREATMENT_VERBS}\b"
+    r"(?!.* (join|take part|participate|in the (study|trial)))|"
+    rf"\b(allowed|ok|okay|safe|fine|alright|dangerous) (for me |for him |for her |for my \w+ )?(to|if (i|he|she|we)) "
+    rf"(still |also )?(keep taking|continue taking|{_TREATMENT_VERBS})\b|"
     r"\b(right|best|good|safe|dangerous|risky) (treatment |thing |option |choice )?for (me|him|her|us|my \w+)\b|"
-    r"\bis it (ok|okay|safe|fine|alright|dangerous) (for me |for him |for her |for my \w+ )?to (stop|skip|take|give|double|"
-    r"use|try|start|come off)\b|"
+    r"\binteract\w* with (my|his|her|our) |\b(mix|combine) (it|sts|this|them) with\b|"
     r"\b(would|will|could) (it|sts|(this|the|that) (treatment|drug|medicine|injections?|shots?)|this|that) "
     r"(help|work|be good|be right|be safe|be dangerous) "
     r"(for )?(me|him|her|us|my \w+)\b|\bdo you (think|recommend)\b.*\b(i|we|my \w+)\b|"
-    r"\b(would|could|can) you (recommend|suggest|advise)\b|\bwhat would you (do|advise|suggest|recommend)\b", re.IGNORECASE)
+    r"\bwhat would you (do|advise|suggest|recommend)\b", re.IGNORECASE)
 
 
 # "Can I still join if ...": asks whether a condition keeps one out; the condition is what to look up

@@ -27,7 +27,7 @@ def test_statements_are_not_questions(text):
     "can my son take ibuprofen after the injection",
     "is it safe for me with my kidney disease?",
     "would this treatment help me?",
-    "would you recommend it for my mum",
+    "is it ok if I keep taking my warfarin",
     "do you think I should join?",
 ])
 def test_requests_for_personal_advice(text):
