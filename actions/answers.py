@@ -130,7 +130,7 @@ class QuestionAnswerer:
         """Answers from the given trials (all of them when none is known)."""
         question = question_in(question)
         query = self.topic(question)
-        asked_fact = asked_for(query)
+        fact = asked_for(query)
         term = defined_term(query)
         search = search_words(query)
         asked = [self.trials[t] for t in (trial_ids or self.trials) if t in self.trials]
@@ -143,29 +143,29 @@ class QuestionAnswerer:
             # A sentence that spells out the word asked about is on topic whatever its score.
             if found and (found[0].score >= threshold - (LIST_ITEM_ALLOWANCE if found[0].passage.list_item else 0)
                           or (term and defines(term, found[0].passage.text))):
-                parts.append(self._part(trial, query, asked_fact, found, term, threshold))
+                parts.append(self._part(trial, query, fact, found, term, threshold))
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
-        return Answer(parts, asked, asked_fact, investigational and any(p.complete for p in parts), hits)
+        return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 
     def topic(self, question: str) -> str:
         """The question without trial names: a name says which trial, not what is asked."""
         return self.names.without_names(question) or question
 
-    def _part(self, trial: Trial, query: str, asked: Asked | None, found: list[Hit], term: str | None,
+    def _part(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None,
               threshold: float) -> AnswerPart:
-        part = self._compose(trial, query, asked, found, term)
+        part = self._compose(trial, query, fact, found, term)
         if part.complete:
             return part
         # What was asked for may be said by another on-topic passage than the best one ("how old":
         # the age criterion, second after the consent one).
-        saying = [h for h in found if holds(asked, h.passage.text) and (term is None or defines(term, h.passage.text))
+        saying = [h for h in found if holds(fact, h.passage.text) and (term is None or defines(term, h.passage.text))
                   and h.score >= threshold - (LIST_ITEM_ALLOWANCE if h.passage.list_item else 0)]
         if saying:
-            return self._compose(trial, query, asked, saying, term)
+            return self._compose(trial, query, fact, saying, term)
         # The texts do not say it: what they say nearest is quoted, one sentence (the section on request).
         return AnswerPart(trial, [found[0].passage], part.section, False)
 
-    def _compose(self, trial: Trial, query: str, asked: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
+    def _compose(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
         best = found[0]
         section = self.retriever.section_passages(best.passage)
         if names_section(query, best.passage.title):
@@ -185,7 +185,7 @@ class QuestionAnswerer:
         shown = [p for n, p in enumerate(shown) if all(p.text != q.text for q in shown[:n])]
         # The fact asked for may sit in a close sentence of the section rather than the best one.
         shown_text = "\n".join(p.text for p in shown)
-        complete = holds(asked, shown_text) and (term is None or defines(term, shown_text))
+        complete = holds(fact, shown_text) and (term is None or defines(term, shown_text))
         return AnswerPart(trial, shown, section, complete)
 
 

@@ -9,18 +9,15 @@ Placed last in the pipeline, after the FallbackClassifier, so nothing overrides 
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.questions import is_question
 from actions.emergency import is_emergency
+from actions.questions import is_question
+from components.intent_rules import IntentRules
 
 EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
@@ -29,22 +26,14 @@ RUNNER_UP_MIN_CONFIDENCE = 0.3  # below it, the message is treated as not unders
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class EmergencyOverride(GraphComponent):
-    @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "EmergencyOverride":
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
+class EmergencyOverride(IntentRules):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if is_emergency(text):
-                self._set_intent(message, EMERGENCY_INTENT)
+                self.set_intent(message, EMERGENCY_INTENT)
             elif not text.strip():
-                self._set_intent(message, FALLBACK_INTENT)
+                self.set_intent(message, FALLBACK_INTENT)
             elif self._unsure_emergency(message) or (self._model_emergency(message) and is_question(text)):
                 runner_up = next(r for r in message.get(INTENT_RANKING_KEY) if r.get("name") != EMERGENCY_INTENT)
                 if runner_up.get("confidence", 0) >= RUNNER_UP_MIN_CONFIDENCE:
@@ -65,10 +54,3 @@ class EmergencyOverride(GraphComponent):
         ranking = message.get(INTENT_RANKING_KEY) or []
         return (intent.get("name") == EMERGENCY_INTENT and intent.get("confidence", 0) < MODEL_EMERGENCY_CONFIDENCE
                 and any(r.get("name") != EMERGENCY_INTENT for r in ranking))
-
-    @staticmethod
-    def _set_intent(message: Message, name: str) -> None:
-        intent = {"name": name, "confidence": 1.0}
-        message.set(INTENT, intent, add_to_output=True)
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != name]
-        message.set(INTENT_RANKING_KEY, [intent] + ranking, add_to_output=True)

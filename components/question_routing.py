@@ -8,40 +8,26 @@ Placed before EmergencyOverride, which has the last word.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.questions import asks_to_be_screened, is_question, question_after_greeting
+from components.intent_rules import IntentRules
 
 QUESTION_INTENT = "ask_question"
 SMALL_TALK = ("greet", "thank", "goodbye")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class QuestionRouting(GraphComponent):
-    @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "QuestionRouting":
-        return cls()
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
-
+class QuestionRouting(IntentRules):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
             if ((intent == "check_eligibility" and is_question(text) and not asks_to_be_screened(text))
                     or (intent in SMALL_TALK and question_after_greeting(text))):
-                routed = {"name": QUESTION_INTENT, "confidence": 1.0}
-                message.set(INTENT, routed, add_to_output=True)
-                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get("name") != QUESTION_INTENT]
-                message.set(INTENT_RANKING_KEY, [routed] + ranking, add_to_output=True)
+                self.set_intent(message, QUESTION_INTENT)
         return messages

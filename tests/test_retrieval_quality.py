@@ -3,9 +3,9 @@
 The floors are on the test set, which the settings were never tuned on, just below what it measured;
 dev is reported, not floored (it is what the settings were chosen on). Answer accuracy, not-covered
 precision/recall and routing are measured over the REST channel in tests/e2e/test_answer_quality.py.
-Measured on 2026-11-23 (make eval; README, "Answer quality"):
-  dev   recall@1 0.887  recall@3 0.930  (before this rework: 0.718 / 0.845)
-  test  recall@1 0.707  recall@3 0.862  (before: 0.690 / 0.810)
+Measured on 2026-12-02 (make eval; README, "Answer quality"), on the sets as grown that day:
+  dev   recall@1 0.854  recall@3 0.938  (before that day's changes: 0.806 / 0.924)
+  test  recall@1 0.748  recall@3 0.878  (before: 0.740 / 0.894)
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from actions.evaluation import load_cases, retrieval_recall
 from actions.services import services
 
-FLOORS = {"test": {"recall@1": 0.68, "recall@3": 0.84}}
+FLOORS = {"test": {"recall@1": 0.72, "recall@3": 0.85}}
 
 
 @pytest.mark.parametrize("name", ["dev", "test"])

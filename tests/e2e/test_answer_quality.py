@@ -1,7 +1,7 @@
 """Answer quality as a patient reads it: every case of the test set (tests/eval/test_set.yml, never
 tuned on) asked over the REST channel of the real servers, graded by actions/evaluation.py.
 
-The floors sit just below what the test set measured on 2026-11-23 (make eval; README, "Answer
+The floors sit just below what the test set measured on 2026-12-02 (make eval; README, "Answer
 quality"); the issue's targets (0.9) are not reached yet, and the floors say so rather than hide it.
 """
 from __future__ import annotations
@@ -10,9 +10,9 @@ import pytest
 
 from actions.evaluation import ask_over_rest, load_cases, summarise
 
-# Measured on the test set: right answer 0.638, not covered precision 0.762 / recall 0.711, median
-# reply 311 characters, no emergency missed, no false alarm, no factual question refused as advice.
-FLOORS = {"answer_accuracy": 0.61, "not_covered_precision": 0.72, "not_covered_recall": 0.68}
+# Measured on the test set (243 cases): right answer 0.732, not covered precision 0.925 / recall 0.860,
+# median reply 370 characters, no emergency missed, no false alarm, no factual question refused as advice.
+FLOORS = {"answer_accuracy": 0.71, "not_covered_precision": 0.90, "not_covered_recall": 0.84}
 CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 0,
             "medical_advice_false": 0}
 
