@@ -155,9 +155,9 @@ class ActionHandleFallback(Action):
         svc = services()
         context = trial_context(tracker, svc)
         # Off topic by the NLU, unless it asks what patients ask about trials ("do I get a placebo?").
-        asked = asked_for(text)
+        fact = asked_for(text)
         off_topic = ((tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
-                     and not (asked and asked.about_trials))
+                     and not (fact and fact.about_trials))
         # A question gets the usual threshold; anything else must match the texts clearly.
         threshold = ANSWER_THRESHOLD if is_question(text) and not off_topic else FALLBACK_ANSWER_THRESHOLD
         answer = look_up(dispatcher, svc, text, context.trials, threshold)

@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from actions.eligibility import load_criteria
 from actions.knowledge_base import KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, KnowledgeError, SourceSpec, Trial, load_chrome
 
 # Passages are sentences (list criteria: items), so that an answer can be the sentence that answers;
@@ -35,8 +36,8 @@ class Passage:
     end: int
     list_item: bool = False
     approved_on: str = ""  # a study team answer: the date it was approved (ISO); the title is its question
-    # A pre-screening criterion's own text: its plain words from criteria.yml (question, why, choices),
-    # searched too ("blood thinner" finds "Anticoagulant therapy" through "Does the person take a
+    # A pre-screening criterion's own text: its plain words from criteria.yml (question, why, what the
+    # team checks, choices), searched too ("blood thinner" finds "Anticoagulant therapy" through "Does the person take a
     # blood thinner?").
     plain: tuple[str, ...] = ()
 
@@ -160,8 +161,6 @@ def _squeezed(text: str) -> str:
 
 def plain_words(trial: Trial) -> dict[str, tuple[str, ...]]:
     """The pre-screen's plain words for each criterion of the trial, by the criterion's text."""
-    from actions.eligibility import load_criteria
-
     words: dict[str, tuple[str, ...]] = {}
     for c in load_criteria(trial):
         said = [c.question, c.why, c.next_step] + [ch["label"] for ch in c.choices if ch["value"] not in ("other", "none")]

@@ -10,11 +10,11 @@ _QUESTION_START = re.compile(
     r"^\s*(what|what's|whats|who|who's|whos|how|how's|when|where|why|which|is|isn't|are|aren't|am|can|could|do|does|did|"
     r"has|have|had|was|were|will|would|should|shall|may|might|any|tell me|explain)\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
-# Asking for a personal medical decision, not for what the trial says ("should I stop my blood
-# thinner", "can I take ibuprofen", "is it the right treatment for me", "how much should I inject").
 # What one does about one's own treatment: taking, stopping, mixing, dosing a medicine.
 _TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|put|try|"
                     r"start(?! (over|again|from))|come off|go off|mix|combine)")
+# Asking for a personal medical decision, not for what the trial says ("should I stop my blood
+# thinner", "can I take ibuprofen", "is it the right treatment for me", "how much should I inject").
 _ADVICE = re.compile(
     r"\b(should|shall) (i|we|he|she|my \w+)\b(?! (contact|call|ask|apply|sign|expect|bring|know))|"
     # "how old must I be", "must we sign": what the trial requires, not advice.

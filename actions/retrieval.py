@@ -83,6 +83,7 @@ class Retriever:
         self._title_of = np.array([titles.index(p.title) for p in passages], dtype=np.int64)
         self._plain_vectors = np.load(self.index_dir / PLAIN_FILE)
         self._plain_of = np.array(plain_owners(passages), dtype=np.int64)
+        self._plain_trial = np.array([passages[i].trial for i in self._plain_of], dtype=object)
         if self._plain_vectors.shape != (len(self._plain_of), index.d):
             raise IndexNotReady(f"The index at {self.index_dir} does not match its criteria's plain words")
         self.manifest, self.passages, self._index = manifest, passages, index
@@ -109,14 +110,13 @@ class Retriever:
         """All passages of the section that holds this passage, in the order of the text."""
         return self._sections.get(_section_key(passage), [])
 
-    def _plain_scores(self, vector: np.ndarray, ids: np.ndarray) -> dict[int, float]:
-        """The best cosine of each criterion's plain words with the question, for the passages in ids."""
+    def _plain_scores(self, vector: np.ndarray, trial: str | None) -> dict[int, float]:
+        """The best cosine of each criterion's plain words with the question, for one trial (or all)."""
+        rows = np.flatnonzero(self._plain_trial == trial) if trial else np.arange(len(self._plain_of))
         best: dict[int, float] = {}
-        if len(self._plain_of):
-            allowed = set(ids.tolist())
-            for owner, score in zip(self._plain_of.tolist(), (self._plain_vectors @ vector).tolist()):
-                if owner in allowed and score > best.get(owner, -1.0):
-                    best[owner] = score
+        for owner, score in zip(self._plain_of[rows].tolist(), (self._plain_vectors[rows] @ vector).tolist()):
+            if score > best.get(owner, -1.0):
+                best[owner] = score
         return best
 
     def retrieve_passages(self, question: str, trial: str | None = None, k: int = 3) -> list[Hit]:
@@ -135,7 +135,7 @@ class Retriever:
         scores, found = self._index.search(vector, min(len(ids), CANDIDATES), params=params)
         title_scores = self._title_vectors @ vector[0]
         text_scores = {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
-        plain = self._plain_scores(vector[0], ids)
+        plain = self._plain_scores(vector[0], trial)
         for i in set(plain) - set(text_scores):  # a criterion found by its plain words only: they score it
             text_scores[i] = -1.0
         dense = {i: max((s + TITLE_WEIGHT * float(title_scores[self._title_of[i]])) / (1 + TITLE_WEIGHT),
