@@ -26,6 +26,9 @@ CANDIDATES_PER_TRIAL = 8
 # A criterion is a few words ("Anticoagulant therapy"): its cosine with a whole question runs lower
 # than a sentence's, so it needs this much less to count as on topic.
 LIST_ITEM_ALLOWANCE = float(os.environ.get("LIST_ITEM_ALLOWANCE", "0.08"))  # chosen on the dev set
+# When the texts do not say what was asked, the nearest sentence is quoted only if it is this close
+# (below, the quote was about something else: chosen by reading the dev set's replies).
+NEAREST_QUOTE_MIN = 0.4
 # A question that names a section ("what are the exclusion criteria?") gets the section, up to this long.
 MAX_SECTION_ANSWER_CHARS = 600
 # Safety and effectiveness: the answer also says the treatment is investigational.
@@ -143,7 +146,9 @@ class QuestionAnswerer:
             # A sentence that spells out the word asked about is on topic whatever its score.
             if found and (found[0].score >= threshold - (LIST_ITEM_ALLOWANCE if found[0].passage.list_item else 0)
                           or (term and defines(term, found[0].passage.text))):
-                parts.append(self._part(trial, query, fact, found, term, threshold))
+                part = self._part(trial, query, fact, found, term, threshold)
+                if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
+                    parts.append(part)
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 

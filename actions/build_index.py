@@ -19,9 +19,9 @@ import numpy as np
 
 from actions import embedding
 from actions.index_store import (INDEX_DIR, INDEX_FILE, PASSAGES_FILE, PLAIN_FILE, TITLES_FILE, make_index,
-                                 manifest_problems, read_manifest, section_titles, write_manifest)
+                                 manifest_problems, read_manifest, title_views, write_manifest)
 from actions.ingest import split_all
-from actions.knowledge_base import KNOWLEDGE_DIR, load_trials
+from actions.knowledge_base import KNOWLEDGE_DIR, load_section_questions, load_trials
 
 
 def is_current(index_dir: Path, knowledge_dir: Path) -> bool:
@@ -38,7 +38,7 @@ def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, forc
     trials = load_trials(knowledge_dir)
     passages = split_all(trials, knowledge_dir)
     vectors = embedding.encode([p.text for p in passages])
-    title_vectors = embedding.encode(section_titles(passages))
+    title_vectors = embedding.encode([text for _, text in title_views(passages, load_section_questions(knowledge_dir))])
     plain = [w for p in passages for w in p.plain]
     plain_vectors = embedding.encode(plain) if plain else np.zeros((0, vectors.shape[1]), dtype=np.float32)
     index = make_index(vectors)

@@ -11,7 +11,7 @@ from actions.knowledge_base import PROJECT_DIR
 INDEX_DIR = Path(os.environ.get("INDEX_DIR", PROJECT_DIR / "build" / "index"))
 INDEX_FILE = "passages.faiss"
 PASSAGES_FILE = "passages.jsonl"
-TITLES_FILE = "titles.npy"  # one vector per distinct section title, in order of first use
+TITLES_FILE = "titles.npy"  # one vector per view of a section title (title_views), in order
 PLAIN_FILE = "plain.npy"  # one vector per plain wording of a criterion (Passage.plain), in passage order
 MANIFEST_FILE = "manifest.json"
 REBUILD_COMMAND = "make index"
@@ -107,5 +107,16 @@ def plain_owners(passages) -> list[int]:
 
 
 def section_titles(passages) -> list[str]:
-    """The distinct section titles, in order of first use: row i of the titles file is title i."""
+    """The distinct section titles, in order of first use."""
     return list(dict.fromkeys(p.title for p in passages))
+
+
+def title_views(passages, questions: dict[str, tuple[str, ...]]) -> list[tuple[int, str]]:
+    """What a section is found by: its title, and the patients' questions of its key
+    (knowledge/section_questions.yml); (title number in section_titles, text), the rows of the
+    titles file."""
+    key_of = {}
+    for p in passages:
+        key_of.setdefault(p.title, p.section)
+    return [(n, text) for n, title in enumerate(section_titles(passages))
+            for text in (title, *questions.get(key_of[title], ()))]

@@ -17,6 +17,7 @@ KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
 TRIAL_FILE = "trial.yml"
 TEAM_ANSWERS_FILE = "team_answers.yml"
 CHROME_FILE = "chrome.yml"
+SECTION_QUESTIONS_FILE = "section_questions.yml"
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,16 @@ def load_trials(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[str, Trial]:
 def load_chrome(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict:
     path = knowledge_dir / CHROME_FILE
     return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def load_section_questions(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[str, tuple[str, ...]]:
+    """Patients' questions that a section answers, by section key (knowledge/section_questions.yml)."""
+    path = knowledge_dir / SECTION_QUESTIONS_FILE
+    data = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None) or {}
+    for key, questions in data.items():
+        if not (isinstance(key, str) and isinstance(questions, list) and all(isinstance(q, str) and q for q in questions)):
+            raise KnowledgeError(f"{path}: {key!r} must be a section key with a list of questions (text)")
+    return {key: tuple(questions) for key, questions in data.items()}
 
 
 def knowledge_files(knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Path]:

@@ -21,7 +21,7 @@ from actions.knowledge_base import TEAM_ANSWERS_FILE
 from actions.stored_events import DELETED, SCREENING_FORM, intent_of, screening_positions
 
 UNANSWERED_ROUTES = ("not_covered", "partial", "fallback", "low_score")
-LOW_SCORE = 0.33  # an answer this close to the answer threshold (0.26) is flagged as weak
+LOW_SCORE = 0.25  # an answer this close to the answer threshold (0.18) is flagged as weak
 CLUSTER_SIMILARITY = 0.7  # questions this similar (cosine) are one group
 REPHRASE_SIMILARITY = 0.6  # a next question this similar to the one answered rephrases it
 NO_TRIAL = "(no trial)"

@@ -2,7 +2,8 @@
 retrieves the passages (sentences, criteria) of the trials in context.
 
 A passage scores by its own cosine with the question and its section title's (the STSINJ headings
-are patient questions; the others name what the section holds), averaged with TITLE_WEIGHT, or, for
+are patient questions; the others name what the section holds; a title also scores by the patient
+questions of its section's key, knowledge/section_questions.yml), averaged with TITLE_WEIGHT, or, for
 a pre-screening criterion, by its plain words' cosine (criteria.yml) when that is higher: its
 `score`, on which the answer threshold is set. Ranking adds a share of the BM25 score (scaled to
 the best candidate) for rare words, names and numbers.
@@ -20,9 +21,10 @@ import numpy as np
 
 from actions import embedding
 from actions.index_store import (INDEX_DIR, INDEX_FILE, IVF_NPROBE, PASSAGES_FILE, PLAIN_FILE, REBUILD_COMMAND,
-                                 TITLES_FILE, manifest_problems, plain_owners, read_manifest, section_titles)
+                                 TITLES_FILE, manifest_problems, plain_owners, read_manifest, section_titles,
+                                 title_views)
 from actions.ingest import Passage
-from actions.knowledge_base import KNOWLEDGE_DIR, knowledge_files
+from actions.knowledge_base import KNOWLEDGE_DIR, knowledge_files, load_section_questions
 from actions.lexical import BM25
 
 # Below this score the texts are taken not to answer the question (chosen on tests/eval/dev_set.yml
@@ -77,9 +79,12 @@ class Retriever:
         if index.ntotal != len(passages) or index.d != manifest.get("dimension"):
             raise IndexNotReady(f"The index at {self.index_dir} does not match its passage map")
         titles = section_titles(passages)
+        views = title_views(passages, load_section_questions(self.knowledge_dir))
         self._title_vectors = np.load(self.index_dir / TITLES_FILE)
-        if self._title_vectors.shape != (len(titles), index.d):
+        if self._title_vectors.shape != (len(views), index.d):
             raise IndexNotReady(f"The index at {self.index_dir} does not match its section titles")
+        self._view_title = np.array([n for n, _ in views], dtype=np.int64)
+        self._title_count = len(titles)
         self._title_of = np.array([titles.index(p.title) for p in passages], dtype=np.int64)
         self._plain_vectors = np.load(self.index_dir / PLAIN_FILE)
         self._plain_of = np.array(plain_owners(passages), dtype=np.int64)
@@ -133,7 +138,9 @@ class Retriever:
                       if isinstance(self._index, faiss.IndexIVF) else faiss.SearchParameters(sel=selector))
         # The dense candidates that BM25 may reorder: enough for any answer, bounded for large indexes.
         scores, found = self._index.search(vector, min(len(ids), CANDIDATES), params=params)
-        title_scores = self._title_vectors @ vector[0]
+        # A section title scores by the best of its views (the title, its key's patient questions).
+        title_scores = np.full(self._title_count, -1.0, dtype=np.float32)
+        np.maximum.at(title_scores, self._view_title, self._title_vectors @ vector[0])
         text_scores = {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
         plain = self._plain_scores(vector[0], trial)
         for i in set(plain) - set(text_scores):  # a criterion found by its plain words only: they score it

@@ -69,6 +69,25 @@ def test_a_criterion_is_found_by_the_pre_screens_plain_words(retriever):
     assert hits[0].passage.text == "Pregnant, parturient or breastfeeding woman"
 
 
+def test_a_section_is_found_by_the_questions_its_key_answers(retriever, knowledge_copy, tmp_path):
+    """The Limoges design paragraph is titled "Purpose of the study: ..."; patients ask "what are they
+    testing?" (knowledge/section_questions.yml, under `design`). Without those questions a criterion wins."""
+    question = "so what are they testing"
+    assert retriever.retrieve_passages(question, "NCT03582800", k=1)[0].passage.section == "design"
+    (knowledge_copy / "section_questions.yml").unlink()
+    build(knowledge_copy, tmp_path / "index")
+    without = Retriever(tmp_path / "index", knowledge_copy)
+    assert without.retrieve_passages(question, "NCT03582800", k=1)[0].passage.section != "design"
+
+
+def test_section_questions_that_are_not_text_are_refused(knowledge_copy):
+    from actions.knowledge_base import KnowledgeError, load_section_questions
+
+    (knowledge_copy / "section_questions.yml").write_text("purpose: [\"What is it about?\", no]\n")
+    with pytest.raises(KnowledgeError, match="section_questions.yml: 'purpose'"):
+        load_section_questions(knowledge_copy)
+
+
 def test_an_index_without_the_criteria_plain_words_is_refused(built):
     import numpy as np
 
