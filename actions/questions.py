@@ -8,7 +8,10 @@ MAX_QUESTION_CHARS = 1000  # the model reads ~256 word pieces; the rest of a ver
 LONG_MESSAGE_CHARS = 120  # in a message this long, the question is searched for inside it
 _QUESTION_START = re.compile(
     r"^\s*(what|what's|whats|who|who's|whos|how|how's|when|where|why|which|is|isn't|are|aren't|am|can|could|do|does|did|"
-    r"has|have|had|was|were|will|would|should|shall|may|might|any|tell me|explain)\b", re.IGNORECASE)
+    r"was|were|will|would|should|shall|may|might|any|tell me|explain|"
+    # "has it worked?", not "have a nice day"
+    r"(has|have|had) (you|they|i|we|he|she|it|the|this|that|these|those|sts|anyone|anybody|any|there|other|people|"
+    r"patients|my|your))\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
 # What one does about one's own treatment: taking, stopping, mixing, dosing a medicine.
 _TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|put|try|"
@@ -64,14 +67,15 @@ def asks_to_be_screened(text: str) -> bool:
     return bool(_JOINING.search(text or "") or _SCREENING.search(text or ""))
 
 
-def question_after_greeting(text: str) -> str | None:
-    """The question that follows a greeting or thanks ("hi, what is this study testing?"), if any;
-    "hey, can you help me?" and "hello, how are you?" are still small talk."""
+def question_in_small_talk(text: str) -> str | None:
+    """The question of a message the classifier may take for small talk: after a greeting or thanks
+    ("hi, what is this study testing?"), or the whole message ("how old do you have to be?"); None
+    for small talk itself ("hey, can you help me?", "hello, how are you?", "thanks!")."""
     from actions.lexical import tokenize
 
     rest = _GREETING.sub("", text or "", count=1)
     topical = set(tokenize(rest)) - set(tokenize(_SMALL_TALK))
-    return rest if rest != text and topical and is_question(rest) else None
+    return rest if topical and is_question(rest) else None
 
 
 def is_question(text: str) -> bool:

@@ -1,7 +1,8 @@
 """NLU component: a question that the classifier took for a message that ignores questions is
 routed as a question. "Can the injections leave scars?" looks like "can I join?" to character
 n-grams (check_eligibility, which starts the pre-screen), "hi, what is this study testing?" like a
-greeting; neither would be answered. Plain word rules (actions/questions.py) decide, so a misread
+greeting, and a model trained elsewhere once took "How old do you have to be?" for a goodbye; none
+would be answered. Plain word rules (actions/questions.py) decide, so a misread
 is corrected the same way on every server.
 
 Placed before EmergencyOverride, which has the last word.
@@ -14,7 +15,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import asks_to_be_screened, is_question, question_after_greeting
+from actions.questions import asks_to_be_screened, is_question, question_in_small_talk
 from components.intent_rules import IntentRules
 
 QUESTION_INTENT = "ask_question"
@@ -28,6 +29,6 @@ class QuestionRouting(IntentRules):
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
             if ((intent == "check_eligibility" and is_question(text) and not asks_to_be_screened(text))
-                    or (intent in SMALL_TALK and question_after_greeting(text))):
+                    or (intent in SMALL_TALK and question_in_small_talk(text))):
                 self.set_intent(message, QUESTION_INTENT)
         return messages

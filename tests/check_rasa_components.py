@@ -99,6 +99,8 @@ def check_questions_misread_as_screening_or_small_talk_are_questions() -> None:
              ("hi, what is this study actually testing?", "greet", "ask_question"),
              ("hey, can you help me?", "greet", "greet"),
              ("thanks, and who pays for it?", "thank", "ask_question"),
+             ("How old do you have to be?", "goodbye", "ask_question"),
+             ("thanks, bye!", "goodbye", "goodbye"),
              ("what is the purpose?", "ask_question", "ask_question")]
     messages = []
     for text, intent, _ in cases:
