@@ -4,8 +4,8 @@ The floors are on the test set, which the settings were never tuned on, just bel
 dev is reported, not floored (it is what the settings were chosen on). Answer accuracy, not-covered
 precision/recall and routing are measured over the REST channel in tests/e2e/test_answer_quality.py.
 Measured on 2026-12-02 (make eval; README, "Answer quality"), on the sets as grown that day:
-  dev   recall@1 0.854  recall@3 0.938  (before that day's changes: 0.806 / 0.924)
-  test  recall@1 0.748  recall@3 0.878  (before: 0.740 / 0.894)
+  dev   recall@1 0.861  recall@3 0.979  (before that day's changes: 0.806 / 0.924)
+  test  recall@1 0.748  recall@3 0.911  (before: 0.740 / 0.894)
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from actions.evaluation import load_cases, retrieval_recall
 from actions.services import services
 
-FLOORS = {"test": {"recall@1": 0.72, "recall@3": 0.85}}
+FLOORS = {"test": {"recall@1": 0.72, "recall@3": 0.88}}
 
 
 @pytest.mark.parametrize("name", ["dev", "test"])
