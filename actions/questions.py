@@ -31,7 +31,8 @@ _ADVICE = re.compile(
     r"\b(would|will|could) (it|sts|(this|the|that) (treatment|drug|medicine|injections?|shots?)|this|that) "
     r"(help|work|be good|be right|be safe|be dangerous) "
     r"(for )?(me|him|her|us|my \w+)\b|\bdo you (think|recommend)\b.*\b(i|we|my \w+)\b|"
-    r"\bwhat would you (do|advise|suggest|recommend)\b", re.IGNORECASE)
+    r"\bwhat would you (do|advise|suggest|recommend)\b|"
+    r"\b(make|making|makes) (it|that|this|them|things|my \w+|her \w+|his \w+) worse\b", re.IGNORECASE)
 
 
 # "Can I still join if ...": asks whether a condition keeps one out; the condition is what to look up

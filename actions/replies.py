@@ -25,6 +25,9 @@ logger = logging.getLogger(__name__)
 _STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open|recruit\w*|running|ongoing|ended|ends?|"
                               r"finish\w*|clos\w*|over)\b", re.IGNORECASE)
 MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
+# "Who is the head doctor, and how do I reach him?": an answer from the texts is followed by the contact.
+_HOW_TO_REACH = re.compile(r"\b(reach|contact|get in touch|call|phone|e-?mail|talk to|speak to|speak with|write to)\b",
+                           re.IGNORECASE)
 
 
 def trial_context(tracker: Tracker, svc: Services) -> TrialContext:
@@ -80,6 +83,8 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str 
                              json_message=answer.payload())
     if answer.investigational:
         dispatcher.utter_message(text=say("investigational"))
+    if answer.covered and _HOW_TO_REACH.search(question):
+        dispatcher.utter_message(text=say("contacts", contacts=contact_lines(answer.asked)))
     if _STATUS_QUESTION.search(question):
         for note in listing_ended_notes(answer.asked):
             dispatcher.utter_message(text=note)

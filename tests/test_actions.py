@@ -56,6 +56,14 @@ def test_answer_uses_the_trial_from_page_metadata_and_remembers_it():
     assert len(messages[0]["text"]) < 200
 
 
+def test_asking_how_to_reach_someone_gets_the_contact_after_the_answer():
+    messages, _ = run(rasa_actions.ActionAnswerQuestion,
+                      tracker("who is the lead doctor and how do I get in touch with him", slots={"trial": "STSINJ"}))
+    assert "Domsis" in messages[0]["text"]
+    assert messages[1]["text"] == say("contacts", contacts=f"STSINJ trial (University of Pittsburgh): "
+                                                          f"{services().trials['STSINJ'].contact}")
+
+
 def test_answer_from_remembered_trial_sets_no_slot():
     messages, events = run(rasa_actions.ActionAnswerQuestion,
                            tracker("How old do you have to be to join?", slots={"trial": "NCT03582800"}))

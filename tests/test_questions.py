@@ -29,6 +29,7 @@ def test_statements_are_not_questions(text):
     "would this treatment help me?",
     "is it ok if I keep taking my warfarin",
     "do you think I should join?",
+    "the lumps on her fingers break open, would the shots make that worse?",
 ])
 def test_requests_for_personal_advice(text):
     assert asks_for_advice(text)
