@@ -1,6 +1,6 @@
 """Build step: knowledge/ -> passages, embeddings, faiss index and manifest (python -m actions.build_index).
 
-Idempotent: when the manifest already matches knowledge/, the splitting rules and the model, it
+Idempotent: when the manifest already matches knowledge/, the building rules and the model, it
 does nothing (use --force to rebuild anyway). Writes to a temporary folder and renames it, so a
 reader never sees half an index.
 """

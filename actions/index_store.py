@@ -60,7 +60,7 @@ def manifest_problems(index_dir: Path, knowledge_dir: Path, check_files: bool = 
     if manifest is None:
         return [f"no readable manifest at {index_dir / MANIFEST_FILE}"]
     reasons = {"corpus_sha256": "knowledge/ has changed since it was built",
-               "builder_sha256": "the passage splitting rules have changed",
+               "builder_sha256": "the rules that build the index have changed",
                "model": "it was built with another embedding model"}
     problems = [reasons[k] for k, v in expected_identity(knowledge_dir).items() if manifest.get(k) != v]
     from actions import embedding
@@ -74,9 +74,17 @@ def manifest_problems(index_dir: Path, knowledge_dir: Path, check_files: bool = 
     return problems
 
 
+# What decides an index's content besides knowledge/ and the model: the splitting rules, what is
+# embedded (titles and their views, criteria's plain words) and how.
+BUILDER_FILES = ("ingest.py", "build_index.py", "index_store.py")
+
+
 def builder_hash() -> str:
-    """The splitting rules are part of what the index was built from: changing them makes it stale."""
-    return file_sha256(Path(__file__).with_name("ingest.py"))
+    """The building rules are part of what the index was built from: changing them makes it stale."""
+    digest = hashlib.sha256()
+    for name in BUILDER_FILES:
+        digest.update(file_sha256(Path(__file__).with_name(name)).encode())
+    return digest.hexdigest()
 
 
 # Exact search up to this many passages; above it an approximate IVF index (see make bench's

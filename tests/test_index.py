@@ -54,6 +54,18 @@ def test_stale_index_is_refused(built):
         Retriever(index_dir, knowledge)
 
 
+@pytest.mark.parametrize("rules", ["ingest.py", "build_index.py", "index_store.py"])
+def test_an_index_built_by_other_rules_is_refused(built, monkeypatch, rules):
+    """What is embedded (titles and their views, plain words) is decided by these files too."""
+    import actions.index_store as store
+
+    knowledge, index_dir = built
+    real = store.file_sha256
+    monkeypatch.setattr(store, "file_sha256", lambda path: "changed" if path.name == rules else real(path))
+    with pytest.raises(IndexNotReady, match="rules that build the index have changed.*make index"):
+        Retriever(index_dir, knowledge)
+
+
 @pytest.mark.parametrize("damaged", [INDEX_FILE, PASSAGES_FILE, MANIFEST_FILE, TITLES_FILE, PLAIN_FILE])
 def test_corrupt_index_files_are_refused(built, damaged):
     knowledge, index_dir = built
