@@ -45,6 +45,10 @@ def _is_statement(text: str) -> bool:
     return len(text) >= 40 and not text.rstrip().endswith("?")
 
 
+def on_topic(hit: Hit, threshold: float) -> bool:
+    return hit.score >= threshold - (LIST_ITEM_ALLOWANCE if hit.passage.list_item else 0)
+
+
 def names_section(question: str, title: str) -> bool:
     """'What are the exclusion criteria?' names the section 'Exclusion criteria'."""
     words = set(tokenize(question)) - _ASKING
@@ -143,10 +147,15 @@ class QuestionAnswerer:
             if term:  # "what does X mean?": the sentence that spells X out comes first
                 found.sort(key=lambda h: not defines(term, h.passage.text))
             hits.extend(found)
-            # A sentence that spells out the word asked about is on topic whatever its score.
-            if found and (found[0].score >= threshold - (LIST_ITEM_ALLOWANCE if found[0].passage.list_item else 0)
-                          or (term and defines(term, found[0].passage.text))):
-                part = self._part(trial, query, fact, found, term, threshold)
+            # Only on-topic passages may answer: a shared word can rank first a sentence whose meaning
+            # is elsewhere ("quit my meds": a safety sentence above the medications one). A sentence
+            # that spells out the word asked about is on topic whatever its score.
+            found = [h for h in found if on_topic(h, threshold) or (term and defines(term, h.passage.text))]
+            # "Who is the sponsor?" names a section: its passages come before another section's
+            # sentence that only mentions the word ("... results if provided by the sponsor").
+            found.sort(key=lambda h: not names_section(query, h.passage.title))
+            if found:
+                part = self._part(trial, query, fact, found, term)
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
@@ -156,15 +165,13 @@ class QuestionAnswerer:
         """The question without trial names: a name says which trial, not what is asked."""
         return self.names.without_names(question) or question
 
-    def _part(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None,
-              threshold: float) -> AnswerPart:
+    def _part(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
         part = self._compose(trial, query, fact, found, term)
         if part.complete:
             return part
         # What was asked for may be said by another on-topic passage than the best one ("how old":
         # the age criterion, second after the consent one).
-        saying = [h for h in found if holds(fact, h.passage.text) and (term is None or defines(term, h.passage.text))
-                  and h.score >= threshold - (LIST_ITEM_ALLOWANCE if h.passage.list_item else 0)]
+        saying = [h for h in found if holds(fact, h.passage.text) and (term is None or defines(term, h.passage.text))]
         if saying:
             return self._compose(trial, query, fact, saying, term)
         # The texts do not say it: what they say nearest is quoted, one sentence (the section on request).

@@ -11,7 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as rasa_actions, replies
 from actions.messages import MESSAGES_FILE, say
-from actions.report import LOW_SCORE
 from actions.retrieval import IndexNotReady
 from actions.services import services
 
@@ -97,7 +96,8 @@ def test_question_the_texts_do_not_answer_points_to_the_study_team():
     assert texts(messages) == [say("not_covered", contacts=f"STSINJ trial (University of Pittsburgh): {contact}")]
     custom = messages[0]["custom"]
     assert (custom["type"], custom["route"], custom["sources"]) == ("answer", "not_covered", [])
-    assert custom["score"] < LOW_SCORE  # make report flags weak matches by it
+    # The best passage's score is sent even when nothing answered: make report reads it.
+    assert isinstance(custom["score"], float) and custom["score"] < 0.5
     assert slots(events) == {"last_question": "Is there parking at the clinic?", "answer_sources": []}
 
 

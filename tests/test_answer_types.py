@@ -7,8 +7,9 @@ import pytest
 from actions.answer_types import TOPICS_FILE, _topics, asked_for, defined_term, holds
 from actions.answers import QuestionAnswerer
 from actions.build_index import build
+from actions.ingest import Passage
 from actions.knowledge_base import load_trials
-from actions.retrieval import Retriever
+from actions.retrieval import Hit, Retriever
 from actions.services import services
 from actions.trial_names import TrialNames
 
@@ -101,3 +102,32 @@ def test_a_trial_whose_text_says_it_answers_the_same_topic(knowledge_copy, uk_tr
     paid = answerer.answer("will I get paid for taking part?", ["DEMO-K2"])
     assert paid.route == "retrieval" and "50 pounds" in paid.render()
     assert answerer.answer("will I get paid for taking part?", ["STSINJ"]).route != "retrieval"
+
+
+def test_quitting_a_medicine_is_not_leaving_the_study():
+    assert asked_for("do i have to quit my meds to be in this??") is None
+    answer = services().answerer.answer("do i have to quit my meds to be in this??", ["STSINJ"])
+    assert answer.route == "retrieval" and answer.answering[0].passages[0].section == "medications"
+
+
+class _RankedHits:
+    """The retriever's ranking, given: the rule under test is what the answerer does with it."""
+
+    def __init__(self, hits):
+        self.hits = hits
+
+    def retrieve_passages(self, question, trial=None, k=3):
+        return self.hits
+
+    def section_passages(self, passage):
+        return [passage]
+
+
+def test_a_passage_ranked_first_by_a_shared_word_but_off_topic_does_not_answer(trials, names):
+    def passage(section, text, start):
+        return Passage("STSINJ", section, section.title(), text, "stsinj/listing.txt", start, start + len(text))
+    off = passage("safety", "Only 2% of patients reported mild side effects.", 0)
+    on = passage("medications", "The trial information does not specify whether you need to stop your medications.", 100)
+    answerer = QuestionAnswerer(_RankedHits([Hit(off, 0.10, 0.90), Hit(on, 0.70, 0.70)]), trials, names)
+    answer = answerer.answer("do i have to stop my medicines?", ["STSINJ"])
+    assert answer.route == "retrieval" and answer.answering[0].passages == [on]
