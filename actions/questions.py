@@ -14,23 +14,29 @@ _QUESTION_START = re.compile(
     r"patients|my|your))\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
 # What one does about one's own treatment: taking, stopping, mixing, dosing a medicine.
-_TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|put|try|"
+_TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|put|try|buy|order|"
                     r"start(?! (over|again|from))|come off|go off|mix|combine)")
 # Asking for a personal medical decision, not for what the trial says ("should I stop my blood
 # thinner", "can I take ibuprofen", "is it the right treatment for me", "how much should I inject").
 _ADVICE = re.compile(
-    r"\b(should|shall) (i|we|he|she|my \w+)\b(?! (contact|call|ask|apply|sign|expect|bring|know))|"
+    r"\b(should|shall) (i|we|he|she|my \w+)\b(?! (contact|call|ask|apply|sign|expect|bring|know|plan))|"
+    # "sign her up now or wait and see": a personal decision, whatever the verb.
+    r"\bor (just )?wait (and see|for|until|till)\b|"
+    r"\b(up|raise|increase|adjust|reduce|lower|cut|change) (my|his|her|our|the) (\w+ )?(dose|dosage)\b|"
     # "how old must I be", "must we sign": what the trial requires, not advice.
     r"\bmust (i|we|he|she|my \w+)\b(?! (be|have|contact|call|ask|apply|sign|expect|bring|know|do|use))|"
     rf"\b(can|could|may) (i|he|she|we|my \w+) (still |also |just )?{_TREATMENT_VERBS}\b"
     r"(?!.* (join|take part|participate|in the (study|trial)))|"
     rf"\b(allowed|ok|okay|safe|fine|alright|dangerous) (for me |for him |for her |for my \w+ )?(to|if (i|he|she|we)) "
-    rf"(still |also )?(keep taking|continue taking|{_TREATMENT_VERBS})\b|"
+    rf"(still |also )?(keep taking|continue taking|{_TREATMENT_VERBS}|"
+    r"(get|got|had|have) (the |these |those |an? |some )?(\w+ )?(injections?|shots?|jabs?|treatment|drug|medicine))\b|"
     r"\b(right|best|good|safe|dangerous|risky) (treatment |thing |option |choice )?for (me|him|her|us|my \w+)\b|"
     r"\binteract\w* with (my|his|her|our) |\b(mix|combine) (it|sts|this|them) with\b|"
     r"\b(would|will|could) (it|sts|(this|the|that) (treatment|drug|medicine|injections?|shots?)|this|that) "
-    r"(help|work|be good|be right|be safe|be dangerous) "
-    r"(for )?(me|him|her|us|my \w+)\b|\bdo you (think|recommend)\b.*\b(i|we|my \w+)\b|"
+    r"(help|work|cure|heal|fix|be good|be right|be safe|be dangerous) "
+    r"(for )?(me|him|her|us|my \w+)\b|"
+    r"\b(it|this|sts|they|the (treatment|drug|medicine|injections?|shots?)) (would|will|could|might) "
+    r"(help|work|cure|heal|fix) (for )?(me|him|her|us|my \w+)\b|\bdo you (think|recommend)\b.*\b(i|we|my \w+)\b|"
     r"\bwhat would you (do|advise|suggest|recommend)\b|"
     r"\b(make|making|makes) (it|that|this|them|things|my \w+|her \w+|his \w+) worse\b", re.IGNORECASE)
 

@@ -25,6 +25,7 @@ from actions.emergency import is_emergency
     "my dad just slumped over and his speech is slurred",
     "her face is drooping on one side",
     "my lips are swelling up after the shot",
+    "she suddenly cant catch her breath and her lips are going blue",
     "he is not responding when I shake him",
     "my family would be better off without me",
     "there's no point going on anymore",

@@ -30,6 +30,12 @@ def test_statements_are_not_questions(text):
     "is it ok if I keep taking my warfarin",
     "do you think I should join?",
     "the lumps on her fingers break open, would the shots make that worse?",
+    "do u think the shots would work for me",
+    "if i get these injections will it cure me for good",
+    "should we sign her up for the trial or wait and see if her new meds work first",
+    "can i up my diltiazem dose myself while i wait",
+    "can i just buy sodium thiosulfate online and rub it on myself",
+    "would it be ok for my baby if i got sts injections somewhere else",
 ])
 def test_requests_for_personal_advice(text):
     assert asks_for_advice(text)
@@ -41,6 +47,8 @@ def test_requests_for_personal_advice(text):
     "can I take part if I am breastfeeding?",
     "Who should I contact?",
     "do I have to stop my current medicines to take part?",
+    "how many days off work should i plan for after each injection",
+    "is it ok if i get there late?",
 ])
 def test_questions_about_the_trial_are_not_requests_for_advice(text):
     assert not asks_for_advice(text)
