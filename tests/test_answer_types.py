@@ -27,13 +27,18 @@ from actions.trial_names import TrialNames
     ("who is the main doctor on this study", "principal investigator"),
     ("who is paying for this research", "person"),
     ("How old do you have to be to join?", "age"),
+    ("how big is the needle", "needle size"),
+    ("can i drive home after the shots or do i need someone to take me", "driving or getting home afterwards"),
+    ("is there wheelchair access at the hospital", "wheelchair access and accessibility"),
 ])
 def test_a_question_asks_for_its_topic(question, topic):
     assert asked_for(question).topic == topic
 
 
 @pytest.mark.parametrize("question", ["What is the purpose of this trial?", "why would this work?",
-                                      "is the treatment safe?", ""])
+                                      "is the treatment safe?", "",
+                                      "what makes this different from surgery or pain medicine",
+                                      "has it been given to people before or would i be the guinea pig"])
 def test_a_question_may_ask_for_nothing_in_particular(question):
     assert asked_for(question) is None and holds(None, "anything")
 
@@ -79,6 +84,8 @@ def test_the_topics_file_refuses_an_entry_without_its_patterns(tmp_path):
     ("do I get a placebo?", "NCT03582800"),
     ("What is the phone number of the study team?", "NCT03582800"),
     ("Is the Pittsburgh trial open to pregnant women?", "STSINJ"),  # its listing gives no criteria on it
+    ("do they provide meals if we're there all day", "NCT03582800"),
+    ("can i be in the room with her while they inject", "NCT03582800"),
 ])
 def test_on_topic_sentences_that_do_not_say_it_are_no_answer(question, trial):
     answer = services().answerer.answer(question, [trial])
