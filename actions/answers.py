@@ -13,7 +13,7 @@ from actions.knowledge_base import Trial, contact_lines
 from actions.lay_terms import with_listing_words
 from actions.lexical import tokenize
 from actions.messages import say
-from actions.retrieval import ANSWER_THRESHOLD, Hit, Retriever
+from actions.retrieval import ANSWER_THRESHOLD, Hit, Retriever, section_key
 from actions.questions import question_in, without_joining
 from actions.trial_names import TrialNames
 
@@ -30,6 +30,11 @@ LIST_ITEM_ALLOWANCE = float(os.environ.get("LIST_ITEM_ALLOWANCE", "0.08"))  # ch
 # (below, the quote was about something else: chosen by reading the dev set's replies).
 NEAREST_QUOTE_MIN = 0.4
 # A question that names a section ("what are the exclusion criteria?") gets the section, up to this long.
+# Words and meaning can disagree on where the answer is ("pills or shots?": the sentence on current
+# medicines by its words, the treatment line by its meaning): when another section's best sentence
+# is within this of the first one's meaning score, it is shown too, with its own source (chosen on
+# the dev set, confirmed on the test set; README).
+SECOND_SECTION_MARGIN = 0.0
 MAX_SECTION_ANSWER_CHARS = 600
 # Safety and effectiveness: the answer also says the treatment is investigational.
 _INVESTIGATIONAL = re.compile(
@@ -106,14 +111,21 @@ class Answer:
         several); else what the texts say nearest to it; else not covered; with the contacts."""
         contacts = contact_lines(self.asked)
         if self.answering:
-            several = len(self.answering) > 1
-            return "\n\n".join(f"{f'For the {p.trial.label}:' + chr(10) if several else ''}{p.text()}\n(Source: {p.source()})"
-                               for p in self.answering)
+            several = len({p.trial.id for p in self.answering}) > 1
+            return "\n\n".join(f"{self._lead_in(n, several)}{p.text()}\n(Source: {p.source()})"
+                                 for n, p in enumerate(self.answering))
         if self.parts:
             nearest = "\n".join(f"“{p.text()}” (Source: {p.source()})" for p in self.parts)
             # One trial: its source has just named it.
             return say("partial", nearest=nearest, contacts=self.asked[0].contact if len(self.asked) == 1 else contacts)
         return say("not_covered", contacts=contacts)
+
+    def _lead_in(self, n: int, several_trials: bool) -> str:
+        """Each trial's part is labelled when several trials answer; a second part of one trial (another
+        section that is as close in meaning) is introduced as such."""
+        if several_trials:
+            return f"For the {self.answering[n].trial.label}:\n"
+        return say("also_relevant") + "\n" if n else ""
 
     def payload(self) -> dict:
         """For the widget: the route and the sources as data (citation, "more" control)."""
@@ -158,6 +170,8 @@ class QuestionAnswerer:
                 part = self._part(trial, query, fact, found, term)
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
+                if part.complete and len(asked) == 1 and not names_section(query, part.passages[0].title):
+                    parts.extend(self._other_section(trial, part, found))
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 
@@ -176,6 +190,14 @@ class QuestionAnswerer:
             return self._compose(trial, query, fact, saying, term)
         # The texts do not say it: what they say nearest is quoted, one sentence (the section on request).
         return AnswerPart(trial, [found[0].passage], part.section, False)
+
+    def _other_section(self, trial: Trial, part: AnswerPart, found: list[Hit]) -> list[AnswerPart]:
+        """The best sentence of another section, when it is as close in meaning as the first hit (the
+        first part says what was asked for; this one is what the texts say next to it)."""
+        other = next((h for h in found if section_key(h.passage) != section_key(part.passages[0])), None)
+        if other is None or other.score < found[0].score - SECOND_SECTION_MARGIN:
+            return []
+        return [AnswerPart(trial, [other.passage], self.retriever.section_passages(other.passage), True)]
 
     def _compose(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
         best = found[0]

@@ -51,7 +51,8 @@ class Hit:
     rank_score: float  # what the hits are ordered by
 
 
-def _section_key(passage: Passage) -> tuple:
+def section_key(passage: Passage) -> tuple:
+    """What tells one section from another (a listing may use one key for several sections)."""
     return passage.trial, passage.source, passage.section, passage.title
 
 
@@ -100,7 +101,7 @@ class Retriever:
         self._bm25 = BM25([p.search_text() for p in passages])
         self._sections: dict[tuple, list[Passage]] = {}
         for p in passages:
-            self._sections.setdefault(_section_key(p), []).append(p)
+            self._sections.setdefault(section_key(p), []).append(p)
 
     def ensure_current(self) -> None:
         """Never answer from an index that no longer matches knowledge/: reload it if it was
@@ -113,7 +114,7 @@ class Retriever:
 
     def section_passages(self, passage: Passage) -> list[Passage]:
         """All passages of the section that holds this passage, in the order of the text."""
-        return self._sections.get(_section_key(passage), [])
+        return self._sections.get(section_key(passage), [])
 
     def _plain_scores(self, vector: np.ndarray, trial: str | None) -> dict[int, float]:
         """The best cosine of each criterion's plain words with the question, for one trial (or all)."""

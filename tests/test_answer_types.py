@@ -131,10 +131,31 @@ class _RankedHits:
 
 
 def test_a_passage_ranked_first_by_a_shared_word_but_off_topic_does_not_answer(trials, names):
-    def passage(section, text, start):
-        return Passage("STSINJ", section, section.title(), text, "stsinj/listing.txt", start, start + len(text))
-    off = passage("safety", "Only 2% of patients reported mild side effects.", 0)
-    on = passage("medications", "The trial information does not specify whether you need to stop your medications.", 100)
+    off = _passage("safety", "Only 2% of patients reported mild side effects.", 0)
+    on = _passage("medications", "The trial information does not specify whether you need to stop your medications.", 100)
     answerer = QuestionAnswerer(_RankedHits([Hit(off, 0.10, 0.90), Hit(on, 0.70, 0.70)]), trials, names)
     answer = answerer.answer("do i have to stop my medicines?", ["STSINJ"])
     assert answer.route == "retrieval" and answer.answering[0].passages == [on]
+
+
+def _passage(section, text, start, list_item=False):
+    return Passage("STSINJ", section, section.title(), text, "stsinj/listing.txt", start, start + len(text), list_item)
+
+
+def test_when_words_and_meaning_point_to_two_sections_both_are_shown_each_with_its_source(trials, names):
+    by_words = _passage("medications", "The trial information does not specify whether you need to stop your medicines.", 0)
+    by_meaning = _passage("interventions", "Intralesional Injection of STS", 100, list_item=True)
+    answerer = QuestionAnswerer(_RankedHits([Hit(by_words, 0.44, 1.24), Hit(by_meaning, 0.59, 0.87)]), trials, names)
+    answer = answerer.answer("pills or shots?", ["STSINJ"])
+    assert [p.passages for p in answer.answering] == [[by_words], [by_meaning]]
+    reply = answer.render()
+    assert reply.index("stop your medicines") < reply.index("Also relevant:") < reply.index("Intralesional")
+    assert reply.count("(Source: ") == 2 and "For the" not in reply
+    assert [s["section"] for s in answer.payload()["sources"]] == ["medications", "interventions"]
+
+
+def test_a_second_section_less_close_in_meaning_is_not_shown(trials, names):
+    first = _passage("medications", "The trial information does not specify whether you need to stop your medicines.", 0)
+    weaker = _passage("interventions", "Intralesional Injection of STS", 100, list_item=True)
+    answerer = QuestionAnswerer(_RankedHits([Hit(first, 0.60, 1.40), Hit(weaker, 0.50, 0.80)]), trials, names)
+    assert [p.passages for p in answerer.answer("pills or shots?", ["STSINJ"]).answering] == [[first]]
