@@ -27,6 +27,7 @@ from actions.trial_names import TrialNames
     ("who is the main doctor on this study", "principal investigator"),
     ("who is paying for this research", "person"),
     ("How old do you have to be to join?", "age"),
+    ("what is the end date of the study", "date"),
     ("how big is the needle", "needle size"),
     ("can i drive home after the shots or do i need someone to take me", "driving or getting home afterwards"),
     ("is there wheelchair access at the hospital", "wheelchair access and accessibility"),
