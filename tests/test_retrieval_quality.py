@@ -3,9 +3,9 @@
 The floors are on the test set, which the settings were never tuned on, just below what it measured;
 dev is reported, not floored (it is what the settings were chosen on). Answer accuracy, not-covered
 precision/recall and routing are measured over the REST channel in tests/e2e/test_answer_quality.py.
-Measured on 2026-12-02 (make eval; README, "Answer quality"), on the sets as grown that day:
-  dev   recall@1 0.861  recall@3 0.979  (before that day's changes: 0.806 / 0.924)
-  test  recall@1 0.748  recall@3 0.911  (before: 0.740 / 0.894)
+Measured on 2026-12-02, second session (make eval; README, "Answer quality"):
+  dev (402 cases)  recall@1 0.904  recall@3 0.969  (before that session's changes: 0.799 / 0.934)
+  test (243)       recall@1 0.870  recall@3 0.967  (before: 0.748 / 0.911)
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from actions.evaluation import load_cases, retrieval_recall
 from actions.services import services
 
-FLOORS = {"test": {"recall@1": 0.72, "recall@3": 0.88}}
+FLOORS = {"test": {"recall@1": 0.85, "recall@3": 0.95}}
 
 
 @pytest.mark.parametrize("name", ["dev", "test"])

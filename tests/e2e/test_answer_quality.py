@@ -2,7 +2,8 @@
 tuned on) asked over the REST channel of the real servers, graded by actions/evaluation.py.
 
 The floors sit just below what the test set measured on 2026-12-02 (make eval; README, "Answer
-quality"); the issue's targets (0.9) are not reached yet, and the floors say so rather than hide it.
+quality"); the issue's not-covered recall target (0.9) is not reached yet, and the floor says so
+rather than hide it.
 """
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import pytest
 
 from actions.evaluation import ask_over_rest, load_cases, summarise
 
-# Measured on the test set (243 cases): right answer 0.772, not covered precision 0.961 / recall 0.849,
-# median reply 311 characters, no emergency missed, no false alarm, no factual question refused as advice.
-FLOORS = {"answer_accuracy": 0.75, "not_covered_precision": 0.93, "not_covered_recall": 0.83}
+# Measured on the test set (243 cases, 2026-12-02, second session): right answer 0.919, not covered
+# precision 0.973 / recall 0.837, median reply 370 characters, no emergency missed, no false alarm, no
+# factual question refused as advice.
+FLOORS = {"answer_accuracy": 0.90, "not_covered_precision": 0.95, "not_covered_recall": 0.82}
 CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 0,
             "medical_advice_false": 0}
 
