@@ -10,7 +10,7 @@ from datetime import date
 from actions.answer_types import Asked, asked_for, defined_term, defines, holds
 from actions.ingest import Passage
 from actions.knowledge_base import Trial, contact_lines
-from actions.lay_terms import with_listing_words
+from actions.lay_terms import listing_words
 from actions.lexical import tokenize
 from actions.messages import say
 from actions.retrieval import ANSWER_THRESHOLD, Hit, Retriever, section_key
@@ -135,10 +135,12 @@ class Answer:
                 "score": round(max(h.score for h in self.hits), 3) if self.hits else None}
 
 
-def search_words(topic: str) -> str:
-    """What is searched for: the topic without asking-to-join words, with the listing's words for
-    lay ones."""
-    return with_listing_words(without_joining(topic))
+def search_terms(topic: str) -> tuple[str, str]:
+    """What is searched for: the topic without asking-to-join words, and the listing's words for its
+    lay ones. Those go to the word search only: added to what is embedded, they pulled its meaning
+    away from the question (test right answers 0.935 without, 0.919 with) and lengthened it."""
+    question = without_joining(topic)
+    return question, " ".join(listing_words(question))
 
 
 class QuestionAnswerer:
@@ -151,11 +153,11 @@ class QuestionAnswerer:
         query = self.topic(question)
         fact = asked_for(query)
         term = defined_term(query)
-        search = search_words(query)
+        search, listing = search_terms(query)
         asked = [self.trials[t] for t in (trial_ids or self.trials) if t in self.trials]
         parts, hits = [], []
         for trial in asked:
-            found = self.retriever.retrieve_passages(search, trial=trial.id, k=CANDIDATES_PER_TRIAL)
+            found = self.retriever.retrieve_passages(search, trial=trial.id, k=CANDIDATES_PER_TRIAL, listing_words=listing)
             if term:  # "what does X mean?": the sentence that spells X out comes first
                 found.sort(key=lambda h: not defines(term, h.passage.text))
             hits.extend(found)

@@ -165,7 +165,7 @@ def ask_over_rest(base_url: str, cases: list[dict]) -> list[dict]:
 def retrieval_recall(svc, cases: list[dict]) -> dict:
     """recall@k of the retrieval alone (actions.services.Services), searching what the answerer
     searches: the question of a follow-up, without trial names, with the listing's words."""
-    from actions.answers import search_words
+    from actions.answers import search_terms
     from actions.follow_up import repeats_last_question
     from actions.questions import question_in
 
@@ -173,7 +173,8 @@ def retrieval_recall(svc, cases: list[dict]) -> dict:
         text = case["text"]
         if case["history"] and repeats_last_question(text, svc.names):
             text = case["history"][-1]
-        search = search_words(svc.answerer.topic(question_in(text)))
-        return [(h.passage.trial, h.passage.section) for h in svc.retriever.retrieve_passages(search, case["trial"], k)]
+        search, listing = search_terms(svc.answerer.topic(question_in(text)))
+        return [(h.passage.trial, h.passage.section)
+                for h in svc.retriever.retrieve_passages(search, case["trial"], k, listing_words=listing)]
 
     return recall_at(retrieve, cases)

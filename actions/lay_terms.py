@@ -33,8 +33,3 @@ def listing_words(question: str) -> list[str]:
     """The listing words for the lay phrases in the question, each once, in the list's order."""
     return [listing for pattern, listing in _terms() if pattern.search(question or "")]
 
-
-def with_listing_words(question: str) -> str:
-    """The question followed by the listing words of its lay phrases (the search query)."""
-    words = listing_words(question)
-    return f"{question} ({'; '.join(words)})" if words else question

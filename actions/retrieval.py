@@ -125,8 +125,9 @@ class Retriever:
                 best[owner] = score
         return best
 
-    def retrieve_passages(self, question: str, trial: str | None = None, k: int = 3) -> list[Hit]:
-        """The k best passages for the question, from one trial (or from all when trial is None)."""
+    def retrieve_passages(self, question: str, trial: str | None = None, k: int = 3, listing_words: str = "") -> list[Hit]:
+        """The k best passages for the question, from one trial (or from all when trial is None);
+        `listing_words` (the listings' words for the patient's, lay_terms.yml) join the word search."""
         self.ensure_current()
         ids = self._ids_by_trial.get(trial) if trial else np.arange(len(self.passages), dtype=np.int64)
         if ids is None or not len(ids):
@@ -151,7 +152,7 @@ class Retriever:
                  for i, s in text_scores.items()}
         fused = dense
         if LEXICAL_WEIGHT:
-            lexical = self._bm25.scores(question, list(dense))
+            lexical = self._bm25.scores(f"{question} {listing_words}", list(dense))
             top = max(lexical.values(), default=0.0)
             if top > 0:
                 fused = {i: dense[i] + LEXICAL_WEIGHT * lexical[i] / top for i in dense}

@@ -124,7 +124,7 @@ class _RankedHits:
     def __init__(self, hits):
         self.hits = hits
 
-    def retrieve_passages(self, question, trial=None, k=3):
+    def retrieve_passages(self, question, trial=None, k=3, listing_words=""):
         return self.hits
 
     def section_passages(self, passage):
