@@ -30,12 +30,12 @@ LIST_ITEM_ALLOWANCE = float(os.environ.get("LIST_ITEM_ALLOWANCE", "0.08"))  # ch
 # (below, the quote was about something else: chosen by reading the dev set's replies).
 NEAREST_QUOTE_MIN = 0.4
 # A question that names a section ("what are the exclusion criteria?") gets the section, up to this long.
+MAX_SECTION_ANSWER_CHARS = 600
 # Words and meaning can disagree on where the answer is ("pills or shots?": the sentence on current
 # medicines by its words, the treatment line by its meaning): when another section's best sentence
 # is within this of the first one's meaning score, it is shown too, with its own source (chosen on
 # the dev set, confirmed on the test set; README).
 SECOND_SECTION_MARGIN = 0.0
-MAX_SECTION_ANSWER_CHARS = 600
 # Safety and effectiveness: the answer also says the treatment is investigational.
 _INVESTIGATIONAL = re.compile(
     r"\b(safe|safety|side[- ]effects?|risks?|dangerous|harm|tolerat\w*|works?|working|effective\w*|"

@@ -118,6 +118,10 @@ def test_quitting_a_medicine_is_not_leaving_the_study():
     assert answer.route == "retrieval" and answer.answering[0].passages[0].section == "medications"
 
 
+def _passage(section, text, start, list_item=False):
+    return Passage("STSINJ", section, section.title(), text, "stsinj/listing.txt", start, start + len(text), list_item)
+
+
 class _RankedHits:
     """The retriever's ranking, given: the rule under test is what the answerer does with it."""
 
@@ -137,10 +141,6 @@ def test_a_passage_ranked_first_by_a_shared_word_but_off_topic_does_not_answer(t
     answerer = QuestionAnswerer(_RankedHits([Hit(off, 0.10, 0.90), Hit(on, 0.70, 0.70)]), trials, names)
     answer = answerer.answer("do i have to stop my medicines?", ["STSINJ"])
     assert answer.route == "retrieval" and answer.answering[0].passages == [on]
-
-
-def _passage(section, text, start, list_item=False):
-    return Passage("STSINJ", section, section.title(), text, "stsinj/listing.txt", start, start + len(text), list_item)
 
 
 def test_when_words_and_meaning_point_to_two_sections_both_are_shown_each_with_its_source(trials, names):
