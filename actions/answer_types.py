@@ -79,9 +79,11 @@ def holds(asked: Asked | None, text: str) -> bool:
     return asked is None or asked.held_by(text)
 
 
-# "What does iPPSD2 mean?", "what does parturient stand for?": asks what a word of the texts means.
+# "What does iPPSD2 mean?", "what does parturient stand for?", "what counts as a contraindication?":
+# asks what a word of the texts means.
 _DEFINITION = re.compile(r"\bwhat(?:'s| does| do| is)? (?:the )?(?:word |term |abbreviation )?[\"'“]?([\w/.-]+?)[\"'”]?"
-                         r"\s+(?:mean|means|stand for|stands for)\b|\bmeaning of [\"'“]?([\w/.-]+)", re.I)
+                         r"\s+(?:mean|means|stand for|stands for)\b|\bmeaning of [\"'“]?([\w/.-]+)|"
+                         r"\bwhat (?:would |does |do |will )?counts? as (?:an? )?[\"'“]?([\w/.-]+)", re.I)
 
 
 # "What is iPPSD2?", "whats PHP1A": asks what an abbreviation means (a word with a digit or two capitals;
@@ -94,7 +96,7 @@ def defined_term(question: str) -> str | None:
     """The word whose meaning the question asks for, if it asks for one."""
     match = _DEFINITION.search(question or "")
     if match:
-        return match.group(1) or match.group(2)
+        return next(g for g in match.groups() if g)
     match = _ABBREVIATION.search(question or "")
     return match.group(1) if match else None
 

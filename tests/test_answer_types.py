@@ -28,6 +28,10 @@ from actions.trial_names import TrialNames
     ("who is paying for this research", "person"),
     ("How old do you have to be to join?", "age"),
     ("what is the end date of the study", "date"),
+    ("when did the Limoges study start?", "start date"),
+    ("whats the NCT number for STSINJ, I want to look it up", "registry number"),
+    ("do I need a referral letter from my rheumatologist", "referral"),
+    ("what happens if I miss one of the follow up appointments", "rescheduling or missing a visit"),
     ("how big is the needle", "needle size"),
     ("can i drive home after the shots or do i need someone to take me", "driving or getting home afterwards"),
     ("is there wheelchair access at the hospital", "wheelchair access and accessibility"),
@@ -54,6 +58,8 @@ def test_only_what_answers_the_question_holds_it():
     pain = asked_for("Does the injection hurt?")
     assert not holds(pain, "Intralesional Injection of STS")
     assert holds(pain, "The injection is given under local anaesthetic and is rarely painful.")
+    start = asked_for("when does the study start?")
+    assert not holds(start, "End date: Mar 18, 2023") and holds(start, "Study start: March 2019")
     investigator = asked_for("who leads the research, which doctor?")
     assert holds(investigator, "Robyn T Domsis, MD\nPrincipal Investigator") and not holds(investigator, "University Hospital, Limoges")
 
@@ -67,6 +73,7 @@ def test_topics_of_trial_questions_are_told_from_mere_kinds_of_fact():
     ("what does iPPSD2 mean?", "iPPSD2"), ("sorry what is ippsd2?? never heard of it", "ippsd2"),
     ("what is PHP1A", "PHP1A"), ("what is calcinosis", None), ("what is the NCT number of the trial?", None),
     ("what is sts used for", None),
+    ("what would count as a contraindication to local injection?", "contraindication"),
 ])
 def test_a_question_asking_what_a_word_means(question, term):
     assert defined_term(question) == term
@@ -87,6 +94,9 @@ def test_the_topics_file_refuses_an_entry_without_its_patterns(tmp_path):
     ("Is the Pittsburgh trial open to pregnant women?", "STSINJ"),  # its listing gives no criteria on it
     ("do they provide meals if we're there all day", "NCT03582800"),
     ("can i be in the room with her while they inject", "NCT03582800"),
+    ("when did the Limoges study start?", "NCT03582800"),  # its listing gives the end date only
+    ("whats the NCT number for this one", "STSINJ"),  # its listing has none
+    ("what would count as a contraindication to local injection?", "NCT03582800"),
 ])
 def test_on_topic_sentences_that_do_not_say_it_are_no_answer(question, trial):
     answer = services().answerer.answer(question, [trial])
