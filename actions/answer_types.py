@@ -81,7 +81,8 @@ def holds(asked: Asked | None, text: str) -> bool:
 
 # "What does iPPSD2 mean?", "what does parturient stand for?", "what counts as a contraindication?":
 # asks what a word of the texts means.
-_DEFINITION = re.compile(r"\bwhat(?:'s| does| do| is)? (?:the )?(?:word |term |abbreviation )?[\"'“]?([\w/.-]+?)[\"'”]?"
+_DEFINITION = re.compile(r"\bwhat(?:'s| does| do| is)? (?:the )?(?:word |term |abbreviation )?[\"'“]?"
+                         r"(?!(?:it|this|that|these|those|they)\b)([\w/.-]+?)[\"'”]?"
                          r"\s+(?:mean|means|stand for|stands for)\b|\bmeaning of [\"'“]?([\w/.-]+)|"
                          r"\bwhat (?:would |does |do |will )?counts? as (?:an? )?[\"'“]?([\w/.-]+)", re.I)
 

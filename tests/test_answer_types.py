@@ -43,7 +43,8 @@ def test_a_question_asks_for_its_topic(question, topic):
 @pytest.mark.parametrize("question", ["What is the purpose of this trial?", "why would this work?",
                                       "is the treatment safe?", "",
                                       "what makes this different from surgery or pain medicine",
-                                      "has it been given to people before or would i be the guinea pig"])
+                                      "has it been given to people before or would i be the guinea pig",
+                                      "has STS been safe in other people who got it?"])
 def test_a_question_may_ask_for_nothing_in_particular(question):
     assert asked_for(question) is None and holds(None, "anything")
 
@@ -74,6 +75,7 @@ def test_topics_of_trial_questions_are_told_from_mere_kinds_of_fact():
     ("what is PHP1A", "PHP1A"), ("what is calcinosis", None), ("what is the NCT number of the trial?", None),
     ("what is sts used for", None),
     ("what would count as a contraindication to local injection?", "contraindication"),
+    ("what does it mean that it's phase 2", None),  # "it" is no word of the texts
 ])
 def test_a_question_asking_what_a_word_means(question, term):
     assert defined_term(question) == term
