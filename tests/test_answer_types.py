@@ -44,7 +44,8 @@ def test_a_question_asks_for_its_topic(question, topic):
                                       "is the treatment safe?", "",
                                       "what makes this different from surgery or pain medicine",
                                       "has it been given to people before or would i be the guinea pig",
-                                      "has STS been safe in other people who got it?"])
+                                      "has STS been safe in other people who got it?",
+                                      "where does the drug actually go - into a vein or into the lump itself?"])
 def test_a_question_may_ask_for_nothing_in_particular(question):
     assert asked_for(question) is None and holds(None, "anything")
 
@@ -61,6 +62,8 @@ def test_only_what_answers_the_question_holds_it():
     assert holds(pain, "The injection is given under local anaesthetic and is rarely painful.")
     start = asked_for("when does the study start?")
     assert not holds(start, "End date: Mar 18, 2023") and holds(start, "Study start: March 2019")
+    place = asked_for("where is the study done?")
+    assert holds(place, "Sponsor: Hospital, Limoges") and not holds(place, "Even if the clinical, radiological signs differ")
     investigator = asked_for("who leads the research, which doctor?")
     assert holds(investigator, "Robyn T Domsis, MD\nPrincipal Investigator") and not holds(investigator, "University Hospital, Limoges")
 
