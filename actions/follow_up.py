@@ -1,4 +1,5 @@
-"""Follow-ups that lean on the last question: "and the Limoges one?", "what about Pittsburgh?"."""
+"""Follow-ups that lean on the last question: "and the Limoges one?", "what about Pittsburgh?",
+"and for the other one?"."""
 from __future__ import annotations
 
 import re
@@ -15,4 +16,5 @@ def repeats_last_question(text: str, names: TrialNames) -> bool:
     """Whether the message only names another trial, asking the same question again for it (a bare
     name, with nothing around it, picks the trial instead)."""
     rest = names.without_names(text)
-    return bool(names.find(text)) and bool(rest) and bool(_ONLY_CONNECTIVES.fullmatch(rest))
+    names_a_trial = bool(names.find(text)) or names.names_the_other(text)
+    return names_a_trial and bool(rest) and bool(_ONLY_CONNECTIVES.fullmatch(rest))

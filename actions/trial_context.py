@@ -14,13 +14,19 @@ class TrialContext:
 
 def resolve_trials(text: str | None, metadata: dict | None, slot_value: str | None,
                    names: TrialNames, known: set[str]) -> TrialContext:
-    """A trial named in the message wins (the patient changed subject), then the page's metadata
-    {"trial": id}, then the slot. Unknown ids are ignored rather than trusted."""
+    """A trial named in the message wins (the patient changed subject), or "the other one", then the
+    page's metadata {"trial": id}, then the slot. Unknown ids are ignored rather than trusted."""
     mentioned = names.find(text or "")
     page = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
     page = page if isinstance(page, str) and page in known else None
     remembered = slot_value if isinstance(slot_value, str) and slot_value in known else None
     if mentioned:
         return TrialContext(mentioned, mentioned[0] if len(mentioned) == 1 else (page or remembered))
+    if names.names_the_other(text or ""):
+        # The trial talked about last, else the page's: "the other one" is any known trial but that.
+        talked_about = remembered or page
+        others = sorted(known - {talked_about}) if talked_about else []
+        if others:
+            return TrialContext(others, others[0] if len(others) == 1 else talked_about)
     current = page or remembered
     return TrialContext([current] if current else [], current)

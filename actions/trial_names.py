@@ -9,6 +9,9 @@ from actions.knowledge_base import Trial, load_trials
 # Words that carry no identity: "the Limoges study" is matched as "limoges".
 _FILLER = frozenset("the a an of at in for study trial trials studies one research project".split())
 _WORD = re.compile(r"[a-z0-9]+")
+# "And for the other one?": the trial not being talked about (with two trials, the other one).
+_THE_OTHER = re.compile(r"\b(the|that|this) other (one|ones|trial|trials|study|studies|listing)\b|\bthe other\W*$"
+                        r"|\bthe second (one|trial|study)\b", re.IGNORECASE)
 MIN_FUZZY_LENGTH = 5  # shorter names ("Pitt") must match exactly
 SIMILARITY = 0.84
 
@@ -53,6 +56,11 @@ class TrialNames:
     def find(self, text: str) -> list[str]:
         """Ids of the trials the text names, in order of first mention."""
         return list(dict.fromkeys(trial for trial, _, _ in self.mentions(text)))
+
+    @staticmethod
+    def names_the_other(text: str) -> bool:
+        """Whether the message points at the trial(s) not being talked about ("and the other one?")."""
+        return bool(_THE_OTHER.search(text or ""))
 
     def without_names(self, text: str) -> str:
         """The text with trial names taken out: a name says which trial, not what is asked."""

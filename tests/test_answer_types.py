@@ -62,6 +62,7 @@ def test_only_what_answers_the_question_holds_it():
     assert holds(pain, "The injection is given under local anaesthetic and is rarely painful.")
     start = asked_for("when does the study start?")
     assert not holds(start, "End date: Mar 18, 2023") and holds(start, "Study start: March 2019")
+    assert not holds(asked_for("how long is the treatment period?"), "Patient aged 2 years or over")  # an age
     place = asked_for("where is the study done?")
     assert holds(place, "Sponsor: Hospital, Limoges") and not holds(place, "Even if the clinical, radiological signs differ")
     investigator = asked_for("who leads the research, which doctor?")

@@ -58,6 +58,7 @@ def test_questions_about_the_trial_are_not_requests_for_advice(text):
     ("and the Limoges one?", True),
     ("ok what about the limoges one then", True),
     ("what about pittsburgh?", True),
+    ("and for the other one?", True),
     ("Limoges", False),  # a bare name picks the trial
     ("and what is the limoges one testing?", False),  # a new question
 ])

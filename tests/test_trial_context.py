@@ -39,6 +39,13 @@ KNOWN = {"STSINJ", "NCT03582800"}
     ("what is the purpose?", "not a dict", "bogus", [], None),
     ("what is the purpose?", {"trial": ["STSINJ"]}, ["x"], [], None),  # wrong types are ignored
     ("Pittsburgh or Limoges, who sponsors?", None, "STSINJ", ["STSINJ", "NCT03582800"], "STSINJ"),
+    # "The other one": not the trial talked about last, whichever page the widget is on.
+    ("and for the other one?", None, "NCT03582800", ["STSINJ"], "STSINJ"),
+    ("what about the other study", {"trial": "STSINJ"}, "NCT03582800", ["STSINJ"], "STSINJ"),
+    ("and the other trial?", {"trial": "STSINJ"}, None, ["NCT03582800"], "NCT03582800"),
+    ("the other one", None, None, [], None),  # nothing talked about yet: nothing to be other than
+    ("im allergic to one of the other ingredients", {"trial": "STSINJ"}, "NCT03582800", ["STSINJ"], "STSINJ"),
+    ("and the other?", None, "STSINJ", ["NCT03582800"], "NCT03582800"),
 ])
 def test_trial_in_context(names, text, metadata, slot, expected, remembered):
     context = resolve_trials(text, metadata, slot, names, KNOWN)
