@@ -68,6 +68,26 @@ _GREETING = re.compile(r"^\W*((hi|hello|hey|hiya|good (morning|afternoon|evening
 
 _SMALL_TALK = "help talk chat fine good well today there doing bot human real person anyone anybody"
 
+# The words of a request to start over, to forget the answers or to stop. Each deletes what the patient
+# typed, so the classifier's guess must not do it on a message without them ("i started warfarin last
+# week" read as "start over").
+_DELETING_REQUESTS = {
+    "restart_screening": re.compile(
+        r"\b(restart|redo|re-do|reset)\b|\b(start|begin|do|go|run)(ing)? (it |this |that |them |all |the \w+ )?"
+        r"(over|again|afresh|anew|from (the )?(beginning|start|scratch|top))\b", re.IGNORECASE),
+    "forget_answers": re.compile(r"\b(forget|delete|erase|remove|clear|wipe|discard)\b|"
+                                 r"\b(don'?t|do not|not) (want (you )?to )?(keep|store|save)\b", re.IGNORECASE),
+    "stop_screening": re.compile(r"\b(stop|cancel|quit|end|exit|abort|enough|no more)\b|\bnever ?mind\b|"
+                                 r"\b(don'?t|do not) want to (continue|go on)\b", re.IGNORECASE),
+}
+DELETING_INTENTS = frozenset(_DELETING_REQUESTS)
+
+
+def says_to_delete(intent: str, text: str) -> bool:
+    """Whether a message read as a request that deletes the answers says so in words."""
+    pattern = _DELETING_REQUESTS.get(intent)
+    return pattern is None or bool(pattern.search(text or ""))
+
 
 def asks_to_be_screened(text: str) -> bool:
     """Whether a message asks to be pre-screened (or to go on), not something else about the trial."""

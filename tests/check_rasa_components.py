@@ -87,7 +87,7 @@ def check_the_circuit_breaker_line_names_no_conversation() -> None:
     assert "Circuit breaker tripped" in logged and session_id not in logged and "'conv-" in logged, logged
 
 
-def check_questions_misread_as_screening_or_small_talk_are_questions() -> None:
+def check_misread_questions_are_questions_and_only_words_delete_answers() -> None:
     from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
     from rasa.shared.nlu.training_data.message import Message
 
@@ -101,12 +101,21 @@ def check_questions_misread_as_screening_or_small_talk_are_questions() -> None:
              ("thanks, and who pays for it?", "thank", "ask_question"),
              ("How old do you have to be?", "goodbye", "ask_question"),
              ("thanks, bye!", "goodbye", "goodbye"),
-             ("what is the purpose?", "ask_question", "ask_question")]
+             ("what is the purpose?", "ask_question", "ask_question"),
+             # Requests that delete the answers must say so; else the next intent of the ranking.
+             ("i started warfarin last week", "restart_screening", "give_answer"),
+             ("say i start the injections", "restart_screening", "give_answer"),
+             ("can we start over?", "restart_screening", "restart_screening"),
+             ("i forgot to say i take warfarin", "forget_answers", "give_answer"),
+             ("please delete what i told you", "forget_answers", "forget_answers"),
+             ("the lumps end up hurting", "stop_screening", "stop_screening"),
+             ("my son is eleven", "stop_screening", "give_answer")]
     messages = []
     for text, intent, _ in cases:
         message = Message({TEXT: text})
         message.set(INTENT, {"name": intent, "confidence": 0.9})
-        message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.9}])
+        message.set(INTENT_RANKING_KEY, [{"name": intent, "confidence": 0.9}, {"name": "forget_answers", "confidence": 0.06},
+                                         {"name": "give_answer", "confidence": 0.04}])
         messages.append(message)
     QuestionRouting().process(messages)
     routed = [m.get(INTENT)["name"] for m in messages]
@@ -115,10 +124,10 @@ def check_questions_misread_as_screening_or_small_talk_are_questions() -> None:
 
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
-    check_questions_misread_as_screening_or_small_talk_are_questions()
+    check_misread_questions_are_questions_and_only_words_delete_answers()
     check_a_turn_that_raises_gets_an_apology()
     check_an_emergency_gets_the_sites_numbers_without_the_action_server()
     check_the_circuit_breaker_line_names_no_conversation()
     print("components: action server replies are judged as Rasa judges them; questions misread as a request "
-          "to be screened or small talk are questions; a failing turn gets an apology; the fallback loop's "
+          "to be screened or small talk are questions; only a message that says so deletes the answers; a failing turn gets an apology; the fallback loop's "
           "warning names no conversation")
