@@ -9,6 +9,7 @@ from actions.emergency import is_emergency
 @pytest.mark.parametrize("text", [
     "I have crushing chest pain and can't breathe",
     "I can’t breathe",  # typographic apostrophe, as phones type it
+    "i think my dad is having a stroke",
     "my throat is swelling after the injection",
     "I am having a severe allergic reaction",
     "my son is having an allergic reaction now",
@@ -37,6 +38,8 @@ def test_emergencies_are_recognised(text):
 
 @pytest.mark.parametrize("text", [
     "What if I have an allergic reaction to STS?",
+    "my mother is under guardianship since her stroke, could she still join",
+    "he had a stroke 2 years ago, can he take part?",
     "Can I participate if I am breastfeeding?",
     "Is the treatment safe?",
     "Is there an emergency contact for the study?",
