@@ -110,9 +110,14 @@ def is_question(text: str) -> bool:
     return "?" in text or any(_QUESTION_START.match(clause) for clause in _CLAUSE.findall(text))
 
 
+# "Who decides whether STS is right for me?" asks how the trial decides, not for a decision.
+_WHO_DECIDES = re.compile(r"\b(who|how do (they|you)|how does (the|a) \w+) (decides?|chooses?|determines?|judges?)\b",
+                          re.IGNORECASE)
+
+
 def asks_for_advice(text: str) -> bool:
     """Whether a message asks what to do about one's own treatment (refused: only a doctor can say)."""
-    return bool(_ADVICE.search(text or ""))
+    return bool(_ADVICE.search(text or "")) and not _WHO_DECIDES.search(text or "")
 
 
 def question_in(text: str) -> str:

@@ -49,6 +49,7 @@ def test_requests_for_personal_advice(text):
     "do I have to stop my current medicines to take part?",
     "how many days off work should i plan for after each injection",
     "is it ok if i get there late?",
+    "who decides whether STS is right for me",
 ])
 def test_questions_about_the_trial_are_not_requests_for_advice(text):
     assert not asks_for_advice(text)
