@@ -15,7 +15,8 @@ from actions.answer_parsing import NOT_SURE
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, decide,
                                  find_criterion, load_criteria, next_question, progress, ruled_out_by)
 from actions.messages import say
-from actions.replies import answer_from_texts, answer_question, listing_ended_notes, look_up, send_answer, trial_buttons
+from actions.replies import (answer_from_texts, answer_question, listing_ended_notes, look_up, question_of, send_answer,
+                             trial_buttons)
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
 
@@ -59,6 +60,7 @@ class ValidateEligibilityForm(FormValidationAction):
             return await super().run(dispatcher, tracker, domain)
         # The message that starts (or resumes) the screening.
         svc = services()
+        answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
         if _CONDITION.search(text) or without_joining(text) != text or _ASKS_WHAT.match(text):
             # It asks about a condition ("I take warfarin, can I still join?") or something else
             # ("what are the eligibility criteria?"): that is answered first, or said not covered.
@@ -66,9 +68,9 @@ class ValidateEligibilityForm(FormValidationAction):
                                      svc.names, set(svc.trials))
             answer = look_up(dispatcher, svc, text, context.trials)
             if answer:
-                send_answer(dispatcher, answer, text)
+                answered = send_answer(dispatcher, answer, text)
         resuming = bool(answers_of(tracker))
-        events = await super().run(dispatcher, tracker, domain)
+        events = answered + await super().run(dispatcher, tracker, domain)
         trial_id = next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "trial"),
                         tracker.get_slot("trial"))
         if resuming and trial_id == tracker.get_slot("trial"):
@@ -137,7 +139,11 @@ class ValidateEligibilityForm(FormValidationAction):
             elif asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))
             else:
-                answer_question(dispatcher, svc, text, [trial_id])
+                # Of the trial it names ("and the other one?" asks the last question of the other
+                # trial), else of the one being screened for.
+                context = resolve_trials(text, None, trial_id, svc.names, set(svc.trials))
+                events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials or [trial_id])
+                return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
             return {"screening_reply": None}
         if parsed is None:
             failures += 1

@@ -68,6 +68,7 @@ class Trial:
     emergency: SiteEmergency
     team_answers: tuple[TeamAnswer, ...] = ()
     strip: tuple[str, ...] = ()
+    described_as: tuple[str, ...] = ()  # "French": names the trial only as "the French one/study/trial"
     facts: dict = field(default_factory=dict)  # site, sponsor, phase, dates: shown as stated
 
     def end_date_passed(self, today: date) -> date | None:
@@ -183,6 +184,7 @@ def load_trial(folder: Path) -> Trial:
         emergency=_site_emergency(data, path),
         team_answers=load_team_answers(folder),
         strip=tuple(data.get("strip", [])),
+        described_as=tuple(str(w) for w in data.get("described_as", [])),
         facts={k: data[k] for k in ("site", "sponsor", "phase", "dates") if k in data},
     )
 

@@ -20,8 +20,13 @@ def _words(text: str) -> list[re.Match]:
     return [m for m in _WORD.finditer(text.lower()) if m.group() not in _FILLER]
 
 
+# What a describing word ("French") must come before to name a trial: "the French one" does, "do I
+# need to speak French?" does not.
+_TRIAL_WORDS = r"(one|ones|study|studies|trial|trials|site|team|research|project)"
+
+
 class TrialNames:
-    def __init__(self, names_by_trial: dict[str, list[str]]):
+    def __init__(self, names_by_trial: dict[str, list[str]], described_as: dict[str, list[str]] | None = None):
         # Each name becomes its significant words joined, compared against windows of the message.
         self._names = []
         for trial, names in names_by_trial.items():
@@ -29,10 +34,12 @@ class TrialNames:
                 words = [m.group() for m in _words(name)]
                 if words:
                     self._names.append((trial, "".join(words), len(words)))
+        self._described = [(trial, re.compile(rf"\b{re.escape(word)}\s+{_TRIAL_WORDS}\b", re.IGNORECASE))
+                           for trial, words in (described_as or {}).items() for word in words]
 
     @classmethod
     def from_trials(cls, trials: dict[str, Trial]) -> "TrialNames":
-        return cls({t.id: list(t.names) for t in trials.values()})
+        return cls({t.id: list(t.names) for t in trials.values()}, {t.id: list(t.described_as) for t in trials.values()})
 
     @classmethod
     def from_knowledge(cls) -> "TrialNames":
@@ -51,6 +58,8 @@ class TrialNames:
                     joined = "".join(m.group() for m in window)
                     if joined == name or (size == n_words and self._similar(joined, name)):
                         found.append((trial, window[0].start(), window[-1].end()))
+        for trial, described in self._described:
+            found.extend((trial, m.start(), m.end()) for m in described.finditer(text or ""))
         return sorted(set(found), key=lambda f: (f[1], -f[2]))
 
     def find(self, text: str) -> list[str]:

@@ -13,9 +13,9 @@ from actions.messages import say
 
 def tracker(text: str, intent: str = "give_answer", answers: dict | None = None, trial: str | None = "NCT03582800",
             requested: str = "screening_reply", failures: float | None = None, metadata: dict | None = None,
-            entities: list | None = None, active: bool = True) -> Tracker:
+            entities: list | None = None, active: bool = True, last_question: str | None = None) -> Tracker:
     slots = {"trial": trial, "screening_answers": answers, "screening_reply": text, "requested_slot": requested,
-             "screening_failures": failures, "changing_answer": None}
+             "screening_failures": failures, "changing_answer": None, "last_question": last_question}
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata or {}}
     return Tracker("t", slots, latest, [], False, None, {"name": "eligibility_form"} if active else {}, "action_listen")
@@ -64,8 +64,19 @@ def test_unreadable_answer_gets_a_hint_then_not_sure_after_two():
 def test_a_question_mid_form_is_answered_and_the_form_goes_on():
     result, messages = validate("Who sponsors the study?", intent="ask_question",
                                 answers={"diagnosis": "ippsd2_ossification"})
-    assert result == {"screening_reply": None}  # nothing recorded: the same question comes again
+    # Nothing recorded: the same question comes again; the question is remembered for "and the other one?".
+    assert result["screening_reply"] is None and "screening_answers" not in result
+    assert result["last_question"] == "Who sponsors the study?"
     assert "University Hospital, Limoges" in messages[0]["text"]
+
+
+def test_a_follow_up_mid_form_asks_the_last_question_of_the_trial_it_names():
+    for follow_up in ("and for the other one?", "what about the Pittsburgh one?"):
+        result, messages = validate(follow_up, intent="ask_question", answers={"diagnosis": "ippsd2_ossification"},
+                                    last_question="Who sponsors the study?")
+        assert result["screening_reply"] is None and "screening_answers" not in result
+        assert "NIAMS" in messages[0]["text"] and "Limoges" not in messages[0]["text"], messages[0]["text"]
+        assert result["last_question"] == "Who sponsors the study?"
 
 
 def test_asking_to_go_on_mid_form_asks_the_same_question_again():

@@ -16,6 +16,9 @@ from actions.trial_context import resolve_trials
     ("nct 03582800", ["NCT03582800"]),
     ("NCT03582801", []),  # another trial's number is not a typo of ours
     ("Compare Pittsburgh and Limoges", ["STSINJ", "NCT03582800"]),
+    ("is it done under ultrasound in the french one?", ["NCT03582800"]),
+    ("and the American study?", ["STSINJ"]),
+    ("do i need to speak french to take part", []),  # a describing word names a trial only before "one", "study", ...
     ("Is the treatment safe?", []),
     ("", []),
 ])
@@ -24,6 +27,7 @@ def test_trial_names_are_found(names, text, expected):
 
 
 def test_names_are_taken_out_of_the_question(names):
+    assert names.without_names("is it done under ultrasound in the French one?") == "is it done under ultrasound in the ?"
     assert names.without_names("Who sponsors the Limoges study?") == "Who sponsors the study?"
     assert names.without_names("Which conditions is the STSINJ study for?") == "Which conditions is the study for?"
 
