@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_types import asked_for
 from actions.answers import section_reply
+from actions.follow_up import goes_on
 from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
@@ -154,10 +155,12 @@ class ActionHandleFallback(Action):
             return decline_medical_advice(dispatcher, tracker)
         svc = services()
         context = trial_context(tracker, svc)
-        # Off topic by the NLU, unless it asks what patients ask about trials ("do I get a placebo?").
+        # Off topic by the NLU, unless it asks what patients ask about trials ("do I get a placebo?") or
+        # goes on from a question about them ("and who funds it?").
         fact = asked_for(text)
         off_topic = ((tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
-                     and not (fact and fact.about_trials))
+                     and not (fact and fact.about_trials)
+                     and not (tracker.get_slot("last_question") and goes_on(text)))
         # A question gets the usual threshold; anything else must match the texts clearly.
         threshold = ANSWER_THRESHOLD if is_question(text) and not off_topic else FALLBACK_ANSWER_THRESHOLD
         answer = look_up(dispatcher, svc, text, context.trials, threshold)

@@ -18,3 +18,13 @@ def repeats_last_question(text: str, names: TrialNames) -> bool:
     rest = names.without_names(text)
     names_a_trial = bool(names.find(text)) or names.names_the_other(text)
     return names_a_trial and bool(rest) and bool(_ONLY_CONNECTIVES.fullmatch(rest))
+
+
+# "And who funds it?", "what about the side effects?": goes on from the question before.
+_GOES_ON = re.compile(r"^\W*(and|also|so|but|then|plus|what about|how about|(ok|okay|thanks|right)\W+(and|so|what about))\b",
+                      re.IGNORECASE)
+
+
+def goes_on(text: str) -> bool:
+    """Whether a message goes on from the one before ("and who funds it?")."""
+    return bool(_GOES_ON.match(text or ""))

@@ -184,6 +184,17 @@ def test_a_question_patients_ask_about_trials_misread_as_off_topic_is_said_not_c
     assert "Connect with a study center" in messages[0]["text"] and say("out_of_scope") not in texts(messages)
 
 
+def test_a_follow_up_misread_as_off_topic_is_answered_and_a_new_subject_is_not():
+    follow_up = {"trial": "STSINJ", "last_question": "who runs the pittsburgh study?"}
+    messages, _ = run(rasa_actions.ActionHandleFallback, tracker("and who funds it?", "out_of_scope", slots=follow_up))
+    assert "NIAMS" in messages[0]["text"] and say("out_of_scope") not in texts(messages)
+    messages, _ = run(rasa_actions.ActionHandleFallback, tracker("who won the world cup", "out_of_scope", slots=follow_up))
+    assert texts(messages) == [say("out_of_scope")]
+    messages, _ = run(rasa_actions.ActionHandleFallback, tracker("and who won the world cup?", "out_of_scope",
+                                                                 slots=follow_up))
+    assert messages[0]["custom"]["route"] == "not_covered"  # a follow-up, answered honestly
+
+
 def test_clear_trial_question_misread_as_off_topic_is_still_answered():
     messages, events = run(rasa_actions.ActionHandleFallback,
                            tracker("Do I have to stop my current medicines to take part?", "out_of_scope",
