@@ -116,8 +116,11 @@ class ActionChooseTrial(Action):
             events = answer_question(dispatcher, svc, question, [chosen])
         else:
             dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
+        # Said once: the answer to a question on whether it is still open has given it already.
+        said = {m.get("text") for m in dispatcher.messages}
         for note in listing_ended_notes([svc.trials[chosen]]):
-            dispatcher.utter_message(text=note)
+            if note not in said:
+                dispatcher.utter_message(text=note)
         return events + [SlotSet("trial", chosen)]
 
 

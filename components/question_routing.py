@@ -1,8 +1,8 @@
 """NLU component: a question that the classifier took for a message that ignores questions is
 routed as a question. "Can the injections leave scars?" looks like "can I join?" to character
 n-grams (check_eligibility, which starts the pre-screen), "hi, what is this study testing?" like a
-greeting, and a model trained elsewhere once took "How old do you have to be?" for a goodbye; none
-would be answered. Plain word rules (actions/questions.py) decide, so a misread
+greeting, "and the other one?" like a goodbye, and a model trained elsewhere once took "How old do
+you have to be?" for a goodbye; none would be answered. Plain word rules (actions/questions.py) decide, so a misread
 is corrected the same way on every server.
 
 A request to start over, to forget the answers or to stop deletes what the patient typed: read into
@@ -21,6 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.questions import (DELETING_INTENTS, asks_to_be_screened, is_question, question_in_small_talk,
                                says_to_delete)
+from actions.follow_up import goes_on
 from components.intent_rules import IntentRules
 
 QUESTION_INTENT = "ask_question"
@@ -38,6 +39,6 @@ class QuestionRouting(IntentRules):
                 intent = next((r.get("name") for r in ranking if r.get("name") not in DELETING_INTENTS), QUESTION_INTENT)
                 self.set_intent(message, intent)
             if ((intent == "check_eligibility" and is_question(text) and not asks_to_be_screened(text))
-                    or (intent in SMALL_TALK and question_in_small_talk(text))):
+                    or (intent in SMALL_TALK and (question_in_small_talk(text) or (goes_on(text) and is_question(text))))):
                 self.set_intent(message, QUESTION_INTENT)
         return messages

@@ -101,6 +101,8 @@ def check_misread_questions_are_questions_and_only_words_delete_answers() -> Non
              ("thanks, and who pays for it?", "thank", "ask_question"),
              ("How old do you have to be?", "goodbye", "ask_question"),
              ("thanks, bye!", "goodbye", "goodbye"),
+             ("and the other one?", "goodbye", "ask_question"),
+             ("and bye", "goodbye", "goodbye"),
              ("what is the purpose?", "ask_question", "ask_question"),
              # Requests that delete the answers must say so; else the next intent of the ranking.
              ("i started warfarin last week", "restart_screening", "give_answer"),

@@ -141,6 +141,13 @@ def test_choose_trial_from_words_with_a_typo():
     assert events == [SlotSet("trial", "NCT03582800")]
 
 
+def test_a_question_naming_a_trial_gets_its_ended_listing_note_once():
+    ended = say("listing_ended", trial_label="NCT03582800 study (University Hospital Limoges)", end="18 March 2023")
+    for question in ("is the limoges study still open?", "we live in lyon, is there a site closer to us than limoges?"):
+        messages, _ = run(rasa_actions.ActionChooseTrial, tracker(question, "choose_trial"))
+        assert texts(messages).count(ended) == 1, texts(messages)
+
+
 def test_choose_trial_that_is_not_understood_offers_buttons():
     messages, events = run(rasa_actions.ActionChooseTrial,
                            tracker("the other one", "choose_trial", entities=[{"entity": "trial", "value": "FAKE"}]))
