@@ -5,6 +5,7 @@ import re
 from difflib import SequenceMatcher
 
 from actions.knowledge_base import Trial, load_trials
+from actions.lay_terms import listing_words
 
 # Words that carry no identity: "the Limoges study" is matched as "limoges".
 _FILLER = frozenset("the a an of at in for study trial trials studies one research project".split())
@@ -22,11 +23,13 @@ def _words(text: str) -> list[re.Match]:
 
 # What a describing word ("French") must come before to name a trial: "the French one" does, "do I
 # need to speak French?" does not.
-_TRIAL_WORDS = r"(one|ones|study|studies|trial|trials|site|team|research|project)"
+_TRIAL_WORDS = frozenset("one ones study studies trial trials site team research project".split())
+MAX_WORDS_BETWEEN = 3  # "the French sodium thiosulfate study": words of the trials' titles may come between
 
 
 class TrialNames:
-    def __init__(self, names_by_trial: dict[str, list[str]], described_as: dict[str, list[str]] | None = None):
+    def __init__(self, names_by_trial: dict[str, list[str]], described_as: dict[str, list[str]] | None = None,
+                 title_words: frozenset[str] = frozenset()):
         # Each name becomes its significant words joined, compared against windows of the message.
         self._names = []
         for trial, names in names_by_trial.items():
@@ -34,12 +37,15 @@ class TrialNames:
                 words = [m.group() for m in _words(name)]
                 if words:
                     self._names.append((trial, "".join(words), len(words)))
-        self._described = [(trial, re.compile(rf"\b{re.escape(word)}\s+{_TRIAL_WORDS}\b", re.IGNORECASE))
+        self._described = [(trial, re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE))
                            for trial, words in (described_as or {}).items() for word in words]
+        self._title_words = title_words
 
     @classmethod
     def from_trials(cls, trials: dict[str, Trial]) -> "TrialNames":
-        return cls({t.id: list(t.names) for t in trials.values()}, {t.id: list(t.described_as) for t in trials.values()})
+        titles = " ".join(t.title for t in trials.values()).lower()
+        return cls({t.id: list(t.names) for t in trials.values()}, {t.id: list(t.described_as) for t in trials.values()},
+                   frozenset(_singular(w) for w in _WORD.findall(titles)))
 
     @classmethod
     def from_knowledge(cls) -> "TrialNames":
@@ -59,12 +65,30 @@ class TrialNames:
                     if joined == name or (size == n_words and self._similar(joined, name)):
                         found.append((trial, window[0].start(), window[-1].end()))
         for trial, described in self._described:
-            found.extend((trial, m.start(), m.end()) for m in described.finditer(text or ""))
+            for m in described.finditer(text or ""):
+                end = self._end_of_description(text, m.end())
+                if end is not None:
+                    found.append((trial, m.start(), end))
         return sorted(set(found), key=lambda f: (f[1], -f[2]))
 
     def find(self, text: str) -> list[str]:
         """Ids of the trials the text names, in order of first mention."""
         return list(dict.fromkeys(trial for trial, _, _ in self.mentions(text)))
+
+    def _end_of_description(self, text: str, start: int) -> int | None:
+        """Where "one"/"study"/"trial" ends after a describing word, with only title words between
+        ("French sodium thiosulfate study", "French STS trial"); None if it does not follow."""
+        for n, m in enumerate(_WORD.finditer(text.lower(), start)):
+            word = m.group()
+            if word in _TRIAL_WORDS:
+                return m.end()
+            if n >= MAX_WORDS_BETWEEN or not self._in_titles(word):
+                return None
+        return None
+
+    def _in_titles(self, word: str) -> bool:
+        lay = [w for listing in listing_words(word) for w in _WORD.findall(listing)]
+        return _singular(word) in self._title_words or bool(lay) and all(_singular(w) in self._title_words for w in lay)
 
     @staticmethod
     def names_the_other(text: str) -> bool:
@@ -84,3 +108,7 @@ class TrialNames:
         if any(c.isdigit() for c in name):
             return False  # identifiers must be exact: a near-miss NCT number is another trial
         return SequenceMatcher(None, window, name).ratio() >= SIMILARITY
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word

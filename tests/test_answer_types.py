@@ -35,6 +35,12 @@ from actions.trial_names import TrialNames
     ("how big is the needle", "needle size"),
     ("can i drive home after the shots or do i need someone to take me", "driving or getting home afterwards"),
     ("is there wheelchair access at the hospital", "wheelchair access and accessibility"),
+    ("is the Pittsburgh trial still recruiting?", "recruitment status"),
+    ("is this study still open?", "recruitment status"),
+    ("are the results published in a journal yet?", "publication of results"),
+    ("does it have a EudraCT number?", "other registry numbers"),
+    ("has the study been extended past its end date?", "extension or delay"),
+    ("who sits on the multidisciplinary committee?", "members of a committee or board"),
 ])
 def test_a_question_asks_for_its_topic(question, topic):
     assert asked_for(question).topic == topic
@@ -103,6 +109,10 @@ def test_the_topics_file_refuses_an_entry_without_its_patterns(tmp_path):
     ("when did the Limoges study start?", "NCT03582800"),  # its listing gives the end date only
     ("whats the NCT number for this one", "STSINJ"),  # its listing has none
     ("what would count as a contraindication to local injection?", "NCT03582800"),
+    ("is the STSINJ trial still recruiting?", "STSINJ"),  # its listing gives no status or dates
+    ("are the results of the limoges trial published anywhere?", "NCT03582800"),
+    ("who is on the multidisciplinary committee that validates the indication?", "NCT03582800"),
+    ("if i stop my anticoagulant, how long do i have to wait before i can be included?", "NCT03582800"),
 ])
 def test_on_topic_sentences_that_do_not_say_it_are_no_answer(question, trial):
     answer = services().answerer.answer(question, [trial])
@@ -126,6 +136,18 @@ def test_a_trial_whose_text_says_it_answers_the_same_topic(knowledge_copy, uk_tr
     paid = answerer.answer("will I get paid for taking part?", ["DEMO-K2"])
     assert paid.route == "retrieval" and "50 pounds" in paid.render()
     assert answerer.answer("will I get paid for taking part?", ["STSINJ"]).route != "retrieval"
+
+
+@pytest.mark.parametrize("question", ["is the trial open to children?", "she cant really understand papers anymore, "
+                                      "could she still be in it"])
+def test_words_near_a_topic_do_not_ask_for_it(question):
+    assert asked_for(question) is None or asked_for(question).topic not in (
+        "recruitment status", "publication of results")
+
+
+def test_an_ended_listing_answers_whether_it_is_still_open():
+    answer = services().answerer.answer("is the study still open?", ["NCT03582800"])
+    assert answer.route == "retrieval" and "2023" in answer.render()
 
 
 def test_quitting_a_medicine_is_not_leaving_the_study():

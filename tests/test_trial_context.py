@@ -19,6 +19,11 @@ from actions.trial_context import resolve_trials
     ("is it done under ultrasound in the french one?", ["NCT03582800"]),
     ("and the American study?", ["STSINJ"]),
     ("do i need to speak french to take part", []),  # a describing word names a trial only before "one", "study", ...
+    # ... with only words of the trials' titles (or lay words for them) between
+    ("who runs the french sodium thiosulfate study?", ["NCT03582800"]),
+    ("the French STS trial", ["NCT03582800"]),
+    ("is there a french version of the study?", []),
+    ("do i need to speak french in the study", []),
     ("Is the treatment safe?", []),
     ("", []),
 ])
