@@ -41,6 +41,8 @@ from actions.trial_names import TrialNames
     ("does it have a EudraCT number?", "other registry numbers"),
     ("has the study been extended past its end date?", "extension or delay"),
     ("who sits on the multidisciplinary committee?", "members of a committee or board"),
+    ("do you know when the listing was updated?", "date"),
+    ("my son is 10, when could he begin?", "start date"),
 ])
 def test_a_question_asks_for_its_topic(question, topic):
     assert asked_for(question).topic == topic
@@ -51,7 +53,8 @@ def test_a_question_asks_for_its_topic(question, topic):
                                       "what makes this different from surgery or pain medicine",
                                       "has it been given to people before or would i be the guinea pig",
                                       "has STS been safe in other people who got it?",
-                                      "where does the drug actually go - into a vein or into the lump itself?"])
+                                      "where does the drug actually go - into a vein or into the lump itself?",
+                                      "do they use ultrasound when they inject"])  # "when" joins, asks no date
 def test_a_question_may_ask_for_nothing_in_particular(question):
     assert asked_for(question) is None and holds(None, "anything")
 
