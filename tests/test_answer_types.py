@@ -41,6 +41,12 @@ from actions.trial_names import TrialNames
     ("does it have a EudraCT number?", "other registry numbers"),
     ("has the study been extended past its end date?", "extension or delay"),
     ("who sits on the multidisciplinary committee?", "members of a committee or board"),
+    ("is one parent's signature enough or do both have to sign?", "who must sign the consent"),
+    ("what are the excipients in the injection?", "ingredients of the medicine"),
+    ("what were those side effects exactly?", "which side effects exactly"),
+    ("will dr domsic do the injections herself?", "who gives the injections"),
+    ("can my own rheumatologist give the injections?", "who gives the injections"),
+    ("do i need a pregnancy test before every injection", "tests and procedures"),
     ("do you know when the listing was updated?", "date"),
     ("my son is 10, when could he begin?", "start date"),
 ])
@@ -54,7 +60,8 @@ def test_a_question_asks_for_its_topic(question, topic):
                                       "has it been given to people before or would i be the guinea pig",
                                       "has STS been safe in other people who got it?",
                                       "where does the drug actually go - into a vein or into the lump itself?",
-                                      "do they use ultrasound when they inject"])  # "when" joins, asks no date
+                                      "do they use ultrasound when they inject",  # "when" joins, asks no date
+                                      "who is this trial meant for?"])
 def test_a_question_may_ask_for_nothing_in_particular(question):
     assert asked_for(question) is None and holds(None, "anything")
 
@@ -116,6 +123,9 @@ def test_the_topics_file_refuses_an_entry_without_its_patterns(tmp_path):
     ("are the results of the limoges trial published anywhere?", "NCT03582800"),
     ("who is on the multidisciplinary committee that validates the indication?", "NCT03582800"),
     ("if i stop my anticoagulant, how long do i have to wait before i can be included?", "NCT03582800"),
+    ("my son is 9, is one parent's signature enough for the consent?", "NCT03582800"),
+    ("what are the excipients in the STS they use?", "NCT03582800"),
+    ("2% had mild side effects: which specific side effects?", "STSINJ"),
 ])
 def test_on_topic_sentences_that_do_not_say_it_are_no_answer(question, trial):
     answer = services().answerer.answer(question, [trial])
