@@ -47,6 +47,11 @@ from actions.trial_names import TrialNames
     ("will dr domsic do the injections herself?", "who gives the injections"),
     ("can my own rheumatologist give the injections?", "who gives the injections"),
     ("do i need a pregnancy test before every injection", "tests and procedures"),
+    ("is the injection done under ultrasound guidance?", "imaging guidance of the injection"),
+    ("what happens if I get pregnant during the trial?", "pregnancy during the trial"),
+    ("what if my child needs an operation on a lump during the study", "surgery needed during the trial"),
+    ("how can i get notified about similar trials", "notice of other trials"),
+    ("can i still see my usual rheumatologist during it", "my own doctor informed or kept"),
     ("do you know when the listing was updated?", "date"),
     ("my son is 10, when could he begin?", "start date"),
 ])
@@ -60,7 +65,7 @@ def test_a_question_asks_for_its_topic(question, topic):
                                       "has it been given to people before or would i be the guinea pig",
                                       "has STS been safe in other people who got it?",
                                       "where does the drug actually go - into a vein or into the lump itself?",
-                                      "do they use ultrasound when they inject",  # "when" joins, asks no date
+                                      "what happens when they inject",  # "when" joins, asks no date
                                       "who is this trial meant for?"])
 def test_a_question_may_ask_for_nothing_in_particular(question):
     assert asked_for(question) is None and holds(None, "anything")
@@ -126,6 +131,7 @@ def test_the_topics_file_refuses_an_entry_without_its_patterns(tmp_path):
     ("my son is 9, is one parent's signature enough for the consent?", "NCT03582800"),
     ("what are the excipients in the STS they use?", "NCT03582800"),
     ("2% had mild side effects: which specific side effects?", "STSINJ"),
+    ("is the injection done under ultrasound guidance?", "NCT03582800"),  # its listing does not say
 ])
 def test_on_topic_sentences_that_do_not_say_it_are_no_answer(question, trial):
     answer = services().answerer.answer(question, [trial])
@@ -156,6 +162,11 @@ def test_a_trial_whose_text_says_it_answers_the_same_topic(knowledge_copy, uk_tr
 def test_words_near_a_topic_do_not_ask_for_it(question):
     assert asked_for(question) is None or asked_for(question).topic not in (
         "recruitment status", "publication of results")
+
+
+def test_a_listing_that_says_it_answers_the_topic():
+    answer = services().answerer.answer("do they use ultrasound to guide the needle?", ["STSINJ"])
+    assert answer.route == "retrieval" and "ultrasound-guided" in answer.render()
 
 
 def test_an_ended_listing_answers_whether_it_is_still_open():
