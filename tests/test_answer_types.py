@@ -48,6 +48,8 @@ from actions.trial_names import TrialNames
     ("can my own rheumatologist give the injections?", "who gives the injections"),
     ("do i need a pregnancy test before every injection", "tests and procedures"),
     ("is the injection done under ultrasound guidance?", "imaging guidance of the injection"),
+    ("do they use ultrasound to guide the needle?", "imaging guidance of the injection"),
+    ("does the ultrasound guided injection hurt a lot?", "pain"),  # named, not asked about
     ("what happens if I get pregnant during the trial?", "pregnancy during the trial"),
     ("what if my child needs an operation on a lump during the study", "surgery needed during the trial"),
     ("how can i get notified about similar trials", "notice of other trials"),
