@@ -2,8 +2,7 @@
 tuned on) asked over the REST channel of the real servers, graded by actions/evaluation.py.
 
 The floors sit just below what the test set measured on 2026-12-02 (make eval; README, "Answer
-quality"); the issue's not-covered recall target (0.9) is not reached yet, and the floor says so
-rather than hide it.
+quality").
 """
 from __future__ import annotations
 
@@ -11,10 +10,10 @@ import pytest
 
 from actions.evaluation import ask_over_rest, load_cases, summarise
 
-# Measured on the test set (243 cases, 2026-12-02, third session): right answer 0.935, not covered
-# precision 0.974 / recall 0.872, median reply 311 characters, no emergency missed, no false alarm, no
+# Measured on the test set (243 cases, 2026-12-02, fourth session): right answer 0.935, not covered
+# precision 0.975 / recall 0.907, median reply 311 characters, no emergency missed, no false alarm, no
 # factual question refused as advice.
-FLOORS = {"answer_accuracy": 0.92, "not_covered_precision": 0.95, "not_covered_recall": 0.85}
+FLOORS = {"answer_accuracy": 0.92, "not_covered_precision": 0.95, "not_covered_recall": 0.88}
 CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 0,
             "medical_advice_false": 0}
 
