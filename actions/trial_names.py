@@ -45,7 +45,7 @@ class TrialNames:
     def from_trials(cls, trials: dict[str, Trial]) -> "TrialNames":
         titles = " ".join(t.title for t in trials.values()).lower()
         return cls({t.id: list(t.names) for t in trials.values()}, {t.id: list(t.described_as) for t in trials.values()},
-                   frozenset(_singular(w) for w in _WORD.findall(titles)))
+                   frozenset(_singular(w) for w in _WORD.findall(titles) if len(w) > 3 and w not in _FILLER))
 
     @classmethod
     def from_knowledge(cls) -> "TrialNames":

@@ -24,6 +24,7 @@ from actions.trial_context import resolve_trials
     ("the French STS trial", ["NCT03582800"]),
     ("is there a french version of the study?", []),
     ("do i need to speak french in the study", []),
+    ("do i need to speak french for a study?", []),  # "for", "a" are in a title, but say nothing of it
     ("Is the treatment safe?", []),
     ("", []),
 ])
