@@ -6,6 +6,7 @@ from difflib import SequenceMatcher
 
 from actions.knowledge_base import Trial, load_trials
 from actions.lay_terms import listing_words
+from actions.lexical import tokenize
 
 # Words that carry no identity: "the Limoges study" is matched as "limoges".
 _FILLER = frozenset("the a an of at in for study trial trials studies one research project".split())
@@ -30,6 +31,7 @@ MAX_WORDS_BETWEEN = 3  # "the French sodium thiosulfate study": words of the tri
 class TrialNames:
     def __init__(self, names_by_trial: dict[str, list[str]], described_as: dict[str, list[str]] | None = None,
                  title_words: frozenset[str] = frozenset()):
+        # title_words: the trials' titles as tokenize() gives them (stemmed, without stop words).
         # Each name becomes its significant words joined, compared against windows of the message.
         self._names = []
         for trial, names in names_by_trial.items():
@@ -43,9 +45,8 @@ class TrialNames:
 
     @classmethod
     def from_trials(cls, trials: dict[str, Trial]) -> "TrialNames":
-        titles = " ".join(t.title for t in trials.values()).lower()
         return cls({t.id: list(t.names) for t in trials.values()}, {t.id: list(t.described_as) for t in trials.values()},
-                   frozenset(_singular(w) for w in _WORD.findall(titles) if len(w) > 3 and w not in _FILLER))
+                   frozenset(tokenize(" ".join(t.title for t in trials.values()))))
 
     @classmethod
     def from_knowledge(cls) -> "TrialNames":
@@ -87,8 +88,9 @@ class TrialNames:
         return None
 
     def _in_titles(self, word: str) -> bool:
-        lay = [w for listing in listing_words(word) for w in _WORD.findall(listing)]
-        return _singular(word) in self._title_words or bool(lay) and all(_singular(w) in self._title_words for w in lay)
+        """A word of the trials' titles, or a lay word for one ("STS": sodium thiosulfate)."""
+        return any(stems and set(stems) <= self._title_words
+                   for stems in (tokenize(word), tokenize(" ".join(listing_words(word)))))
 
     @staticmethod
     def names_the_other(text: str) -> bool:
@@ -108,7 +110,3 @@ class TrialNames:
         if any(c.isdigit() for c in name):
             return False  # identifiers must be exact: a near-miss NCT number is another trial
         return SequenceMatcher(None, window, name).ratio() >= SIMILARITY
-
-
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
