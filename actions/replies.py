@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 # A question about whether a trial is still going on.
 _STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open|recruit\w*|running|ongoing|ended|ends?|"
-                              r"finish\w*|clos(e|ed|es|ing|ure)|over)\b", re.IGNORECASE)
+                              r"finish\w*|clos(e|ed|es|ing|ure)|over|extend\w*|extension|prolong\w*|postpon\w*)\b",
+                              re.IGNORECASE)
 MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
 # "Who is the head doctor, and how do I reach him?": an answer from the texts is followed by the contact.
 _HOW_TO_REACH = re.compile(r"\b(reach|contact|get in touch|call|phone|e-?mail|talk to|speak to|speak with|write to)\b",

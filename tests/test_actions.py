@@ -148,6 +148,13 @@ def test_a_question_naming_a_trial_gets_its_ended_listing_note_once():
         assert texts(messages).count(ended) == 1, texts(messages)
 
 
+def test_a_question_whether_an_ended_listing_was_extended_gets_its_end_date():
+    ended = say("listing_ended", trial_label="NCT03582800 study (University Hospital Limoges)", end="18 March 2023")
+    messages, _ = run(rasa_actions.ActionAnswerQuestion,
+                      tracker("has the study been extended?", metadata={"trial": "NCT03582800"}))
+    assert ended in texts(messages), texts(messages)
+
+
 def test_choose_trial_that_is_not_understood_offers_buttons():
     messages, events = run(rasa_actions.ActionChooseTrial,
                            tracker("the other one", "choose_trial", entities=[{"entity": "trial", "value": "FAKE"}]))
