@@ -22,7 +22,10 @@ export WEB_ORIGINS ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
 
 KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
-	actions/emergency.py actions/emergency_phrases.yml actions/questions.py
+	actions/emergency.py actions/emergency_phrases.yml actions/emergency_exemplars.yml actions/questions.py \
+	actions/embedding.py actions/language.py
+# The model's ONNX export (made by the index build), which the NLU's featurizer reads too.
+ONNX_EXPORT := build/model/export.json
 
 .PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval report purge install system-test-deps index train clean
 
@@ -68,7 +71,10 @@ index: $(ACTIONS_VENV)/.installed ## build the faiss index from knowledge/ (does
 
 train: $(MODEL)
 
-$(MODEL): $(RASA_VENV)/.installed $(RASA_INPUTS)
+$(ONNX_EXPORT): $(ACTIONS_VENV)/.installed
+	$(PY) -m actions.build_index
+
+$(MODEL): $(RASA_VENV)/.installed $(RASA_INPUTS) $(ONNX_EXPORT)
 	$(RASA) train --fixed-model-name trial-assistant --out models --quiet
 
 unit-test: $(ACTIONS_VENV)/.installed index

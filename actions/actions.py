@@ -12,10 +12,12 @@ from actions.answer_types import asked_for
 from actions.answers import section_reply
 from actions.follow_up import goes_on
 from actions.knowledge_base import emergency_lines, emergency_numbers
+from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
-from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, listing_ended_notes, look_up,
-                             question_of, remember_trial, send_answer, trial_buttons, trial_context, trials_shown)
+from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, listing_ended_notes,
+                             look_up, question_of, remember_trial, send_answer, send_french_note, trial_buttons,
+                             trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD
 from actions.services import services
 
@@ -32,6 +34,8 @@ class ActionGreet(Action):
         context = trial_context(tracker, svc)
         dispatcher.utter_message(text=say("greet", trial_list="; ".join(t.label for t in svc.trials.values()),
                                           emergency_numbers=emergency_numbers(trials_shown(svc, context.trials))))
+        if in_french(tracker):
+            send_french_note(dispatcher, tracker)
         if not context.trials:
             dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
         return remember_trial(tracker, context)
@@ -50,7 +54,7 @@ class ActionEmergencyNumbers(Action):
         # The page's site too, where the patient named another trial: they may be at either.
         page = (tracker.latest_message.get("metadata") or {}).get("trial")
         shown = trials_shown(svc, context.trials + ([page] if page in svc.trials else []))
-        dispatcher.utter_message(text=emergency_lines(shown))
+        dispatcher.utter_message(text=emergency_lines(shown, language_of(tracker.latest_message.get("text"))))
         debug_route(dispatcher, tracker, "emergency", "an emergency pattern (actions/emergency_phrases.yml) or a "
                                                       "confident classifier; numbers from the site settings of "
                                                       + ", ".join(t.id for t in shown))
@@ -66,6 +70,9 @@ class ActionAnswerQuestion(Action):
         return "action_answer_question"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        if in_french(tracker):
+            send_french_note(dispatcher, tracker)
+            return []
         if asks_for_advice(tracker.latest_message.get("text") or ""):
             return decline_medical_advice(dispatcher, tracker)
         return answer_from_texts(dispatcher, tracker)
@@ -153,6 +160,9 @@ class ActionHandleFallback(Action):
         text = (tracker.latest_message.get("text") or "").strip()
         if not text:
             dispatcher.utter_message(text=say("please_type"))
+            return []
+        if in_french(tracker):
+            send_french_note(dispatcher, tracker)
             return []
         if asks_for_advice(text):
             return decline_medical_advice(dispatcher, tracker)

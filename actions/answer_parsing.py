@@ -159,10 +159,47 @@ _STATED_AGE = re.compile(
     r"\b(\d{1,3}(\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty)[\s-]*(years?|yrs?|months?)[\s-]*old\b|"
     r"\b(i am|i'm|im|he is|she is|he's|she's|is|turned|turns|aged?)\s+(\d{1,3})\b(?![.,]?\d|\s*(%|mg|kg|cm|times|"
-    r"days?|weeks?|months?|injections?|hours?|minutes?|[ap]m|o'?clock))")
+    r"days?|weeks?|months?|injections?|hours?|minutes?|[ap]m|o'?clock))|"
+    # "she's 18 months": months only after a person ("the study is 6 months" is no age).
+    r"\b(he is|she is|he's|she's|i am|i'm|im|aged?|turned|turns|(daughter|son|baby|child|kid|girl|boy) is)\s+"
+    r"(\d{1,2})\s*(months?|mos?)\b")
 
 
 def stated_age(text: str | None) -> float | None:
     """An age the text states in passing, or None (never guessed from any number)."""
-    match = _STATED_AGE.search(normalise(text))
-    return parse_age(match.group(0)) if match else None
+    ages = stated_ages(text)
+    return ages[0] if ages else None
+
+
+def stated_ages(text: str | None) -> list[float]:
+    """Every age the text states, in order ("I'm 45 not 54": [45, 54])."""
+    t = normalise(text)
+    ages = [parse_age(m.group(0)) for m in _STATED_AGE.finditer(t)]
+    # "not 54", "instead of 54", "54 was wrong": a second number said of the same age.
+    if ages:
+        ages += [float(m.group(2)) for m in re.finditer(r"\b(not|instead of|rather than|than)\s+(\d{1,3})\b", t)]
+    return list(dict.fromkeys(a for a in ages if a is not None))
+
+
+YOU = "you"  # the patient takes part themself
+# Who would take part, from "my daughter", "my 9 year old girl", "my mum": the questions are asked about them.
+_RELATIVE = re.compile(
+    r"\b(my|our)\s+((\w+[\s-]+)?(year|month|yr|yo)s?[\s-]*(old)?\s+|little\s+|eldest\s+|oldest\s+|youngest\s+|"
+    r"teenage\s+|adult\s+|elderly\s+|baby\s+(?=(girl|boy|daughter|son)))?"
+    r"(?P<who>daughter|son|child|kid|boy|girl|baby|toddler|teenager|teen|grandson|granddaughter|grandchild|"
+    r"mum|mom|mother|mam|dad|father|husband|wife|partner|brother|sister|niece|nephew|grandmother|grandfather|"
+    r"grandma|grandpa|gran|aunt|uncle|friend|fiance|fiancee)s?\b")
+_SAYS_WHO = {"girl": "daughter", "boy": "son", "kid": "child", "teen": "teenager", "mam": "mum"}
+_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|me|my (own )?(skin|hands?|fingers?|elbows?|knees?|lumps?|deposits?|"
+                           r"doctor|rheumatologist|scleroderma|lupus|dermatomyositis|diagnosis))\b")
+
+
+def person_in(text: str | None) -> str | None:
+    """Who would take part, as the questions name them: "your daughter" for "my daughter" or "my 9
+    year old girl", YOU when the patient speaks of themself, None when the text does not say."""
+    t = normalise(text)
+    match = _RELATIVE.search(t)
+    if match:
+        who = match.group("who")
+        return f"your {_SAYS_WHO.get(who, who)}"
+    return YOU if _FIRST_PERSON.search(t) else None

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import yaml
 
-from actions.answer_parsing import (NOT_SURE, YES, named_medicine, normalise, parse_age, parse_choice, parse_yes_no,
-                                    stated_age)
+from actions.answer_parsing import (NOT_SURE, YES, YOU, named_medicine, normalise, parse_age, parse_choice,
+                                    parse_yes_no, stated_age, stated_ages)
 from actions.knowledge_base import KnowledgeError, Trial
 
 CRITERIA_FILE = "criteria.yml"
@@ -35,10 +35,22 @@ class Criterion:
     ask_if: dict = field(default_factory=dict)
     checked_by: str | None = None
     next_step: str | None = None
+    # The question asked of the patient ("you") and of someone else ("someone", with {person}: "your
+    # daughter"); `question` (about "the person who would take part") when who is not known.
+    asked_of: dict = field(default_factory=dict)
 
     @property
     def asked(self) -> bool:
         return self.checked_by is None
+
+    def question_about(self, person: str | None) -> str:
+        """The question, asked of the patient ("you"), of someone they named ("your daughter"), or of
+        "the person who would take part" when who is not known."""
+        if person == YOU and self.asked_of.get("you"):
+            return self.asked_of["you"]
+        if person and person != YOU and self.asked_of.get("someone"):
+            return self.asked_of["someone"].format(person=person)
+        return self.question or ""
 
     def parse(self, text: str | None):
         """The normalised answer in the text, or None when it cannot be read."""
@@ -65,6 +77,8 @@ class Criterion:
         if self.answer_type == "choice":
             return next((c["label"] for c in self.choices if c["value"] == answer), str(answer))
         if self.answer_type == "number":
+            if self.unit == "years" and 0 < float(answer) < 2:  # "18 months", as parents say it
+                return f"{round(float(answer) * 12)} months"
             number = int(answer) if float(answer).is_integer() else answer
             return f"{number} {self.unit or ''}".strip()
         return str(answer).capitalize()
@@ -81,6 +95,11 @@ def _non_strings(raw: dict) -> list[str]:
     and a boolean word matched every answer (an unquoted `no` among the choice words)."""
     bad = [k for k in ("key", "kind", "question", "source", "why", "unit", "lexicon", "next_step")
            if k in raw and not isinstance(raw[k], str)]
+    asked_of = raw.get("asked_of") or {}
+    if not isinstance(asked_of, dict):
+        bad.append("asked_of")
+    else:
+        bad += [f"asked_of.{k}" for k, v in asked_of.items() if not isinstance(v, str)]
     for i, choice in enumerate(raw.get("choices") or []):
         if not isinstance(choice, dict):
             bad.append(f"choices[{i}]")
@@ -202,6 +221,43 @@ def find_criterion(text: str, criteria: list[Criterion], answers: dict) -> Crite
     scored = [(len(words & (_stems(c.key.replace("_", " ")) | _stems(c.question))), c) for c in criteria if c.key in answers]
     best = max(scored, key=lambda s: s[0], default=(0, None))
     return best[1] if best[0] > 0 else None
+
+
+# "The surgery one should be no", "change the allergy answer to yes": the new answer of a yes/no question.
+_NEW_YES_NO = re.compile(r"\b(should be|should say|to|is|it'?s|its|was|now|into|=)\s+(?P<answer>yes|no|not sure)\b")
+
+
+def _named_values(criterion: Criterion, text: str) -> list:
+    """The answers to this criterion the text names, in order ("it's dermatomyositis, not
+    scleroderma": both; "I'm 45 not 54": 45 and 54)."""
+    if criterion.answer_type == "number":
+        return stated_ages(text) or ([age] if (age := parse_age(text)) is not None else [])
+    if criterion.answer_type == "choice":
+        t = normalise(text)
+        found = [(m.start(), ch["value"]) for ch in criterion.choices for w in ch.get("words", [])
+                 if w not in _UNSPECIFIC for m in re.finditer(rf"\b{re.escape(normalise(w))}\b", t)]
+        return list(dict.fromkeys(value for _, value in sorted(found)))
+    said = _NEW_YES_NO.search(normalise(text))
+    return [said.group("answer").replace(" ", "_")] if said else []
+
+
+def correction_in(text: str, criteria: list[Criterion], answers: dict) -> tuple[Criterion | None, object]:
+    """The answered criterion a correction is about and its new answer, when the text says both
+    ("it's dermatomyositis actually, not scleroderma", "I'm 45 not 54", "the surgery answer should
+    be no"): a named answer that differs from the one given, even when the old one is named too.
+    (criterion, None) when only the criterion is clear ("change my age"); (None, None) when neither."""
+    named = find_criterion(text, criteria, answers)
+    changes = []
+    for c in criteria:
+        if c.key not in answers or (named is not None and c is not named):
+            continue
+        # The first named answer that is not the one given: "9 not 7", "dermatomyositis, not scleroderma".
+        new = [v for v in _named_values(c, text) if v != answers[c.key]]
+        if new:
+            changes.append((c, new[0]))
+    if len(changes) == 1:
+        return changes[0]
+    return named, None
 
 
 # Words of a choice that say what it is not ("none", "other"): never read from a passing remark.

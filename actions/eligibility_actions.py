@@ -1,8 +1,8 @@
 """Rasa actions of the eligibility pre-screen: the form's validation and questions, the outcome,
-and "why do you ask", stop, start over, forget and change. The rules live in eligibility.py."""
+"why do you ask" and corrections (stop, start over and forget: deletion_actions.py). The rules
+live in eligibility.py."""
 from __future__ import annotations
 
-import abc
 import re
 from typing import Any
 
@@ -11,12 +11,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import asks_for_advice, is_question, without_joining
-from actions.answer_parsing import NOT_SURE
-from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, decide,
-                                 find_criterion, load_criteria, next_question, progress, ruled_out_by)
+from actions.answer_parsing import NOT_SURE, YOU, person_in
+from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
+                                 decide, load_criteria, next_question, progress)
 from actions.messages import say
-from actions.replies import (answer_from_texts, answer_question, listing_ended_notes, look_up, question_of, send_answer,
-                             trial_buttons)
+from actions.replies import (answer_from_texts, answer_question, in_french, listing_ended_notes, look_up, question_of,
+                             send_answer, send_french_note, trial_buttons)
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
 
@@ -31,10 +31,10 @@ _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?
 _ASKS_WHAT = re.compile(r"^\s*(what|what's|whats|which|who|where|when|why)\b", re.IGNORECASE)
 _CONDITION = re.compile(r"\b(if|when|while|even though|although|how old|age|aged)\b", re.IGNORECASE)
 # "Can we go on with the questions?" in the middle of the screening: the question is asked again.
-_GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we)\b",
-                    re.IGNORECASE)
+_GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we|"
+                    r"let'?s (go|do this|proceed)|proceed|move on)\b", re.IGNORECASE)
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
-           SlotSet("screening_failures", None)]
+           SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
 
 def criteria_for(svc: Services, trial_id: str | None) -> list[Criterion]:
@@ -60,31 +60,38 @@ class ValidateEligibilityForm(FormValidationAction):
             return await super().run(dispatcher, tracker, domain)
         # The message that starts (or resumes) the screening.
         svc = services()
+        if in_french(tracker):
+            send_french_note(dispatcher, tracker)
+        context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
+                                 svc.names, list(svc.trials))
+        # Facts the patient already gave ("my son is 12 and has iPPSD2") are taken as answers.
+        given = answers_in_message(criteria_for(svc, context.trials[0]), text) if len(context.trials) == 1 else {}
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
-        if _CONDITION.search(text) or without_joining(text) != text or _ASKS_WHAT.match(text):
+        if not given and (_CONDITION.search(text) or without_joining(text) != text or _ASKS_WHAT.match(text)):
             # It asks about a condition ("I take warfarin, can I still join?") or something else
             # ("what are the eligibility criteria?"): that is answered first, or said not covered.
-            context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
-                                     svc.names, set(svc.trials))
             answer = look_up(dispatcher, svc, text, context.trials)
             if answer:
                 answered = send_answer(dispatcher, answer, text)
+        person = person_in(text)
+        if person:
+            answered.append(SlotSet("screening_person", person))
         resuming = bool(answers_of(tracker))
         events = answered + await super().run(dispatcher, tracker, domain)
         trial_id = next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "trial"),
                         tracker.get_slot("trial"))
         if resuming and trial_id == tracker.get_slot("trial"):
-            if next_question(criteria_for(svc, trial_id), answers_of(tracker)) is not None:
+            correcting = (tracker.latest_message.get("intent") or {}).get("name") == "change_answer"
+            if not correcting and next_question(criteria_for(svc, trial_id), answers_of(tracker)) is not None:
                 dispatcher.utter_message(text=say("screening_resumed", trial_label=svc.trials[trial_id].label))
             return events
-        # Facts the patient already gave ("my son is 12") are taken as answers, and said back.
         criteria = criteria_for(svc, trial_id)
         given = answers_in_message(criteria, text)
-        while (ruling := ruled_out_by(criteria, given)) is not None:
-            # Nothing is decided on a remark made in passing: that question is asked in its turn.
-            del given[ruling.key]
         if given:
-            noted = "\n".join(f"• {c.question} {c.display(given[c.key])}" for c in criteria if c.key in given)
+            # Said back, each with its question; one that rules out ends the pre-screen with the
+            # outcome, which says how to change it.
+            person = person or tracker.get_slot("screening_person")
+            noted = "\n".join(f"• {c.question_about(person)} {c.display(given[c.key])}" for c in criteria if c.key in given)
             dispatcher.utter_message(text=say("answers_noted", answers=noted))
             finished = next_question(criteria, given) is None
             events += [SlotSet("screening_answers", given)] + ([SlotSet("screening_reply", DONE)] if finished else [])
@@ -101,7 +108,7 @@ class ValidateEligibilityForm(FormValidationAction):
         button = next((e.get("value") for e in tracker.latest_message.get("entities", [])
                        if e.get("entity") == "trial" and e.get("value") in svc.trials), None)
         context = resolve_trials(tracker.latest_message.get("text"), tracker.latest_message.get("metadata"),
-                                 tracker.get_slot("trial"), svc.names, set(svc.trials))
+                                 tracker.get_slot("trial"), svc.names, list(svc.trials))
         chosen = button or (context.trials[0] if len(context.trials) == 1 else None)
         if chosen and chosen != tracker.get_slot("trial") and answers_of(tracker):
             return {"trial": chosen, "screening_answers": None}  # another trial's answers do not carry over
@@ -132,16 +139,16 @@ class ValidateEligibilityForm(FormValidationAction):
         asks = is_question(text) and not _ANSWER_START.match(text)
         parsed = None if asks else criterion.parse(text)
         failures = int(tracker.get_slot("screening_failures") or 0)
+        if parsed is None and _GO_ON.search(text):
+            return {"screening_reply": None}  # only asks to go on: the question again
         if parsed is None and asks:
             # A question in the middle of the screening: answer it, then ask again.
-            if _GO_ON.search(text):
-                pass  # only asks to go on
-            elif asks_for_advice(text):
+            if asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))
             else:
                 # Of the trial it names ("and the other one?" asks the last question of the other
                 # trial), else of the one being screened for.
-                context = resolve_trials(text, None, trial_id, svc.names, set(svc.trials))
+                context = resolve_trials(text, None, trial_id, svc.names, list(svc.trials))
                 events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials or [trial_id])
                 return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
             return {"screening_reply": None}
@@ -182,7 +189,8 @@ class ActionAskEligibilityAnswer(Action):
         if criterion is None:
             return [SlotSet("screening_reply", DONE)]
         step, of = progress(criteria, answers)
-        dispatcher.utter_message(text=say("question", step=str(step), of=str(of), question=criterion.question),
+        question = criterion.question_about(tracker.get_slot("screening_person"))
+        dispatcher.utter_message(text=say("question", step=str(step), of=str(of), question=question),
                                  buttons=criterion.buttons(),
                                  json_message=question_payload(trial_id, criterion, step, of))
         return []
@@ -204,21 +212,25 @@ class ActionEligibilityOutcome(Action):
         if not criteria:
             return []
         result = decide(criteria, answers_of(tracker))
+        person = tracker.get_slot("screening_person")
+        # "you may be able to take part" or "your daughter may be able to take part"
+        who = {"who": person if person and person != YOU else "you"}
+        who["who_are"] = "you are" if who["who"] == "you" else f"{who['who']} is"
         parts = []
         if result.outcome == LIKELY_NOT_ELIGIBLE:
             failed = result.ruled_out_by
             parts.append(say("result_likely_not_eligible", trial_label=trial.label,
-                             answer=failed.display(answers_of(tracker)[failed.key]), question=failed.question,
-                             source=failed.source))
+                             answer=failed.display(answers_of(tracker)[failed.key]),
+                             question=failed.question_about(person), source=failed.source, **who))
         elif result.outcome == MAY_BE_ELIGIBLE:
-            parts.append(say("result_may_be_eligible", trial_label=trial.label))
+            parts.append(say("result_may_be_eligible", trial_label=trial.label, **who))
         else:
-            questions = "\n".join(f"• {c.question}" for c in result.not_sure) or "• (no questions answered)"
-            parts.append(say("result_unknown", trial_label=trial.label, questions=questions))
+            questions = "\n".join(f"• {c.question_about(person)}" for c in result.not_sure) or "• (no questions answered)"
+            parts.append(say("result_unknown", trial_label=trial.label, questions=questions, **who))
         if result.outcome != LIKELY_NOT_ELIGIBLE and result.team_checks:
             checks = "\n".join(f"• {step}" for step in dict.fromkeys(c.next_step for c in result.team_checks))
             parts.append(say("team_checks", checks=checks))
-        recap = "\n".join(f"• {c.question} {c.display(a)}" for c, a, _ in result.results)
+        recap = "\n".join(f"• {c.question_about(person)} {c.display(a)}" for c, a, _ in result.results)
         parts += [say("recap", answers=recap), say("next_step", contact=trial.contact)]
         parts += listing_ended_notes([trial]) + [say("how_to_change")]
         dispatcher.utter_message(text="\n\n".join(parts), json_message=result.payload(trial_id))
@@ -251,48 +263,11 @@ class ActionExplainCriterion(Action):
         return []
 
 
-class _EndScreening(Action, abc.ABC):
-    """Ends the screening and deletes its answers (stop / cancel, and "forget my answers")."""
-
-    message_key: str
-
-    @abc.abstractmethod
-    def name(self) -> str:
-        """Abstract, so that the action server does not register this base class."""
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        dispatcher.utter_message(text=say(self.message_key))
-        return [ActiveLoop(None), SlotSet("requested_slot", None)] + CLEARED
-
-
-class ActionStopScreening(_EndScreening):
-    message_key = "screening_stopped"
-
-    def name(self) -> str:
-        return "action_stop_screening"
-
-
-class ActionForgetAnswers(_EndScreening):
-    message_key = "answers_forgotten"
-
-    def name(self) -> str:
-        return "action_forget_answers"
-
-
-class ActionRestartScreening(Action):
-    """Start over: answers cleared; the rule then runs the form again from the first question."""
-
-    def name(self) -> str:
-        return "action_restart_screening"
-
-    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        dispatcher.utter_message(text=say("screening_restarted"))
-        return [SlotSet("requested_slot", None)] + CLEARED
-
-
 class ActionChangeAnswer(Action):
-    """"Change my age": that answer is removed, and the form (by rule, when changing_answer is
-    set) asks it again, and whatever it decides next."""
+    """A correction. One that names the question and the new answer ("it's dermatomyositis actually,
+    not scleroderma", "I'm 45 not 54") is taken at once and the pre-screen goes on; one that names
+    only the question ("change my age") removes that answer, which the form asks again; one that
+    names neither gets a button per answer. changing_answer tells the rules whether the form runs."""
 
     def name(self) -> str:
         return "action_change_answer"
@@ -304,10 +279,11 @@ class ActionChangeAnswer(Action):
         if not answers:
             dispatcher.utter_message(text=say("nothing_to_change"))
             return [SlotSet("changing_answer", False)]
-        criterion = find_criterion(tracker.latest_message.get("text") or "", criteria, answers)
+        person = tracker.get_slot("screening_person")
+        criterion, new = correction_in(tracker.latest_message.get("text") or "", criteria, answers)
         if criterion is None:
             dispatcher.utter_message(text=say("change_which"),
-                                     buttons=[{"title": c.question, "payload": f"change my {c.key.replace('_', ' ')}"}
+                                     buttons=[{"title": c.question_about(person), "payload": f"change my {c.key.replace('_', ' ')}"}
                                               for c in criteria if c.key in answers])
             return [SlotSet("changing_answer", False)]
         del answers[criterion.key]
@@ -315,6 +291,12 @@ class ActionChangeAnswer(Action):
         for c in criteria:
             if criterion.key in c.ask_if:
                 answers.pop(c.key, None)
-        dispatcher.utter_message(text=say("changing"))
-        return [SlotSet("changing_answer", True), SlotSet("screening_answers", answers),
-                SlotSet("screening_reply", None), SlotSet("screening_failures", None)]
+        events = [SlotSet("changing_answer", True), SlotSet("screening_failures", None)]
+        if new is None:
+            dispatcher.utter_message(text=say("changing"))
+            return events + [SlotSet("screening_answers", answers), SlotSet("screening_reply", None)]
+        answers[criterion.key] = new
+        dispatcher.utter_message(text=say("changed", question=criterion.question_about(person),
+                                          answer=criterion.display(new)))
+        finished = next_question(criteria, answers) is None
+        return events + [SlotSet("screening_answers", answers), SlotSet("screening_reply", DONE if finished else None)]

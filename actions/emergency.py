@@ -30,3 +30,57 @@ def _pattern(knowledge_dir: Path) -> re.Pattern:
 def is_emergency(text: str | None, knowledge_dir: Path = KNOWLEDGE_DIR) -> bool:
     # Typographic apostrophes ("can’t") are common on phones.
     return bool(text) and bool(_pattern(knowledge_dir).search(text.replace("\u2019", "'")))
+
+
+EXEMPLARS_FILE = Path(__file__).with_name("emergency_exemplars.yml")
+
+
+class ExemplarBank:
+    """Emergencies and messages that only share their words (emergency_exemplars.yml), as sentence
+    vectors of the packaged MiniLM: how close a message is to each kind."""
+
+    def __init__(self, emergencies, others, k: int = 3):
+        self.emergencies, self.others, self.k = emergencies, others, k
+
+    @classmethod
+    def load(cls, encode, path: Path = EXEMPLARS_FILE) -> "ExemplarBank":
+        """The bank, embedded by `encode` (a list of texts to unit vectors)."""
+        bank = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return cls(encode(bank["emergency"]), encode(bank["not_emergency"]))
+
+    def closeness(self, vector) -> tuple[float, float]:
+        """Mean cosine of the vector with its k nearest emergencies, and with its k nearest others."""
+        import numpy as np
+
+        def nearest(bank) -> float:
+            return float(np.sort(bank @ vector)[-self.k:].mean())
+
+        return nearest(self.emergencies), nearest(self.others)
+
+
+class EmergencySignals:
+    """Whether a message is an emergency, from three signals: a pattern, the exemplar bank and the
+    intent classifier's emergency confidence (the thresholds are the NLU component's config)."""
+
+    DEFAULTS = {
+        # Near the bank's emergencies: closer to them than to the other messages by this much, and
+        # this close to them at all; the classifier must not rule it out entirely.
+        "exemplar_margin": 0.0, "exemplar_closeness": 0.5, "exemplar_classifier": 0.05,
+        # The classifier alone: this confident (more for a question).
+        "classifier_confidence": 0.8, "classifier_question_confidence": 1.01,
+    }
+
+    def __init__(self, bank: ExemplarBank, **thresholds: float):
+        self.bank = bank
+        self.t = {**self.DEFAULTS, **thresholds}
+
+    def check(self, text: str, vector, classifier: float, pattern: bool, question: bool) -> dict:
+        """The signals of one message and the verdict (`emergency`)."""
+        near, others = self.bank.closeness(vector) if vector is not None and text.strip() else (0.0, 0.0)
+        t = self.t
+        by_exemplars = (near - others >= t["exemplar_margin"] and near >= t["exemplar_closeness"]
+                        and classifier >= t["exemplar_classifier"])
+        by_classifier = classifier >= (t["classifier_question_confidence"] if question else t["classifier_confidence"])
+        return {"pattern": pattern, "exemplars": round(near - others, 4), "closeness": round(near, 4),
+                "classifier": round(float(classifier), 4),
+                "emergency": bool(pattern or by_exemplars or by_classifier)}

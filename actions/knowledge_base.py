@@ -42,6 +42,8 @@ class SiteEmergency:
     country: str
     number: str       # "911", "15 or 112"
     crisis_line: str  # "call or text 988 (...)"
+    # The same in French (`site_settings.fr`), for messages written in French; None: English only.
+    in_french: "SiteEmergency | None" = None
 
     def numbers(self) -> list[str]:
         return re.findall(r"\d{2,}", self.number)
@@ -83,15 +85,20 @@ def _by_country(trials) -> list[SiteEmergency]:
     return list(dict.fromkeys(trial.emergency for trial in trials))
 
 
-def emergency_numbers(trials) -> str:
-    """'911 in the United States, 15 or 112 in France': each country once."""
-    return ", ".join(f"{site.number} in {site.country}" for site in _by_country(trials))
+def emergency_numbers(trials, language: str = "en") -> str:
+    """'911 in the United States, 15 or 112 in France': each country once (in French where given)."""
+    return ", ".join(f"le {site.in_french.number} en {site.in_french.country}" if language == "fr" and site.in_french
+                     else f"{site.number} in {site.country}" for site in _by_country(trials))
 
 
-def emergency_lines(trials) -> str:
-    """The emergency and crisis numbers of each country the trials are in, a line per country."""
-    return "\n".join(f"In {site.country}: call {site.number} for emergency services. If you are thinking about "
-                     f"harming yourself: {site.crisis_line}." for site in _by_country(trials))
+def emergency_lines(trials, language: str = "en") -> str:
+    """The emergency and crisis numbers of each country the trials are in, a line per country; in
+    French (language "fr") for the sites that give them in French."""
+    return "\n".join(
+        f"En {site.in_french.country} : appelez le {site.in_french.number} pour les secours. Si vous pensez à vous "
+        f"faire du mal : {site.in_french.crisis_line}." if language == "fr" and site.in_french else
+        f"In {site.country}: call {site.number} for emergency services. If you are thinking about "
+        f"harming yourself: {site.crisis_line}." for site in _by_country(trials))
 
 
 def contact_lines(trials) -> str:
@@ -116,13 +123,21 @@ def _text(value, key: str, where: Path | str) -> str:
     return " ".join(str(value).split())
 
 
-def _site_emergency(data: dict, where: Path) -> SiteEmergency:
+def _site_settings(data: dict, where: Path) -> SiteEmergency:
     settings = _require(data, "site_settings", where)
     if not isinstance(settings, dict):
         raise KnowledgeError(f"{where}: 'site_settings' must hold country, emergency_number and crisis_line")
-    return SiteEmergency(**{field_name: _text(_require(settings, key, where), f"site_settings.{key}", where)
+    return _site_emergency(settings, "site_settings", where)
+
+
+def _site_emergency(settings: dict, name: str, where: Path | str) -> SiteEmergency:
+    french = settings.get("fr")
+    if french is not None and not isinstance(french, dict):
+        raise KnowledgeError(f"{where}: '{name}.fr' must hold country, emergency_number and crisis_line in French")
+    return SiteEmergency(**{field_name: _text(_require(settings, key, where), f"{name}.{key}", where)
                             for field_name, key in (("country", "country"), ("number", "emergency_number"),
-                                                    ("crisis_line", "crisis_line"))})
+                                                    ("crisis_line", "crisis_line"))},
+                         in_french=_site_emergency(french, f"{name}.fr", where) if french else None)
 
 
 def _approval_date(value, where: str) -> date:
@@ -181,7 +196,7 @@ def load_trial(folder: Path) -> Trial:
         contact=" ".join(str(_require(data, "contact", path)).split()),
         folder=folder,
         sources=tuple(sources),
-        emergency=_site_emergency(data, path),
+        emergency=_site_settings(data, path),
         team_answers=load_team_answers(folder),
         strip=tuple(data.get("strip", [])),
         described_as=tuple(str(w) for w in data.get("described_as", [])),

@@ -57,41 +57,61 @@ def without_joining(question: str) -> str:
     return rest if rest != question and _FILLER.sub(" ", rest).strip() else question
 
 
-# Words of a request to be pre-screened or to go on with it ("am I eligible?", "can my son join?",
-# "can we go on with the questions?").
-_SCREENING = re.compile(r"\b(eligib\w*|criteria|screen\w*|qualif\w*|candidate|fit|accept\w*|allowed|include[sd]?|"
-                        r"questions|go on|carry on|continue|resume|check|rule[sd]? (me|him|her|us|them) out|count)\b",
-                        re.IGNORECASE)
 _GREETING = re.compile(r"^\W*((hi|hello|hey|hiya|good (morning|afternoon|evening)|bonjour|thanks|thank you|thx|ok|okay|"
                        r"great|bye|goodbye)\b\W*)+", re.IGNORECASE)
 
 
 _SMALL_TALK = "help talk chat fine good well today there doing bot human real person anyone anybody"
 
-# The words of a request to start over, to forget the answers or to stop. Each deletes what the patient
-# typed, so the classifier's guess must not do it on a message without them ("i started warfarin last
-# week" read as "start over").
-_DELETING_REQUESTS = {
-    "restart_screening": re.compile(
-        r"\b(restart|redo|re-do|reset)\b|\b(start|begin|do|go|run)(ing)? (it |this |that |them |all |the \w+ )?"
-        r"(over|again|afresh|anew|from (the )?(beginning|start|scratch|top))\b", re.IGNORECASE),
-    "forget_answers": re.compile(r"\b(forget|delete|erase|remove|clear|wipe|discard)\b|"
-                                 r"\b(don'?t|do not|not) (want (you )?to )?(keep|store|save)\b", re.IGNORECASE),
-    "stop_screening": re.compile(r"\b(stop|cancel|quit|end|exit|abort|enough|no more)\b|\bnever ?mind\b|"
-                                 r"\b(don'?t|do not) want to (continue|go on)\b", re.IGNORECASE),
-}
-DELETING_INTENTS = frozenset(_DELETING_REQUESTS)
+# Requests that delete what the patient typed (each asks for a yes first: actions/deletion_actions.py).
+DELETING_INTENTS = frozenset({"stop_screening", "restart_screening", "forget_answers"})
+# What such a request is about: the conversation itself ("stop the questions", "delete my answers",
+# "can we start over?"), as opposed to a treatment or the trial ("stop my warfarin", "what if I
+# forget a dose?", "i started the injections").
+_CONVERSATION_OBJECT = re.compile(
+    r"(answers?|responses?|replies|data|info(rmation)?|details|messages?|records?|history|"
+    r"what (i|we|she|he|you) (said|told|typed|wrote|answered|gave|put)|everything|all of (it|this|that)|it all|"
+    r"(the|these|this|those|your|my|her|his|our) (questions?|questionnaire|screening|pre[- ]?screen\w*|check\w*|quiz|"
+    r"form|chat|conversation|session|survey|test)|questions?|questionnaire|screening|pre[- ]?screen\w*|over|again|"
+    r"afresh|anew|(from )?(the )?(very )?(beginning|start|scratch|top|first question))\b", re.IGNORECASE)
+_DELETING_VERB = re.compile(
+    r"\b(stop|stopping|stopped|quit|quitting|come off|coming off|go off|cancel|cancelling|end|ending|forget|forgetting|"
+    r"forgot|delete|deleting|erase|remove|clear|wipe|start|starting|started|restart|begin|beginning)\s+"
+    r"((taking|using|having|getting|doing|to|the|my|his|her|their|our|all|these|those|them|your|a|an|any)\s+)*"
+    r"(?P<object>[a-z][\w-]*)", re.IGNORECASE)
+# Words after the verb that are about the conversation, not a treatment ("stop now", "stop asking").
+_NOT_A_TREATMENT = frozenset("it this that now here there please for asking talking typing answering me us today then "
+                             "thanks thank already right".split())
 
 
-def says_to_delete(intent: str, text: str) -> bool:
-    """Whether a message read as a request that deletes the answers says so in words."""
-    pattern = _DELETING_REQUESTS.get(intent)
-    return pattern is None or bool(pattern.search(text or ""))
+def deletion_only_mentioned(text: str) -> bool:
+    """Whether a message the classifier read as stop / start over / forget only mentions such a word,
+    about a treatment or the trial ("do I need to stop my blood thinners?", "stop my warfarin", "what
+    if I forget a dose?", "i started the injections"), and never about the conversation ("stop the
+    questions", "can we start over?", "delete my answers", "stop")."""
+    text = text or ""
+    objects = [(m.group("object").lower(), m.start("object")) for m in _DELETING_VERB.finditer(text)]
+    about_conversation = [obj in _NOT_A_TREATMENT or _CONVERSATION_OBJECT.match(text[start:]) for obj, start in objects]
+    return bool(objects) and not any(about_conversation)
 
 
-def asks_to_be_screened(text: str) -> bool:
-    """Whether a message asks to be pre-screened (or to go on), not something else about the trial."""
-    return bool(_JOINING.search(text or "") or _SCREENING.search(text or ""))
+# "How do I sign up?", "what's the process to take part": asks how joining works (answered from the
+# listing, with a button that starts the pre-screen), not to be pre-screened now.
+_HOW_TO_JOIN = re.compile(
+    r"\b(how (do|can|could|would|should|does|will) (i|we|you|u|one|people|anyone|my \w+|he|she|they)|how to|"
+    r"what('s| is| are|s)? the (process|procedure|steps?|way|next steps?)|what do (i|we) (have to |need to )?do|"
+    r"where (do|can|could) (i|we))\b.*"
+    r"\b(join\w*|sign(ing)? (up|on)|signup|take part|taking part|participat\w*|enrol\w*|apply|applying|register\w*|"
+    r"get (in|into|involved|on)|be (part of|in (it|this|the (study|trial))|considered|screened|accepted))", re.IGNORECASE)
+
+
+# "How do I find out if I can get in?" asks whether they could: that is the pre-screen.
+_WHETHER = re.compile(r"\b(find out|know|check|see|tell|learn|work out)\b.{0,20}\b(if|whether)\b", re.IGNORECASE)
+
+
+def asks_how_to_join(text: str) -> bool:
+    """Whether a message asks how joining works ("how do I sign up?", "what's the process to take part?")."""
+    return bool(_HOW_TO_JOIN.search(text or "")) and not _WHETHER.search(text or "")
 
 
 def question_in_small_talk(text: str) -> str | None:

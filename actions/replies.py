@@ -13,8 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, debug_lines
 from actions.follow_up import repeats_last_question
-from actions.knowledge_base import Trial, contact_lines
+from actions.knowledge_base import Trial, contact_lines, emergency_numbers
+from actions.language import FRENCH, language_of
 from actions.messages import say
+from actions.questions import asks_how_to_join
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -26,6 +28,7 @@ _STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open|r
                               r"finish\w*|clos(e|ed|es|ing|ure)|over|extend\w*|extension|prolong\w*|postpon\w*)\b",
                               re.IGNORECASE)
 MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
+START_SCREENING_BUTTON = {"title": "Check if I could take part", "payload": "/check_eligibility"}
 # "Who is the head doctor, and how do I reach him?": an answer from the texts is followed by the contact.
 _HOW_TO_REACH = re.compile(r"\b(reach|contact|get in touch|call|phone|e-?mail|talk to|speak to|speak with|write to)\b",
                            re.IGNORECASE)
@@ -34,7 +37,7 @@ _HOW_TO_REACH = re.compile(r"\b(reach|contact|get in touch|call|phone|e-?mail|ta
 def trial_context(tracker: Tracker, svc: Services) -> TrialContext:
     message = tracker.latest_message or {}
     return resolve_trials(message.get("text"), message.get("metadata"), tracker.get_slot("trial"),
-                          svc.names, set(svc.trials))
+                          svc.names, list(svc.trials))
 
 
 def remember_trial(tracker: Tracker, context: TrialContext) -> list[EventType]:
@@ -113,10 +116,29 @@ def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str,
 
 
 def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
-    """Answers from the texts of the trial in context, or of each trial, labelled (then asks which)."""
+    """Answers from the texts of the trial in context, or of each trial, labelled (then asks which).
+    A question on how joining works also gets a button that starts the pre-screen."""
     svc = services()
     context = trial_context(tracker, svc)
-    events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials)
+    question = question_of(tracker, svc)
+    events = answer_question(dispatcher, svc, question, context.trials)
     if events and not context.trials and len(svc.trials) > 1:
         dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
+    elif events and asks_how_to_join(question):
+        dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
     return events + remember_trial(tracker, context)
+
+
+def in_french(tracker: Tracker) -> bool:
+    return language_of(tracker.latest_message.get("text")) == FRENCH
+
+
+def send_french_note(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """To a message in French: in French, that the assistant answers in English for now, with the
+    study team's contact and the emergency numbers (full French answers are not there yet)."""
+    svc = services()
+    context = trial_context(tracker, svc)
+    shown = trials_shown(svc, context.trials)
+    dispatcher.utter_message(text=say("french_note", contacts=contact_lines(shown),
+                                      emergency_numbers=emergency_numbers(shown, FRENCH)),
+                             json_message={"type": "language_note", "language": FRENCH})

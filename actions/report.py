@@ -68,6 +68,7 @@ def read_conversation(number: int, events: list[dict], known: set[str]) -> tuple
     funnels: dict[str | None, Funnel] = defaultdict(Funnel)
     private = screening_positions(events)
     trial, screening, turn, fallback, skipped = None, False, None, False, False
+    stopping = False  # a request to delete was asked during a pre-screen
 
     def close() -> None:
         if turn is not None and not skipped:
@@ -100,8 +101,13 @@ def read_conversation(number: int, events: list[dict], known: set[str]) -> tuple
             fallback = fallback or name == "action_handle_fallback"
             if name == "action_eligibility_outcome":
                 funnels[trial].finished += 1
-            elif name == "action_stop_screening" and screening:
+            elif name == "action_ask_to_delete":
+                stopping = screening  # a yes ends a pre-screen that was going on
+        elif kind == "slot" and event.get("name") == "deletion_request" and isinstance(event.get("value"), dict):
+            decided = event["value"]
+            if stopping and decided.get("deleted") and decided.get("request") in ("stop_screening", "forget_answers"):
                 funnels[trial].stopped += 1
+                stopping = False
         elif kind == "bot":
             custom = (event.get("data") or {}).get("custom") or {}
             if custom.get("type") == "eligibility_result":

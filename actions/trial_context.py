@@ -13,9 +13,10 @@ class TrialContext:
 
 
 def resolve_trials(text: str | None, metadata: dict | None, slot_value: str | None,
-                   names: TrialNames, known: set[str]) -> TrialContext:
-    """A trial named in the message wins (the patient changed subject), or "the other one", then the
-    page's metadata {"trial": id}, then the slot. Unknown ids are ignored rather than trusted."""
+                   names: TrialNames, known: list[str]) -> TrialContext:
+    """A trial named in the message wins (the patient changed subject), or "the other one", "the
+    first one" (in the order of `known`, as the assistant lists them), "this one" (the page's), then
+    the page's metadata {"trial": id}, then the slot. Unknown ids are ignored rather than trusted."""
     mentioned = names.find(text or "")
     page = (metadata or {}).get("trial") if isinstance(metadata, dict) else None
     page = page if isinstance(page, str) and page in known else None
@@ -25,8 +26,13 @@ def resolve_trials(text: str | None, metadata: dict | None, slot_value: str | No
     if names.names_the_other(text or ""):
         # The trial talked about last, else the page's: "the other one" is any known trial but that.
         talked_about = remembered or page
-        others = sorted(known - {talked_about}) if talked_about else []
+        others = [t for t in known if t != talked_about] if talked_about else []
         if others:
             return TrialContext(others, others[0] if len(others) == 1 else talked_about)
+    place = names.place_named(text or "")
+    if place is not None and -len(known) <= place < len(known):
+        return TrialContext([known[place]], known[place])
+    if page and names.names_this_one(text or ""):
+        return TrialContext([page], page)
     current = page or remembered
     return TrialContext([current] if current else [], current)

@@ -12,8 +12,13 @@ from actions.lexical import tokenize
 _FILLER = frozenset("the a an of at in for study trial trials studies one research project".split())
 _WORD = re.compile(r"[a-z0-9]+")
 # "And for the other one?": the trial not being talked about (with two trials, the other one).
-_THE_OTHER = re.compile(r"\b(the|that|this) other (one|ones|trial|trials|study|studies|listing)\b|\bthe other\W*$"
-                        r"|\bthe second (one|trial|study)\b", re.IGNORECASE)
+_THE_OTHER = re.compile(r"\b(the|that|this) other (one|ones|trial|trials|study|studies|listing)\b|\bthe other\W*$",
+                        re.IGNORECASE)
+# "The first one", "the second study", "the last one": a trial by its place in the list the assistant shows.
+_ORDINAL = re.compile(r"\b(the )?(?P<place>first|1st|second|2nd|third|3rd|last) (one|trial|study|listing)\b", re.IGNORECASE)
+_PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
+# "And on this one?": the trial of the page the patient is on.
+_THIS_ONE = re.compile(r"\b(this|that) (one|trial|study|page|listing)\b(?! (is|was|has|does|do|are))", re.IGNORECASE)
 MIN_FUZZY_LENGTH = 5  # shorter names ("Pitt") must match exactly
 SIMILARITY = 0.84
 
@@ -96,6 +101,17 @@ class TrialNames:
     def names_the_other(text: str) -> bool:
         """Whether the message points at the trial(s) not being talked about ("and the other one?")."""
         return bool(_THE_OTHER.search(text or ""))
+
+    @staticmethod
+    def place_named(text: str) -> int | None:
+        """The place in the list of trials a message points at ("the first one": 0, "the last one": -1)."""
+        match = _ORDINAL.search(text or "")
+        return _PLACES[match.group("place").lower()] if match else None
+
+    @staticmethod
+    def names_this_one(text: str) -> bool:
+        """Whether the message points at the trial of the page ("and on this one?")."""
+        return bool(_THIS_ONE.search(text or ""))
 
     def without_names(self, text: str) -> str:
         """The text with trial names taken out: a name says which trial, not what is asked."""

@@ -1,13 +1,14 @@
 """NLU component: a question that the classifier took for a message that ignores questions is
-routed as a question. "Can the injections leave scars?" looks like "can I join?" to character
-n-grams (check_eligibility, which starts the pre-screen), "hi, what is this study testing?" like a
-greeting, "and the other one?" like a goodbye, and a model trained elsewhere once took "How old do
-you have to be?" for a goodbye; none would be answered. Plain word rules (actions/questions.py) decide, so a misread
-is corrected the same way on every server.
+routed as a question. "Hi, what is this study testing?" looks like a greeting, "and the other one?"
+like a goodbye, and a model trained elsewhere once took "How old do you have to be?" for a goodbye;
+none would be answered. A request to join that asks how joining works ("how do I sign up?") is a
+question: it gets the listing's answer and a button that starts the pre-screen. Plain word rules
+(actions/questions.py) decide, so a misread is corrected the same way on every server.
 
-A request to start over, to forget the answers or to stop deletes what the patient typed: read into
-a message without its words ("i started warfarin last week" as "start over"), the next intent of the
-ranking is taken instead.
+A request to stop, to start over or to forget the answers is asked back before anything is deleted;
+a message that only mentions such words is none of them: a question about something else ("do I
+need to stop my blood thinners?") or "stop" with a treatment ("stop my warfarin") takes the next
+intent of the ranking.
 
 Placed before EmergencyOverride, which has the last word.
 """
@@ -19,8 +20,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import (DELETING_INTENTS, asks_to_be_screened, is_question, question_in_small_talk,
-                               says_to_delete)
+from actions.questions import (DELETING_INTENTS, asks_how_to_join, deletion_only_mentioned, is_question,
+                               question_in_small_talk)
 from actions.follow_up import goes_on
 from components.intent_rules import IntentRules
 
@@ -34,11 +35,11 @@ class QuestionRouting(IntentRules):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get("name")
-            if intent in DELETING_INTENTS and not says_to_delete(intent, text):
+            if intent in DELETING_INTENTS and deletion_only_mentioned(text):
                 ranking = message.get(INTENT_RANKING_KEY) or []
                 intent = next((r.get("name") for r in ranking if r.get("name") not in DELETING_INTENTS), QUESTION_INTENT)
                 self.set_intent(message, intent)
-            if ((intent == "check_eligibility" and is_question(text) and not asks_to_be_screened(text))
+            if ((intent == "check_eligibility" and asks_how_to_join(text))
                     or (intent in SMALL_TALK and (question_in_small_talk(text) or (goes_on(text) and is_question(text))))):
                 self.set_intent(message, QUESTION_INTENT)
         return messages

@@ -20,7 +20,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.stored_events import DELETED, screening_positions
 
 # Slots that hold answers or patient text.
-CONTENT_SLOTS = frozenset({"screening_answers", "screening_reply", "screening_failures", "last_question"})
+CONTENT_SLOTS = frozenset({"screening_answers", "screening_reply", "screening_failures", "screening_person",
+                           "deletion_reply", "last_question"})
 
 
 def _clears_answers(event: dict) -> bool:

@@ -1,9 +1,12 @@
-"""make eval: answer quality on the patient question sets, as a patient reads it.
+"""make eval: answer quality on the patient question sets and whole conversations, as a patient reads them.
 
 Starts the real action server and Rasa server (fresh ports and tracker store), sends every case of
 tests/eval/ over the REST channel (its history first, from the case's trial page), grades the
-reply (actions/evaluation.py), and measures retrieval recall@1/@3 in-process. Prints a table per
-set and per trial; writes everything, with each reply, to results/eval.json.
+reply (actions/evaluation.py), and measures retrieval recall@1/@3 in-process; holds every
+conversation of tests/eval/conversations_*.yml turn by turn (actions/conversations.py, reading the
+store for kept or deleted answers); and reports the NLU's per-intent precision and recall on the
+held-out writer's examples (tests/eval/nlu_test_set.yml, `rasa test nlu`). Prints a table per set;
+writes everything, with each reply, to results/eval.json.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(PROJECT)]
 
+from actions import conversations  # noqa: E402
 from actions.evaluation import SETS, ask_over_rest, load_cases, retrieval_recall, summarise  # noqa: E402
 from actions.services import services  # noqa: E402
 
@@ -45,6 +49,55 @@ def measure(rasa_port: int, names: list[str]) -> dict:
     return results
 
 
+def measure_conversations(rasa_port: int, names: list[str], tracker_db: Path) -> dict:
+    results = {}
+    for name in names:
+        graded = conversations.ask_conversations_over_rest(f"http://localhost:{rasa_port}",
+                                                           conversations.load_conversations(name),
+                                                           conversations.StoredAnswers(tracker_db))
+        results[name] = {"summary": conversations.summarise_turns(graded), "wrong": [g for g in graded if not g["right"]],
+                         "graded": graded}
+    return results
+
+
+NLU_TEST_SET = PROJECT / "tests" / "eval" / "nlu_test_set.yml"
+
+
+def measure_nlu(workdir: Path) -> dict:
+    """Per-intent precision and recall of the trained model (the whole NLU pipeline, rules included)
+    on the held-out writer's examples, by Rasa's own `rasa test nlu`."""
+    import subprocess
+
+    from deploy.processes import base_env
+
+    out = workdir / "nlu"
+    subprocess.run([str(PROJECT / ".venv-rasa/bin/python"), "-m", "components.rasa_cli", "test", "nlu", "--nlu",
+                    str(NLU_TEST_SET), "--model", str(PROJECT / "models/trial-assistant.tar.gz"), "--out", str(out),
+                    "--no-plot", "--quiet"], cwd=PROJECT, env=base_env(), check=True, capture_output=True)
+    report = json.loads((out / "intent_report.json").read_text())
+    return {intent: {"precision": round(row["precision"], 3), "recall": round(row["recall"], 3),
+                     "support": row["support"]}
+            for intent, row in sorted(report.items()) if isinstance(row, dict) and "precision" in row and "avg" not in intent}
+
+
+def conversation_table(results: dict) -> str:
+    lines = []
+    for name, result in results.items():
+        s = result["summary"]
+        lines.append(f"conversations {name}: {s['turns']} turns, right {s['turns_right']} (whole conversations "
+                     f"{s['conversations_right']}); deleted without a yes {s['deleted_without_yes']}; emergencies "
+                     f"missed {s['emergency_missed']} of {s['emergency_turns']}, false {s['false_emergencies']}; "
+                     f"requests to join that started the pre-screen {s['join_started']} of {s['join_turns']}")
+        lines += [f"  {situation:28} {share}" for situation, share in s["by_situation"].items()]
+    return "\n".join(lines)
+
+
+def nlu_table(report: dict) -> str:
+    return "\n".join(["NLU on the held-out writer's examples (precision / recall / n):"] +
+                     [f"  {intent:22} {row['precision']:.3f} / {row['recall']:.3f} / {row['support']}"
+                      for intent, row in report.items()])
+
+
 def table(results: dict) -> str:
     lines = ["set   group        " + " ".join(f"{title:>12}" for _, title in COLUMNS)]
     for name, result in results.items():
@@ -61,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", choices=[*SETS, "all"], default="all")
     parser.add_argument("--out", type=Path, default=PROJECT / "results" / "eval.json")
     parser.add_argument("--show-wrong", action="store_true", help="print every wrong reply")
+    parser.add_argument("--only", choices=["faq", "conversations", "nlu"], action="append",
+                        help="measure only these parts (repeatable; default all)")
     args = parser.parse_args(argv)
     names = list(SETS) if args.set == "all" else [args.set]
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
@@ -72,20 +127,34 @@ def main(argv: list[str] | None = None) -> int:
                            TRACKER_DB=str(workdir / "tracker.db"), WEB_ORIGINS="http://localhost").start()
         try:
             started = time.perf_counter()
-            results = measure(rasa_port, names)
+            parts = set(args.only or ["faq", "conversations", "nlu"])
+            results = measure(rasa_port, names) if "faq" in parts else {}
+            dialogues = (measure_conversations(rasa_port, names, workdir / "tracker.db")
+                         if "conversations" in parts else {})
+            nlu = measure_nlu(workdir) if "nlu" in parts else {}
             seconds = round(time.perf_counter() - started, 1)
         finally:
             rasa.stop()
             actions.stop()
-    print(table(results))
+    if results:
+        print(table(results))
     for name, result in results.items():
         print(f"\n{name}: {len(result['wrong'])} wrong of {len(result['graded'])}")
         for g in result["wrong"] if args.show_wrong else []:
             print(f"  {g['id']} [{g['kind']} -> {g['route']}] {'; '.join(g['problems'])}\n    "
                   + g["reply"].replace("\n", "\n    ")[:600])
+    if dialogues:
+        print("\n" + conversation_table(dialogues))
+    for name, result in dialogues.items():
+        for g in result["wrong"] if args.show_wrong else []:
+            print(f"  {g['id']} [{g['situation']}, {g['expect']}] {'; '.join(g['problems'])}\n    > {g['user']}\n    "
+                  + g["reply"].replace("\n", "\n    ")[:600])
+    if nlu:
+        print("\n" + nlu_table(nlu))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                    "seconds": seconds, **results}, indent=1, ensure_ascii=False))
+                                    "seconds": seconds, **results,
+                                    "conversations": dialogues, "nlu": nlu}, indent=1, ensure_ascii=False))
     print(f"\nwritten to {args.out} ({seconds} s of questions)")
     return 0
 
