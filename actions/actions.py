@@ -16,8 +16,8 @@ from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, listing_ended_notes,
-                             look_up, question_of, remember_trial, send_answer, send_french_note, trial_buttons,
-                             trial_context, trials_shown)
+                             look_up, offer_screening, question_of, remember_trial, send_answer, send_french_note,
+                             trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD
 from actions.services import services
 
@@ -62,9 +62,8 @@ class ActionEmergencyNumbers(Action):
 
 
 class ActionAnswerQuestion(Action):
-    """A question about the trials; one that asks what to do about one's own treatment is declined.
-    The words decide (actions/questions.py), not the classifier: a misread intent must not turn a
-    factual question into a refusal, nor a request for advice into an answer."""
+    """A question about the trials; one whose words ask what to do about one's own treatment
+    (actions/questions.py) is declined, whatever the classifier said."""
 
     def name(self) -> str:
         return "action_answer_question"
@@ -79,7 +78,9 @@ class ActionAnswerQuestion(Action):
 
 
 class ActionDeclineMedicalAdvice(ActionAnswerQuestion):
-    """No personal advice; points to the doctor and study team, with the relevant trial text."""
+    """What the classifier took for a request for advice: declined when its words ask for a personal
+    decision, answered otherwise (the classifier also calls questions with a personal story advice:
+    "i'm having surgery in march, can i still do this?")."""
 
     def name(self) -> str:
         return "action_decline_medical_advice"
@@ -121,6 +122,8 @@ class ActionChooseTrial(Action):
         events = []
         if is_question(svc.names.without_names(question)):
             events = answer_question(dispatcher, svc, question, [chosen])
+            if events:
+                offer_screening(dispatcher, question)
         else:
             dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
         # Said once: the answer to a question on whether it is still open has given it already.

@@ -14,9 +14,9 @@ MEDICATIONS_FILE = Path(__file__).with_name("medications.yml")
 
 _NOT_SURE = re.compile(r"\b(not sure|unsure|don'?t know|do not know|dunno|no idea|idk|maybe|perhaps|"
                        r"not certain|can'?t remember|cannot remember|i forget|no clue)\b")
-_NO = re.compile(r"^(no|nope|nah|never|none|non|negative)\b|\b(not|cannot|don'?t|doesn'?t|isn'?t|aren'?t|haven'?t|"
+_NO = re.compile(r"^(no|nope|nah|never|none|non|negative|nobody|nothing|no one)\b|\b(not|nobody|nothing|no one|cannot|don'?t|doesn'?t|isn'?t|aren'?t|haven'?t|"
                  r"hasn'?t|won'?t|wouldn'?t|didn'?t|never|no longer|stopped)\b")
-_YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|ok|okay|oui|correct|right|absolutely|definitely|of course|"
+_YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|oui|correct|right|absolutely|definitely|of course|"
                   r"affirmative)\b|\b(i do|she does|he does|they do|i am|she is|he is|i will|she will|he will|"
                   r"we will|i have|she has|he has|i take|she takes|he takes)\b")
 _TAKES = re.compile(r"\b(take|takes|taking|took|on|using|uses|prescribed|injecting|injection of)\b")
@@ -50,10 +50,14 @@ _LEADING_YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|oui|correct|absolutely|
 _LEADING_NO = re.compile(r"^(no|nope|nah|never|none|non)\b")
 
 
+# Words before the answer that are not one: "ok. no allergy", "well, yes". "OK" alone is no answer.
+_FILLER = re.compile(r"^((ok|okay|oh|well|um+|uh+|erm|hmm+|so|alright|ah|right|hi|hello|i mean)\b[\s,.!]*)+")
+
+
 def parse_yes_no(text: str | None, medicines: str | None = None) -> str | None:
     """yes / no / not_sure, or None. With a medicine group, a named medicine of it is "yes" and
     taking one it does not know is "not sure" (never guessed)."""
-    t = normalise(text)
+    t = _FILLER.sub("", normalise(text))
     if not t:
         return None
     if _NOT_SURE.search(t):

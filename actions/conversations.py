@@ -23,7 +23,7 @@ EXPECTS = ("screening_question", "screening_outcome", "confirm_delete", "deleted
            "answer_and_offer", "medical_advice", "emergency", "french_note", "explain", "choose_trial", "other")
 OUTCOMES = ("may_be_eligible", "likely_not_eligible", "unknown")
 # The first words of the emergency reply, by language (domain.yml's utter_emergency and its French variation).
-EMERGENCY_MARKS = {"en": "call emergency services", "fr": "appelez les secours"}
+EMERGENCY_MARKS = {"en": "call emergency services", "fr": "appelez les secours maintenant"}
 START_SCREENING_PAYLOAD = "/check_eligibility"
 CONFIRM_DELETION = "confirm_deletion"
 

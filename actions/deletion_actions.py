@@ -18,7 +18,7 @@ from actions.eligibility import next_question
 from actions.eligibility_actions import CLEARED, FORM as SCREENING_FORM, answers_of, criteria_for
 from actions.messages import say
 from actions.questions import DELETING_INTENTS, is_question
-from actions.replies import answer_question, in_french, question_of, send_french_note, trial_context
+from actions.replies import answer_from_texts, answer_question, in_french, question_of, send_french_note, trial_context
 from actions.services import services
 
 YES_BUTTON, NO_BUTTON = "Yes, delete my answers", "No, keep going"
@@ -52,8 +52,13 @@ class ActionAskToDelete(Action):
             send_french_note(dispatcher, tracker)
         resume = screening_open(tracker)
         if request == "stop_screening" and not resume and not answers_of(tracker):
-            dispatcher.utter_message(text=say("nothing_to_stop"))
-            return [SlotSet("deletion_pending", False), SlotSet("resume_screening", False)]
+            # Nothing to stop: a question the classifier took for "stop" is answered.
+            if is_question(tracker.latest_message.get("text") or ""):
+                events = answer_from_texts(dispatcher, tracker)
+            else:
+                dispatcher.utter_message(text=say("nothing_to_stop"))
+                events = []
+            return events + [SlotSet("deletion_pending", False), SlotSet("resume_screening", False)]
         if request == "restart_screening" and not resume and not answers_of(tracker):
             return [SlotSet("deletion_pending", False), SlotSet("resume_screening", True)]  # nothing to delete: start
         dispatcher.utter_message(text=say(ASK[request]),

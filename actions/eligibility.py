@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from actions.answer_parsing import (NOT_SURE, YES, YOU, named_medicine, normalise, parse_age, parse_choice,
+from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, named_medicine, normalise, parse_age, parse_choice,
                                     parse_yes_no, stated_age, stated_ages)
 from actions.knowledge_base import KnowledgeError, Trial
 
@@ -224,7 +224,9 @@ def find_criterion(text: str, criteria: list[Criterion], answers: dict) -> Crite
 
 
 # "The surgery one should be no", "change the allergy answer to yes": the new answer of a yes/no question.
-_NEW_YES_NO = re.compile(r"\b(should be|should say|to|is|it'?s|its|was|now|into|=)\s+(?P<answer>yes|no|not sure)\b")
+_NEW_YES_NO = re.compile(r"\b(should be|should say|should have said|meant|to|is|it'?s|its|now|into|be|=)\s+"
+                         r"(?P<answer>yes|no|not sure)\b")
+_FLIPPED = {YES: NO, NO: YES}
 
 
 def _named_values(criterion: Criterion, text: str) -> list:
@@ -257,6 +259,10 @@ def correction_in(text: str, criteria: list[Criterion], answers: dict) -> tuple[
             changes.append((c, new[0]))
     if len(changes) == 1:
         return changes[0]
+    if named is not None and named.answer_type == "yes_no" and answers[named.key] in _FLIPPED \
+            and not _named_values(named, text):
+        # "I was wrong about the surgery one": a yes or no corrected is the other one.
+        return named, _FLIPPED[answers[named.key]]
     return named, None
 
 

@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import asks_for_advice, is_question, without_joining
+from actions.questions import asks_for_advice, is_question, says_more_than_joining
 from actions.answer_parsing import NOT_SURE, YOU, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress)
@@ -26,13 +26,15 @@ MAX_FAILURES = 2
 HINTS = {"yes_no": "hint_yes_no", "number": "hint_number", "choice": "hint_choice"}  # by answer type
 # An answer that starts like this is an answer, even with a question mark ("yes?").
 _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?s|he'?s|\d)", re.IGNORECASE)
-# "Can I join if I am breastfeeding?": a question about one condition, answered before the screening.
-# "What are the criteria?", "who can join?": asks for information, not to be screened.
-_ASKS_WHAT = re.compile(r"^\s*(what|what's|whats|which|who|where|when|why)\b", re.IGNORECASE)
-_CONDITION = re.compile(r"\b(if|when|while|even though|although|how old|age|aged)\b", re.IGNORECASE)
 # "Can we go on with the questions?" in the middle of the screening: the question is asked again.
 _GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we|"
                     r"let'?s (go|do this|proceed)|proceed|move on)\b", re.IGNORECASE)
+# "Why do you ask?" and its kin (data/nlu/eligibility.yml), as opposed to a "why" about the trial.
+_WHY_DO_YOU_ASK = re.compile(
+    r"\bwhy\b.{0,20}\b(you|u)\b.{0,15}\b(ask|need|want|know)|\bwhy (is|does) (that|this|it) (important|matter)|"
+    r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
+# Intents of a message that asks something: answered mid-screening, then the question is asked again.
+QUESTION_INTENTS = ("ask_question", "ask_medical_advice")
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
@@ -64,12 +66,11 @@ class ValidateEligibilityForm(FormValidationAction):
             send_french_note(dispatcher, tracker)
         context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
                                  svc.names, list(svc.trials))
-        # Facts the patient already gave ("my son is 12 and has iPPSD2") are taken as answers.
-        given = answers_in_message(criteria_for(svc, context.trials[0]), text) if len(context.trials) == 1 else {}
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
-        if not given and (_CONDITION.search(text) or without_joining(text) != text or _ASKS_WHAT.match(text)):
-            # It asks about a condition ("I take warfarin, can I still join?") or something else
-            # ("what are the eligibility criteria?"): that is answered first, or said not covered.
+        if says_more_than_joining(svc.names.without_names(text)):
+            # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
+            # diseases?") or something else ("what are the criteria?"): that is answered first, or
+            # said not covered, then the pre-screen starts.
             answer = look_up(dispatcher, svc, text, context.trials)
             if answer:
                 answered = send_answer(dispatcher, answer, text)
@@ -128,6 +129,8 @@ class ValidateEligibilityForm(FormValidationAction):
 
     def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict) -> dict:
+        """The message while a question is open: an answer, or something else the NLU or its words say
+        (a question, "why do you ask?", "go on", a correction), after which the question is asked again."""
         svc = services()
         trial_id = tracker.get_slot("trial")
         criteria = criteria_for(svc, trial_id)
@@ -136,22 +139,27 @@ class ValidateEligibilityForm(FormValidationAction):
         if criterion is None or value == DONE:
             return {"screening_reply": DONE}
         text = str(value or "")
-        asks = is_question(text) and not _ANSWER_START.match(text)
-        parsed = None if asks else criterion.parse(text)
-        failures = int(tracker.get_slot("screening_failures") or 0)
-        if parsed is None and _GO_ON.search(text):
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        parsed = criterion.parse(text)
+        if intent == "change_answer" and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
+            return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}
+        if parsed is None and _WHY_DO_YOU_ASK.search(text):
+            explain(dispatcher, criterion)
+            return {"screening_reply": None}
+        if parsed is None and (_GO_ON.search(text) or intent == "check_eligibility"):
             return {"screening_reply": None}  # only asks to go on: the question again
-        if parsed is None and asks:
+        asks = (intent in QUESTION_INTENTS or is_question(text)) and not _ANSWER_START.match(text)
+        if asks and (parsed is None or intent in QUESTION_INTENTS):
             # A question in the middle of the screening: answer it, then ask again.
             if asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))
-            else:
-                # Of the trial it names ("and the other one?" asks the last question of the other
-                # trial), else of the one being screened for.
-                context = resolve_trials(text, None, trial_id, svc.names, list(svc.trials))
-                events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials or [trial_id])
-                return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
-            return {"screening_reply": None}
+                return {"screening_reply": None}
+            # Of the trial it names ("and the other one?" asks the last question of the other
+            # trial), else of the one being screened for.
+            context = resolve_trials(text, None, trial_id, svc.names, list(svc.trials))
+            events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials or [trial_id])
+            return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+        failures = int(tracker.get_slot("screening_failures") or 0)
         if parsed is None:
             failures += 1
             if failures < MAX_FAILURES:
@@ -237,12 +245,6 @@ class ActionEligibilityOutcome(Action):
         return []
 
 
-# "Why do you ask?" and its kin (data/nlu/eligibility.yml), as opposed to a "why" about the trial.
-_WHY_DO_YOU_ASK = re.compile(
-    r"\bwhy\b.{0,20}\b(you|u)\b.{0,15}\b(ask|need|want|know)|\bwhy (is|does) (that|this|it) (important|matter)|"
-    r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
-
-
 class ActionExplainCriterion(Action):
     """"Why do you ask?": the criterion behind the open question, quoted."""
 
@@ -259,44 +261,55 @@ class ActionExplainCriterion(Action):
                 dispatcher.utter_message(text=say("nothing_to_explain"))
                 return []
             return answer_from_texts(dispatcher, tracker)
-        dispatcher.utter_message(text=say("why", why=criterion.why or "", source=criterion.source))
+        explain(dispatcher, criterion)
         return []
 
 
+def explain(dispatcher: CollectingDispatcher, criterion: Criterion) -> None:
+    dispatcher.utter_message(text=say("why", why=criterion.why or "", source=criterion.source))
+
+
 class ActionChangeAnswer(Action):
-    """A correction. One that names the question and the new answer ("it's dermatomyositis actually,
-    not scleroderma", "I'm 45 not 54") is taken at once and the pre-screen goes on; one that names
-    only the question ("change my age") removes that answer, which the form asks again; one that
-    names neither gets a button per answer. changing_answer tells the rules whether the form runs."""
+    """A correction outside an open question (after the outcome, or when the NLU took it out of the
+    form): see correct_answer. changing_answer tells the rules whether the form runs again."""
 
     def name(self) -> str:
         return "action_change_answer"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
-        svc = services()
-        criteria = criteria_for(svc, tracker.get_slot("trial"))
         answers = answers_of(tracker)
         if not answers:
+            # Nothing to correct: a question the classifier took for a correction is answered.
+            if is_question(tracker.latest_message.get("text") or ""):
+                return answer_from_texts(dispatcher, tracker) + [SlotSet("changing_answer", False)]
             dispatcher.utter_message(text=say("nothing_to_change"))
             return [SlotSet("changing_answer", False)]
-        person = tracker.get_slot("screening_person")
-        criterion, new = correction_in(tracker.latest_message.get("text") or "", criteria, answers)
-        if criterion is None:
-            dispatcher.utter_message(text=say("change_which"),
-                                     buttons=[{"title": c.question_about(person), "payload": f"change my {c.key.replace('_', ' ')}"}
-                                              for c in criteria if c.key in answers])
-            return [SlotSet("changing_answer", False)]
-        del answers[criterion.key]
-        # Answers that only mattered because of this one (ask_if) are asked again too.
-        for c in criteria:
-            if criterion.key in c.ask_if:
-                answers.pop(c.key, None)
-        events = [SlotSet("changing_answer", True), SlotSet("screening_failures", None)]
-        if new is None:
-            dispatcher.utter_message(text=say("changing"))
-            return events + [SlotSet("screening_answers", answers), SlotSet("screening_reply", None)]
-        answers[criterion.key] = new
-        dispatcher.utter_message(text=say("changed", question=criterion.question_about(person),
-                                          answer=criterion.display(new)))
-        finished = next_question(criteria, answers) is None
-        return events + [SlotSet("screening_answers", answers), SlotSet("screening_reply", DONE if finished else None)]
+        changed = correct_answer(dispatcher, tracker, criteria_for(services(), tracker.get_slot("trial")), answers)
+        return [SlotSet("changing_answer", "screening_answers" in changed)] + [
+            SlotSet(name, value) for name, value in changed.items()]
+
+
+def correct_answer(dispatcher: CollectingDispatcher, tracker: Tracker, criteria: list[Criterion], answers: dict) -> dict:
+    """A correction. One that names the question and the new answer ("it's dermatomyositis actually,
+    not scleroderma", "I'm 45 not 54", "I should have said yes to the pregnancy one") is taken at once;
+    one that names only the question ("change my age") removes that answer, to be asked again; one
+    that names neither gets a button per answer. The slots to set (none for the buttons)."""
+    person = tracker.get_slot("screening_person")
+    criterion, new = correction_in(tracker.latest_message.get("text") or "", criteria, answers)
+    if criterion is None:
+        dispatcher.utter_message(text=say("change_which"),
+                                 buttons=[{"title": c.question_about(person), "payload": f"change my {c.key.replace('_', ' ')}"}
+                                          for c in criteria if c.key in answers])
+        return {}
+    del answers[criterion.key]
+    # Answers that only mattered because of this one (ask_if) are asked again too.
+    for c in criteria:
+        if criterion.key in c.ask_if:
+            answers.pop(c.key, None)
+    if new is None:
+        dispatcher.utter_message(text=say("changing"))
+        return {"screening_answers": answers, "screening_reply": None, "screening_failures": None}
+    answers[criterion.key] = new
+    dispatcher.utter_message(text=say("changed", question=criterion.question_about(person), answer=criterion.display(new)))
+    finished = next_question(criteria, answers) is None
+    return {"screening_answers": answers, "screening_reply": DONE if finished else None, "screening_failures": None}

@@ -74,13 +74,15 @@ class EmergencySignals:
         self.bank = bank
         self.t = {**self.DEFAULTS, **thresholds}
 
-    def check(self, text: str, vector, classifier: float, pattern: bool, question: bool) -> dict:
-        """The signals of one message and the verdict (`emergency`)."""
+    def check(self, text: str, vector, classifier: float, pattern: bool, question: bool, french: bool = False) -> dict:
+        """The signals of one message and the verdict (`emergency`). The classifier alone does not
+        decide on a French message: nearly all the French it learned from are emergencies."""
         near, others = self.bank.closeness(vector) if vector is not None and text.strip() else (0.0, 0.0)
         t = self.t
         by_exemplars = (near - others >= t["exemplar_margin"] and near >= t["exemplar_closeness"]
                         and classifier >= t["exemplar_classifier"])
-        by_classifier = classifier >= (t["classifier_question_confidence"] if question else t["classifier_confidence"])
+        by_classifier = not french and classifier >= (t["classifier_question_confidence"] if question
+                                                       else t["classifier_confidence"])
         return {"pattern": pattern, "exemplars": round(near - others, 4), "closeness": round(near, 4),
                 "classifier": round(float(classifier), 4),
                 "emergency": bool(pattern or by_exemplars or by_classifier)}

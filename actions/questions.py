@@ -25,16 +25,16 @@ _ADVICE = re.compile(
     r"\b(up|raise|increase|adjust|reduce|lower|cut|change) (my|his|her|our|the) (\w+ )?(dose|dosage)\b|"
     # "how old must I be", "must we sign": what the trial requires, not advice.
     r"\bmust (i|we|he|she|my \w+)\b(?! (be|have|contact|call|ask|apply|sign|expect|bring|know|do|use))|"
-    rf"\b(can|could|may) (i|he|she|we|my \w+) (still |also |just )?{_TREATMENT_VERBS}\b"
+    rf"\b(can|could|may) (i|he|she|we|my \w+) (still |also |just |safely |\w+ly )?{_TREATMENT_VERBS}\b"
     r"(?!.* (join|take part|participate|in the (study|trial)))|"
     rf"\b(allowed|ok|okay|safe|fine|alright|dangerous) (for me |for him |for her |for my \w+ )?(to|if (i|he|she|we)) "
     rf"(still |also )?(keep taking|continue taking|{_TREATMENT_VERBS}|"
     r"(get|got|had|have) (the |these |those |an? |some )?(\w+ )?(injections?|shots?|jabs?|treatment|drug|medicine))\b|"
     r"\b(right|best|good|safe|dangerous|risky) (treatment |thing |option |choice )?for (me|him|her|us|my \w+)\b|"
     r"\binteract\w* with (my|his|her|our) |\b(mix|combine) (it|sts|this|them) with\b|"
-    r"\b(would|will|could) (it|sts|(this|the|that) (treatment|drug|medicine|injections?|shots?)|this|that) "
-    r"(help|work|cure|heal|fix|be good|be right|be safe|be dangerous) "
-    r"(for )?(me|him|her|us|my \w+)\b|"
+    r"\b(would|will|could|might) (it|sts|they|(this|the|that|these|those) (treatment|drug|medicine|injections?|shots?)|"
+    r"this|that) (help|work|cure|heal|fix|hurt|harm|damage|be good|be right|be safe|be bad|be dangerous) "
+    r"(for |to )?(me|him|her|us|my \w+|the baby|our baby)\b|"
     r"\b(it|this|sts|they|the (treatment|drug|medicine|injections?|shots?)) (would|will|could|might) "
     r"(help|work|cure|heal|fix) (for )?(me|him|her|us|my \w+)\b|\bdo you (think|recommend)\b.*\b(i|we|my \w+)\b|"
     r"\bwhat would you (do|advise|suggest|recommend)\b|"
@@ -45,9 +45,18 @@ _ADVICE = re.compile(
 # (the words "take part" would find the sign-up steps instead).
 _JOINING = re.compile(
     r"\b(still )?(join(ing)?|take part|taking part|participat\w*|be in (it|this|the (study|trial))|enrol\w*|"
-    r"be (accepted|included|eligible|allowed in)|get in|qualify|apply)\b", re.IGNORECASE)
+    r"be (accepted|included|eligible|allowed in|considered|part of)|get (in|into|in on)|sign (up|on)|qualify|apply|"
+    r"(right|suitable|meant) for|(for|like) (me|him|her|us|people like)|fit (in|for)?|eligib\w*)\b", re.IGNORECASE)
 _FILLER = re.compile(r"\b(who|what|how|when|where|why|which|can|could|may|would|will|is|am|are|does|do|i|he|she|we|they|my \w+|it|this|that|"
-                     r"a problem|ok|okay|allowed|for|to|in|the|study|trial|still|yet|me|him|her|us)\b|[^\w\s]", re.IGNORECASE)
+                     r"a problem|ok|okay|allowed|for|to|in|the|study|trial|still|yet|me|him|her|us|one|there|"
+                     r"please|hi|hello|so|and|be|a|of|on|want|wants|like|need|know|find out|see|check|let'?s|"
+                     r"keep going|go on|continue|carry on|resume|back|questions?|now|if|whether)\b|[^\w\s]", re.IGNORECASE)
+
+
+def says_more_than_joining(text: str) -> bool:
+    """Whether a request to join also says or asks something ("is lupus one of the diseases?", "I
+    take warfarin, can I still join?"), not only that ("can I join?", "could I be part of this?")."""
+    return bool(_FILLER.sub(" ", _JOINING.sub(" ", text or "")).strip())
 
 
 def without_joining(question: str) -> str:

@@ -124,9 +124,15 @@ def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     events = answer_question(dispatcher, svc, question, context.trials)
     if events and not context.trials and len(svc.trials) > 1:
         dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
-    elif events and asks_how_to_join(question):
-        dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
+    elif events:
+        offer_screening(dispatcher, question)
     return events + remember_trial(tracker, context)
+
+
+def offer_screening(dispatcher: CollectingDispatcher, question: str) -> None:
+    """After the answer to how joining works ("how do I sign up?"): a button that starts the pre-screen."""
+    if asks_how_to_join(question):
+        dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
 
 
 def in_french(tracker: Tracker) -> bool:

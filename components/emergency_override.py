@@ -27,7 +27,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.emergency import EXEMPLARS_FILE, EmergencySignals, ExemplarBank, is_emergency
-from actions.language import language_of
+from actions.language import FRENCH, language_of
 from actions.questions import is_question
 from components.intent_rules import IntentRules
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
@@ -61,13 +61,14 @@ class EmergencyOverride(IntentRules):
             text = message.get(TEXT) or ""
             ranking = message.get(INTENT_RANKING_KEY) or []
             classifier = next((r.get("confidence", 0.0) for r in ranking if r.get("name") == EMERGENCY_INTENT), 0.0)
+            language = language_of(text)
             check = self.signals.check(text, message.get(SENTENCE_EMBEDDING), classifier, is_emergency(text),
-                                       is_question(text))
+                                       is_question(text), french=language == FRENCH)
             message.set("emergency_check", check, add_to_output=True)
             if check["emergency"]:
                 self.set_intent(message, EMERGENCY_INTENT)
                 entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != "language"]
-                message.set(ENTITIES, entities + [{"entity": "language", "value": language_of(text), "start": 0,
+                message.set(ENTITIES, entities + [{"entity": "language", "value": language, "start": 0,
                                                    "end": len(text), "extractor": type(self).__name__}],
                             add_to_output=True)
             elif not text.strip():
