@@ -164,9 +164,10 @@ _STATED_AGE = re.compile(
     r"sixteen|seventeen|eighteen|nineteen|twenty)[\s-]*(years?|yrs?|months?)[\s-]*old\b|"
     r"\b(i am|i'm|im|he is|she is|he's|she's|is|turned|turns|aged?)\s+(\d{1,3})\b(?![.,]?\d|\s*(%|mg|kg|cm|times|"
     r"days?|weeks?|months?|injections?|hours?|minutes?|[ap]m|o'?clock))|"
-    # "she's 18 months": months only after a person ("the study is 6 months" is no age).
+    # "she's 18 months", "my son (30 months)": months only after a person ("the study is 6 months" is no age).
     r"\b(he is|she is|he's|she's|i am|i'm|im|aged?|turned|turns|(daughter|son|baby|child|kid|girl|boy) is)\s+"
-    r"(\d{1,2})\s*(months?|mos?)\b")
+    r"(\d{1,2})\s*(months?|mos?)\b|"
+    r"\b(daughter|son|baby|child|kid|girl|boy|toddler)[\s,]+(\d{1,2})\s*(months?|mos?|years?|yrs?)\b(?!\s*ago)")
 
 
 def stated_age(text: str | None) -> float | None:

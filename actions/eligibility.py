@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, named_medicine, normalise, parse_age, parse_choice,
+from actions.answer_parsing import (NOT_SURE, YES, YOU, named_medicine, normalise, parse_age, parse_choice,
                                     parse_yes_no, stated_age, stated_ages)
 from actions.knowledge_base import KnowledgeError, Trial
 
@@ -205,9 +205,10 @@ def decide(criteria: list[Criterion], answers: dict) -> Outcome:
 
 
 _CRITERION_WORD = re.compile(r"[a-z]+")
-_IGNORED = frozenset("the a an my his her your to of or in on is be do does did has have change correct fix update "
+_IGNORED = frozenset("the a an my his her your to of or in on is be do does did has have had change correct fix update "
                      "answer answers wrong i want would like please that this it for about she he they person "
-                     "whether could will one question".split())
+                     "whether could will one question said say should got get actually sorry mistake made yes no "
+                     "not sure meant mean was were what which doctor".split())
 
 
 def _stems(text: str) -> set[str]:
@@ -226,7 +227,6 @@ def find_criterion(text: str, criteria: list[Criterion], answers: dict) -> Crite
 # "The surgery one should be no", "change the allergy answer to yes": the new answer of a yes/no question.
 _NEW_YES_NO = re.compile(r"\b(should be|should say|should have said|meant|to|is|it'?s|its|now|into|be|=)\s+"
                          r"(?P<answer>yes|no|not sure)\b")
-_FLIPPED = {YES: NO, NO: YES}
 
 
 def _named_values(criterion: Criterion, text: str) -> list:
@@ -259,10 +259,6 @@ def correction_in(text: str, criteria: list[Criterion], answers: dict) -> tuple[
             changes.append((c, new[0]))
     if len(changes) == 1:
         return changes[0]
-    if named is not None and named.answer_type == "yes_no" and answers[named.key] in _FLIPPED \
-            and not _named_values(named, text):
-        # "I was wrong about the surgery one": a yes or no corrected is the other one.
-        return named, _FLIPPED[answers[named.key]]
     return named, None
 
 

@@ -167,10 +167,14 @@ class ValidateEligibilityForm(FormValidationAction):
                 return {"screening_reply": None, "screening_failures": failures}
             dispatcher.utter_message(text=say("noted_not_sure"))
             parsed = NOT_SURE
-        answers[criterion.key] = parsed
+        # Other facts the reply states plainly ("she's 7 and has juvenile dermatomyositis") are kept too.
+        answers = {**{k: v for k, v in answers_in_message(criteria, text).items() if k not in answers}, **answers,
+                   criterion.key: parsed}
         finished = next_question(criteria, answers) is None
-        return {"screening_answers": answers, "screening_failures": None,
-                "screening_reply": DONE if finished else None}
+        slots = {"screening_answers": answers, "screening_failures": None, "screening_reply": DONE if finished else None}
+        if not tracker.get_slot("screening_person") and person_in(text) not in (None, YOU):
+            slots["screening_person"] = person_in(text)
+        return slots
 
 
 class ActionAskTrial(Action):

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from actions.knowledge_base import KNOWLEDGE_DIR, load_trials
+from actions.questions import is_question
 
 PHRASES_FILE = Path(__file__).with_name("emergency_phrases.yml")
 FALLBACK_NUMBERS = ("911", "112", "999", "000", "15")
@@ -27,9 +28,19 @@ def _pattern(knowledge_dir: Path) -> re.Pattern:
     return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
+# "She had a seizure as a baby, can she still join?": a question about the past is no emergency by its
+# words alone (the exemplars and the classifier still weigh it).
+_IN_THE_PAST = re.compile(r"\b((\d+|a|one|two|three|four|five|a few|several|many) (years?|months?|weeks?) ago|years ago|"
+                          r"when (he|she|i|they|we) (was|were)|as a (baby|child|kid|toddler|teen\w*)|in (19|20)\d\d|"
+                          r"last (year|month)|history of|in the past|used to)\b", re.IGNORECASE)
+
+
 def is_emergency(text: str | None, knowledge_dir: Path = KNOWLEDGE_DIR) -> bool:
-    # Typographic apostrophes ("can’t") are common on phones.
-    return bool(text) and bool(_pattern(knowledge_dir).search(text.replace("\u2019", "'")))
+    """Whether an emergency pattern matches (not in a question about the past)."""
+    if not text:
+        return False
+    text = text.replace("\u2019", "'")  # typographic apostrophes ("can’t") are common on phones
+    return bool(_pattern(knowledge_dir).search(text)) and not (is_question(text) and _IN_THE_PAST.search(text))
 
 
 EXEMPLARS_FILE = Path(__file__).with_name("emergency_exemplars.yml")
@@ -66,6 +77,8 @@ class EmergencySignals:
         # Near the bank's emergencies: closer to them than to the other messages by this much, and
         # this close to them at all; the classifier must not rule it out entirely.
         "exemplar_margin": 0.0, "exemplar_closeness": 0.5, "exemplar_classifier": 0.05,
+        # The same for a French message, whose sentence vector is less telling (an English model).
+        "exemplar_classifier_french": 0.3,
         # The classifier alone: this confident (more for a question).
         "classifier_confidence": 0.8, "classifier_question_confidence": 1.01,
     }
@@ -80,7 +93,7 @@ class EmergencySignals:
         near, others = self.bank.closeness(vector) if vector is not None and text.strip() else (0.0, 0.0)
         t = self.t
         by_exemplars = (near - others >= t["exemplar_margin"] and near >= t["exemplar_closeness"]
-                        and classifier >= t["exemplar_classifier"])
+                        and classifier >= t["exemplar_classifier_french" if french else "exemplar_classifier"])
         by_classifier = not french and classifier >= (t["classifier_question_confidence"] if question
                                                        else t["classifier_confidence"])
         return {"pattern": pattern, "exemplars": round(near - others, 4), "closeness": round(near, 4),

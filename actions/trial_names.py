@@ -18,7 +18,8 @@ _THE_OTHER = re.compile(r"\b(the|that|this) other (one|ones|trial|trials|study|s
 _ORDINAL = re.compile(r"\b(the )?(?P<place>first|1st|second|2nd|third|3rd|last) (one|trial|study|listing)\b", re.IGNORECASE)
 _PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
 # "And on this one?": the trial of the page the patient is on.
-_THIS_ONE = re.compile(r"\b(this|that) (one|trial|study|page|listing)\b(?! (is|was|has|does|do|are))", re.IGNORECASE)
+# ("That one" is the one just talked about, as with no words at all.)
+_THIS_ONE = re.compile(r"\bthis (one|trial|study|page|listing)\b(?! (is|was|has|does|do|are))", re.IGNORECASE)
 MIN_FUZZY_LENGTH = 5  # shorter names ("Pitt") must match exactly
 SIMILARITY = 0.84
 
