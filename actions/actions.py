@@ -18,11 +18,9 @@ from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, listing_ended_notes,
                              look_up, offer_screening, question_of, remember_trial, send_answer, send_french_note,
                              trial_buttons, trial_context, trials_shown)
-from actions.retrieval import ANSWER_THRESHOLD
+from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
 
-# A message the NLU model is unsure of, and that is not a question, is answered only on a clear match.
-FALLBACK_ANSWER_THRESHOLD = 0.5
 
 
 class ActionGreet(Action):

@@ -15,8 +15,9 @@ from actions.answer_parsing import NOT_SURE, YOU, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress)
 from actions.messages import say
-from actions.replies import (answer_from_texts, answer_question, in_french, listing_ended_notes, look_up, question_of,
+from actions.replies import (answer_from_texts, in_french, listing_ended_notes, look_up, question_of,
                              send_answer, send_french_note, trial_buttons)
+from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
 
@@ -155,10 +156,15 @@ class ValidateEligibilityForm(FormValidationAction):
                 dispatcher.utter_message(text=say("medical_advice"))
                 return {"screening_reply": None}
             # Of the trial it names ("and the other one?" asks the last question of the other
-            # trial), else of the one being screened for.
+            # trial), else of the one being screened for. What only the NLU took for a question
+            # and the texts know nothing of is an answer it could not read ("purple elephants").
             context = resolve_trials(text, None, trial_id, svc.names, list(svc.trials))
-            events = answer_question(dispatcher, svc, question_of(tracker, svc), context.trials or [trial_id])
-            return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
+            question = question_of(tracker, svc)
+            threshold = ANSWER_THRESHOLD if is_question(text) else FALLBACK_ANSWER_THRESHOLD
+            answer = look_up(dispatcher, svc, question, context.trials or [trial_id], threshold)
+            if answer and (answer.covered or is_question(text)):
+                events = send_answer(dispatcher, answer, question)
+                return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         failures = int(tracker.get_slot("screening_failures") or 0)
         if parsed is None:
             failures += 1

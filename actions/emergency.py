@@ -32,7 +32,17 @@ def _pattern(knowledge_dir: Path) -> re.Pattern:
 # words alone (the exemplars and the classifier still weigh it).
 _IN_THE_PAST = re.compile(r"\b((\d+|a|one|two|three|four|five|a few|several|many) (years?|months?|weeks?) ago|years ago|"
                           r"when (he|she|i|they|we) (was|were)|as a (baby|child|kid|toddler|teen\w*)|in (19|20)\d\d|"
-                          r"last (year|month)|history of|in the past|used to)\b", re.IGNORECASE)
+                          r"last (year|month)|history of|in the past|used to|"
+                          r"(had|'ve had|have had|has had|had had) (a |an |one )?(\w+ )?(stroke|heart attack|seizure|fit))\b",
+                          re.IGNORECASE)
+
+
+# "Is fainting a known side effect?", "does the study say anything about chest pain?": asks what the
+# study says, as does a question on what would happen ("if she had a reaction, what do we do?").
+_WHAT_THE_STUDY_SAYS = re.compile(r"\b(side[- ]effects?|listed|mention\w*|say anything|says anything|known to)\b",
+                                  re.IGNORECASE)
+_IF = re.compile(r"^\W*(what )?if\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
 
 
 def is_emergency(text: str | None, knowledge_dir: Path = KNOWLEDGE_DIR) -> bool:
@@ -40,7 +50,13 @@ def is_emergency(text: str | None, knowledge_dir: Path = KNOWLEDGE_DIR) -> bool:
     if not text:
         return False
     text = text.replace("\u2019", "'")  # typographic apostrophes ("can’t") are common on phones
-    return bool(_pattern(knowledge_dir).search(text)) and not (is_question(text) and _IN_THE_PAST.search(text))
+    if (is_question(text) or _IF.match(text)) and _IN_THE_PAST.search(text):
+        return False
+    pattern = _pattern(knowledge_dir)
+    # A clause that asks what the study says ("is fainting a known side effect?") does not count; one
+    # beside it that tells what is happening does ("my chest hurts, is it a side effect?").
+    return any(pattern.search(clause) and not (is_question(clause) and _WHAT_THE_STUDY_SAYS.search(clause))
+               for clause in _CLAUSE.findall(text))
 
 
 EXEMPLARS_FILE = Path(__file__).with_name("emergency_exemplars.yml")
@@ -68,6 +84,20 @@ class ExemplarBank:
 
         return nearest(self.emergencies), nearest(self.others)
 
+    def nearest_to_emergencies(self, vectors) -> tuple[float, float]:
+        """Of several vectors (a message and its sentences), the closeness of the one nearest to the
+        emergencies relative to the others: a long story can end in an emergency."""
+        return max((self.closeness(v) for v in vectors), key=lambda c: c[0] - c[1])
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;\n])\s+")
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of a message of several (of three words or more), each compared on its own."""
+    parts = [p for p in _SENTENCE_END.split(text or "") if len(p.split()) >= 3]
+    return parts if len(parts) >= 2 else []
+
 
 class EmergencySignals:
     """Whether a message is an emergency, from three signals: a pattern, the exemplar bank and the
@@ -87,10 +117,12 @@ class EmergencySignals:
         self.bank = bank
         self.t = {**self.DEFAULTS, **thresholds}
 
-    def check(self, text: str, vector, classifier: float, pattern: bool, question: bool, french: bool = False) -> dict:
-        """The signals of one message and the verdict (`emergency`). The classifier alone does not
-        decide on a French message: nearly all the French it learned from are emergencies."""
-        near, others = self.bank.closeness(vector) if vector is not None and text.strip() else (0.0, 0.0)
+    def check(self, text: str, vectors, classifier: float, pattern: bool, question: bool, french: bool = False) -> dict:
+        """The signals of one message (`vectors`: the message's sentence vector, then its sentences')
+        and the verdict (`emergency`). The classifier alone does not decide on a French message:
+        nearly all the French it learned from are emergencies."""
+        vectors = [v for v in vectors if v is not None]
+        near, others = self.bank.nearest_to_emergencies(vectors) if vectors and text.strip() else (0.0, 0.0)
         t = self.t
         by_exemplars = (near - others >= t["exemplar_margin"] and near >= t["exemplar_closeness"]
                         and classifier >= t["exemplar_classifier_french" if french else "exemplar_classifier"])

@@ -17,7 +17,7 @@ def repeats_last_question(text: str, names: TrialNames) -> bool:
     name, with nothing around it, picks the trial instead)."""
     rest = names.without_names(text)
     names_a_trial = (bool(names.find(text)) or names.names_the_other(text) or names.place_named(text) is not None
-                     or names.names_this_one(text))
+                     or names.names_this_one(text) or names.names_that_one(text))
     return names_a_trial and bool(rest) and bool(_ONLY_CONNECTIVES.fullmatch(rest))
 
 

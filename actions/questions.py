@@ -84,7 +84,7 @@ _CONVERSATION_OBJECT = re.compile(
     r"form|chat|conversation|session|survey|test)|questions?|questionnaire|screening|pre[- ]?screen\w*|over|again|"
     r"afresh|anew|(from )?(the )?(very )?(beginning|start|scratch|top|first question))\b", re.IGNORECASE)
 _DELETING_VERB = re.compile(
-    r"\b(stop|stopping|stopped|quit|quitting|come off|coming off|go off|cancel|cancelling|end|ending|forget|forgetting|"
+    r"\b(stop|stopping|stopped|quit|quitting|come off|coming off|go off|cancel|cancelling|end|ending|ended|forget|forgetting|"
     r"forgot|delete|deleting|erase|remove|clear|wipe|start|starting|started|restart|begin|beginning)\s+"
     r"((taking|using|having|getting|doing|to|the|my|his|her|their|our|all|these|those|them|your|a|an|any)\s+)*"
     r"(?P<object>[a-z][\w-]*)", re.IGNORECASE)

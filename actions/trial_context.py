@@ -34,5 +34,7 @@ def resolve_trials(text: str | None, metadata: dict | None, slot_value: str | No
         return TrialContext([known[place]], known[place])
     if page and names.names_this_one(text or ""):
         return TrialContext([page], page)
+    if remembered and names.names_that_one(text or ""):
+        return TrialContext([remembered], remembered)
     current = page or remembered
     return TrialContext([current] if current else [], current)

@@ -18,8 +18,9 @@ _THE_OTHER = re.compile(r"\b(the|that|this) other (one|ones|trial|trials|study|s
 _ORDINAL = re.compile(r"\b(the )?(?P<place>first|1st|second|2nd|third|3rd|last) (one|trial|study|listing)\b", re.IGNORECASE)
 _PLACES = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
 # "And on this one?": the trial of the page the patient is on.
-# ("That one" is the one just talked about, as with no words at all.)
 _THIS_ONE = re.compile(r"\bthis (one|trial|study|page|listing)\b(?! (is|was|has|does|do|are))", re.IGNORECASE)
+# "Who runs that one?": the trial just talked about.
+_THAT_ONE = re.compile(r"\bthat (one|trial|study|listing)\b", re.IGNORECASE)
 MIN_FUZZY_LENGTH = 5  # shorter names ("Pitt") must match exactly
 SIMILARITY = 0.84
 
@@ -113,6 +114,11 @@ class TrialNames:
     def names_this_one(text: str) -> bool:
         """Whether the message points at the trial of the page ("and on this one?")."""
         return bool(_THIS_ONE.search(text or ""))
+
+    @staticmethod
+    def names_that_one(text: str) -> bool:
+        """Whether the message points at the trial just talked about ("who runs that one?")."""
+        return bool(_THAT_ONE.search(text or ""))
 
     def without_names(self, text: str) -> str:
         """The text with trial names taken out: a name says which trial, not what is asked."""

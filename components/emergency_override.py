@@ -3,9 +3,10 @@ and an empty message gets `nlu_fallback` (the fallback action asks the person to
 
 Three signals, combined by actions/emergency.py's `EmergencySignals.is_emergency` (thresholds in
 config.yml, chosen on the development data): the patterns of actions/emergency_phrases.yml; how
-much closer the message is, in the packaged MiniLM's sentence space (components/minilm_featurizer.py),
-to the emergencies of the exemplar bank (actions/emergency_exemplars.yml) than to the messages that
-only share their words; and the intent classifier's own `emergency` confidence. The classifier's
+much closer the message (or, for a long one, its sentence nearest to them) is, in the packaged
+MiniLM's sentence space (components/minilm_featurizer.py), to the emergencies of the exemplar bank
+(actions/emergency_exemplars.yml) than to the messages that only share their words; and the intent
+classifier's own `emergency` confidence. The classifier's
 guess alone does not make a question an emergency ("breast feeding mom here, am i allowed in?").
 Each message's signals are in its parse data (`emergency_check`) for `make shell DEBUG=1`.
 
@@ -26,7 +27,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.emergency import EXEMPLARS_FILE, EmergencySignals, ExemplarBank, is_emergency
+from actions.emergency import EXEMPLARS_FILE, EmergencySignals, ExemplarBank, is_emergency, sentences_of
 from actions.language import FRENCH, language_of
 from actions.questions import is_question
 from components.intent_rules import IntentRules
@@ -48,7 +49,8 @@ class EmergencyOverride(IntentRules):
         return hashlib.sha256(EXEMPLARS_FILE.read_bytes()).hexdigest()
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        self.signals = EmergencySignals(ExemplarBank.load(encoder(export_dir(config)).encode),
+        self.encoder = encoder(export_dir(config))
+        self.signals = EmergencySignals(ExemplarBank.load(self.encoder.encode),
                                         **{k: config[k] for k in EmergencySignals.DEFAULTS})
 
     @classmethod
@@ -62,8 +64,10 @@ class EmergencyOverride(IntentRules):
             ranking = message.get(INTENT_RANKING_KEY) or []
             classifier = next((r.get("confidence", 0.0) for r in ranking if r.get("name") == EMERGENCY_INTENT), 0.0)
             language = language_of(text)
-            check = self.signals.check(text, message.get(SENTENCE_EMBEDDING), classifier, is_emergency(text),
-                                       is_question(text), french=language == FRENCH)
+            sentences = sentences_of(text)
+            vectors = [message.get(SENTENCE_EMBEDDING), *(self.encoder.encode(sentences) if sentences else [])]
+            check = self.signals.check(text, vectors, classifier, is_emergency(text), is_question(text),
+                                       french=language == FRENCH)
             message.set("emergency_check", check, add_to_output=True)
             if check["emergency"]:
                 self.set_intent(message, EMERGENCY_INTENT)

@@ -60,3 +60,35 @@ CHOICES = [
 ])
 def test_choices(text, expected):
     assert parse_choice(text, CHOICES) == expected
+
+
+@pytest.mark.parametrize("text, person", [
+    ("my 9 year old girl has pseudohypoparathyroidism, could she be in the french trial?", "your daughter"),
+    ("my daughter is 18 months old and has iPPSD2, can she join?", "your daughter"),
+    ("could my mum take part", "your mum"),
+    ("hi can my son do this", "your son"),
+    ("is this study right for me?", "you"),
+    ("can I join?", "you"),
+    ("what is the purpose of the study?", None),
+])
+def test_who_would_take_part(text, person):
+    from actions.answer_parsing import person_in
+
+    assert person_in(text) == person
+
+
+@pytest.mark.parametrize("text, ages", [
+    ("my daughter is 18 months old and has iPPSD2", [1.5]), ("she is 18 months", [1.5]),
+    ("My son (30 months) was diagnosed last year", [2.5]), ("I'm 45 not 54", [45.0, 54.0]),
+    ("the study is 6 months long", []), ("my son 2 years ago had surgery", []),
+])
+def test_ages_stated_in_passing(text, ages):
+    from actions.answer_parsing import stated_ages
+
+    assert stated_ages(text) == ages
+
+
+@pytest.mark.parametrize("text, answer", [("ok. no allergy", "no"), ("ok", None), ("ok and what phase is it", None),
+                                          ("well, yes", "yes"), ("nobody ever said that", "no")])
+def test_words_before_a_yes_or_no_are_not_one(text, answer):
+    assert parse_yes_no(text) == answer

@@ -129,7 +129,7 @@ def test_outcome_likely_not_eligible_quotes_the_criterion():
     _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers=answers))
     text = messages[0]["text"]
     assert "likely not able to take part" in text and "“Patient aged 2 years or over”" in text
-    assert 'You answered "1 years"' in text
+    assert 'You answered "12 months"' in text  # under two years, as parents say it
     assert "you are eligible" not in text.lower()
     assert messages[0]["custom"] == {"type": "eligibility_result", "trial": "NCT03582800",
                                      "outcome": "likely_not_eligible",
@@ -152,18 +152,6 @@ def test_why_do_you_ask_explains_the_open_question():
                                       source="Patient aged 2 years or over")
 
 
-def test_stop_and_forget_clear_the_answers():
-    for action in (ea.ActionStopScreening, ea.ActionForgetAnswers):
-        events, _ = run(action, tracker("stop", "stop_screening", answers={"age": 40}))
-        assert events == [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("screening_answers", None),
-                          SlotSet("screening_reply", None), SlotSet("screening_failures", None)]
-
-
-def test_start_over_clears_the_answers():
-    events, _ = run(ea.ActionRestartScreening, tracker("start over", "restart_screening", answers={"age": 40}))
-    assert SlotSet("screening_answers", None) in events
-
-
 def test_change_my_age_removes_it_so_it_is_asked_again():
     answers = {"diagnosis": "ippsd2_ossification", "age": 1}
     events, messages = run(ea.ActionChangeAnswer, tracker("change my age", "change_answer", answers=answers, active=False))
@@ -181,6 +169,60 @@ def test_change_of_a_gate_answer_asks_its_dependents_again():
 def test_change_without_answers_says_so():
     events, messages = run(ea.ActionChangeAnswer, tracker("change my age", "change_answer", answers=None, active=False))
     assert events == [SlotSet("changing_answer", False)] and messages[0]["text"] == say("nothing_to_change")
+
+
+def test_a_question_taken_for_a_correction_with_nothing_to_correct_is_answered():
+    events, messages = run(ea.ActionChangeAnswer, tracker("does mixed connective tissue disease count? thats my diagnosis",
+                                                          "change_answer", answers=None, active=False, trial="STSINJ"))
+    assert SlotSet("changing_answer", False) in events
+    assert "connective tissue diseases" in messages[0]["text"] and messages[0]["custom"]["type"] == "answer"
+
+
+def test_a_correction_that_names_the_new_answer_is_taken_even_when_it_names_the_old_one():
+    answers = {"diagnosis": "systemic_sclerosis_calcification", "age": 54, "planned_surgery": "no"}
+    for text, key, new in [("it's dermatomyositis actually, not scleroderma", "diagnosis", "dermatomyositis_calcification"),
+                           ("I'm 45 not 54", "age", 45),
+                           ("sorry, the surgery one should be yes", "planned_surgery", "yes")]:
+        events, messages = run(ea.ActionChangeAnswer, tracker(text, "change_answer", answers=dict(answers), active=False))
+        assert SlotSet("screening_answers", {**answers, key: new}) in events, text
+        assert messages[0]["text"].startswith("OK, I've changed your answer")
+
+
+def test_a_correction_that_names_no_answer_asks_it_again_and_one_that_names_nothing_offers_buttons():
+    answers = {"diagnosis": "ippsd2_ossification", "anticoagulant_therapy": "no", "age": 30}
+    events, messages = run(ea.ActionChangeAnswer, tracker("sorry I got the blood thinner one wrong", "change_answer",
+                                                          answers=dict(answers), active=False))
+    assert SlotSet("screening_answers", {"diagnosis": "ippsd2_ossification", "age": 30}) in events
+    events, messages = run(ea.ActionChangeAnswer, tracker("I made a mistake", "change_answer", answers=dict(answers),
+                                                          active=False))
+    assert events == [SlotSet("changing_answer", False)] and len(messages[0]["buttons"]) == 3
+
+
+def test_a_correction_mid_form_is_taken_and_the_screening_goes_on():
+    answers = {"diagnosis": "systemic_sclerosis_calcification", "age": 54}
+    result, messages = validate("wait its dermatomyositis not scleroderma", intent="change_answer", answers=answers)
+    assert result["screening_answers"] == {"diagnosis": "dermatomyositis_calcification", "age": 54}
+    assert result["screening_reply"] is None  # the open question is asked again
+
+
+def test_an_answer_the_nlu_took_for_a_correction_is_still_an_answer():
+    result, _ = validate("no, nothing planned, the surgeon wants to wait", intent="change_answer",
+                         answers={"diagnosis": "ippsd2_ossification", "age": 9})
+    assert result["screening_answers"]["planned_surgery"] == "no"
+
+
+def test_why_do_you_ask_mid_form_is_explained_whatever_the_nlu_said():
+    result, messages = validate("why do you need to know that", intent="ask_question", answers={"diagnosis": "ippsd2_ossification"})
+    assert result == {"screening_reply": None}
+    assert messages[0]["text"].startswith("We ask because: The study is for patients aged 2 years or over.")
+
+
+def test_ok_then_a_question_mid_form_is_no_yes():
+    answers = {"diagnosis": "ippsd2_ossification", "age": 9, "planned_surgery": "no"}
+    result, messages = validate("ok and what phase is this study in", intent="ask_question", answers=answers)
+    assert "screening_answers" not in result and "phase II" in messages[0]["text"]
+    result, _ = validate("ok. no allergy", answers=answers)
+    assert result["screening_answers"]["sts_allergy"] == "no"
 
 
 def test_a_condition_in_the_message_that_starts_the_screening_is_answered_first():
@@ -227,20 +269,25 @@ def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
     assert slots["trial"] == "NCT03582800"
     assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 12}
     noted = next(t for t in texts if t.startswith("From your message I noted:"))
-    assert "How old is the person who would take part? (in years) 12" in noted and "change my answer" in noted
+    assert "How old is your son? (in years, or months for a baby) 12 years" in noted and "change my answer" in noted
+    assert slots["screening_person"] == "your son"  # the questions are asked about him
     # So the first question asked is neither the diagnosis nor the age.
     tr = tracker("", answers=slots["screening_answers"])
     _, messages = run(ea.ActionAskEligibilityAnswer, tr)
     assert messages[0]["custom"]["criterion"] not in ("diagnosis", "age")
 
 
-def test_a_medicine_named_when_starting_is_answered_from_the_texts_but_decides_nothing_yet():
+def test_a_medicine_named_when_starting_is_answered_from_the_texts_and_taken():
     slots, texts = start("I take warfarin, can I still join?")
     assert any("Anticoagulant therapy" in t for t in texts)
-    # It would rule the patient out: that is asked in its turn, not taken from a remark.
-    assert "screening_answers" not in slots and not any(t.startswith("From your message") for t in texts)
-    slots, _ = start("I take warfarin and my son is 12, can he join?", answers=None)
-    assert slots["screening_answers"] == {"age": 12}
+    assert slots["screening_answers"] == {"anticoagulant_therapy": "yes"} and slots["screening_reply"] == ea.DONE
+
+
+def test_an_age_in_months_from_the_opener_is_taken_and_said_in_months():
+    slots, texts = start("my daughter is 18 months old and has iPPSD2, can she join?", answers=None)
+    assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 1.5}
+    assert slots["screening_reply"] == ea.DONE  # under 2 years: the outcome follows, with how to change it
+    assert any("18 months" in t for t in texts) and slots["screening_person"] == "your daughter"
 
 
 def test_nothing_is_noted_from_a_plain_start():

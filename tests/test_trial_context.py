@@ -38,7 +38,7 @@ def test_names_are_taken_out_of_the_question(names):
     assert names.without_names("Which conditions is the STSINJ study for?") == "Which conditions is the study for?"
 
 
-KNOWN = {"STSINJ", "NCT03582800"}
+KNOWN = ["NCT03582800", "STSINJ"]  # in the order the assistant lists them (knowledge/ folders)
 
 
 @pytest.mark.parametrize("text, metadata, slot, expected, remembered", [
@@ -56,7 +56,27 @@ KNOWN = {"STSINJ", "NCT03582800"}
     ("the other one", None, None, [], None),  # nothing talked about yet: nothing to be other than
     ("im allergic to one of the other ingredients", {"trial": "STSINJ"}, "NCT03582800", ["STSINJ"], "STSINJ"),
     ("and the other?", None, "STSINJ", ["NCT03582800"], "NCT03582800"),
+    # "The first one", "the last one": by their place in the list the assistant shows.
+    ("whats the youngest age for the first one again?", {"trial": "STSINJ"}, "STSINJ", ["NCT03582800"], "NCT03582800"),
+    ("and the second study?", None, "NCT03582800", ["STSINJ"], "STSINJ"),
+    # "This one": the page's trial, after the page changed; "that one": the one just talked about.
+    ("and on this one?", {"trial": "STSINJ"}, "NCT03582800", ["STSINJ"], "STSINJ"),
+    ("who runs that one", {"trial": "NCT03582800"}, "STSINJ", ["STSINJ"], "STSINJ"),
 ])
 def test_trial_in_context(names, text, metadata, slot, expected, remembered):
     context = resolve_trials(text, metadata, slot, names, KNOWN)
     assert context.trials == expected and context.remembered == remembered
+
+
+@pytest.mark.parametrize("text", ["and the french one?", "what about Pittsburgh?", "and on this one?", "the first one?",
+                                  "and for the other one?", "ok and the last one"])
+def test_a_follow_up_that_only_names_a_trial_asks_the_last_question_again(names, text):
+    from actions.follow_up import repeats_last_question
+
+    assert repeats_last_question(text, names)
+
+
+def test_a_question_naming_a_trial_is_no_follow_up(names):
+    from actions.follow_up import repeats_last_question
+
+    assert not repeats_last_question("who runs the first one?", names)
