@@ -18,7 +18,7 @@ _NO = re.compile(r"^(no|nope|nah|never|none|non|negative|nobody|nothing|no one)\
                  r"hasn'?t|won'?t|wouldn'?t|didn'?t|never|no longer|stopped)\b")
 _YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|oui|correct|right|absolutely|definitely|of course|"
                   r"affirmative)\b|\b(i do|she does|he does|they do|i am|she is|he is|i will|she will|he will|"
-                  r"we will|i have|she has|he has|i take|she takes|he takes)\b")
+                  r"we will|i have|she has|he has)\b")
 _TAKES = re.compile(r"\b(take|takes|taking|took|on|using|uses|prescribed|injecting|injection of)\b")
 _WORD = re.compile(r"[a-z]+")
 

@@ -45,8 +45,11 @@ _ADVICE = re.compile(
 # (the words "take part" would find the sign-up steps instead).
 _JOINING = re.compile(
     r"\b(still )?(join(ing)?|take part|taking part|participat\w*|be in (it|this|the (study|trial))|enrol\w*|"
-    r"be (accepted|included|eligible|allowed in|considered|part of)|get (in|into|in on)|sign (up|on)|qualify|apply|"
-    r"(right|suitable|meant) for|(for|like) (me|him|her|us|people like)|fit (in|for)?|eligib\w*)\b", re.IGNORECASE)
+    r"be (accepted|included|eligible|allowed in)|get in|qualify|apply)\b", re.IGNORECASE)
+# More ways to ask to join, which say nothing to look up either ("is this right for me?", "sign me up").
+_ASKING_TO_JOIN = re.compile(_JOINING.pattern + r"|\b(be (considered|part of)|get (into|in on)|sign (\w+ )?(up|on)|"
+                             r"(right|suitable|meant) for|(for|like) (me|him|her|us|people like)|fit (in|for)?|eligib\w*)\b",
+                             re.IGNORECASE)
 _FILLER = re.compile(r"\b(who|what|how|when|where|why|which|can|could|may|would|will|is|am|are|does|do|i|he|she|we|they|my \w+|it|this|that|"
                      r"a problem|ok|okay|allowed|for|to|in|the|study|trial|still|yet|me|him|her|us|one|there|"
                      r"please|hi|hello|so|and|be|a|of|on|want|wants|like|need|know|find out|see|check|let'?s|"
@@ -56,7 +59,7 @@ _FILLER = re.compile(r"\b(who|what|how|when|where|why|which|can|could|may|would|
 def says_more_than_joining(text: str) -> bool:
     """Whether a request to join also says or asks something ("is lupus one of the diseases?", "I
     take warfarin, can I still join?"), not only that ("can I join?", "could I be part of this?")."""
-    return bool(_FILLER.sub(" ", _JOINING.sub(" ", text or "")).strip())
+    return bool(_FILLER.sub(" ", _ASKING_TO_JOIN.sub(" ", text or "")).strip())
 
 
 def without_joining(question: str) -> str:

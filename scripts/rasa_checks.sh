@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA=.venv-rasa/bin/rasa
 # Weighted intent F1 on the held-out 20% of the NLU data must not fall below this.
-NLU_F1_FLOOR=${NLU_F1_FLOOR:-0.75}
+NLU_F1_FLOOR=${NLU_F1_FLOOR:-0.88}
 out=build/rasa-checks
 rm -rf "$out" && mkdir -p "$out"
 

@@ -87,14 +87,15 @@ def check_the_circuit_breaker_line_names_no_conversation() -> None:
     assert "Circuit breaker tripped" in logged and session_id not in logged and "'conv-" in logged, logged
 
 
-def check_misread_questions_are_questions_and_only_words_delete_answers() -> None:
+def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothing() -> None:
     from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
     from rasa.shared.nlu.training_data.message import Message
 
     from components.question_routing import QuestionRouting
 
-    cases = [("can the injections leave scars?", "check_eligibility", "ask_question"),
+    cases = [("how do I sign up, is there a phone number?", "check_eligibility", "ask_question"),
              ("can my son join the Limoges study?", "check_eligibility", "check_eligibility"),
+             ("how do I find out if I can get into this one", "check_eligibility", "check_eligibility"),
              ("can we go on with the questions?", "check_eligibility", "check_eligibility"),
              ("hi, what is this study actually testing?", "greet", "ask_question"),
              ("hey, can you help me?", "greet", "greet"),
@@ -104,14 +105,13 @@ def check_misread_questions_are_questions_and_only_words_delete_answers() -> Non
              ("and the other one?", "goodbye", "ask_question"),
              ("and bye", "goodbye", "goodbye"),
              ("what is the purpose?", "ask_question", "ask_question"),
-             # Requests that delete the answers must say so; else the next intent of the ranking.
+             # Stop, start over and forget said of a treatment: the next intent of the ranking.
+             ("do I need to stop my blood thinners?", "stop_screening", "give_answer"),
              ("i started warfarin last week", "restart_screening", "give_answer"),
-             ("say i start the injections", "restart_screening", "give_answer"),
              ("can we start over?", "restart_screening", "restart_screening"),
              ("i forgot to say i take warfarin", "forget_answers", "give_answer"),
              ("please delete what i told you", "forget_answers", "forget_answers"),
-             ("the lumps end up hurting", "stop_screening", "stop_screening"),
-             ("my son is eleven", "stop_screening", "give_answer")]
+             ("that's enough for today", "stop_screening", "stop_screening")]
     messages = []
     for text, intent, _ in cases:
         message = Message({TEXT: text})
@@ -124,12 +124,31 @@ def check_misread_questions_are_questions_and_only_words_delete_answers() -> Non
     assert routed == [expected for _, _, expected in cases], routed
 
 
+def check_the_minilm_featurizer_runs_the_action_servers_export() -> None:
+    """The NLU's dense feature is the action server's sentence vector of the message, scaled."""
+    import numpy as np
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from actions.embedding import OnnxEncoder
+    from components.minilm_featurizer import SENTENCE_EMBEDDING, MiniLMFeaturizer
+
+    featurizer = MiniLMFeaturizer({**MiniLMFeaturizer.get_default_config(), "scale": 8.0}, "minilm")
+    message = Message({TEXT: "can my daughter join the study?"})
+    featurizer.process([message])
+    sentence = message.get_dense_features(TEXT)[1].features
+    expected = OnnxEncoder().encode(["can my daughter join the study?"])[0]
+    assert sentence.shape == (1, 384) and np.allclose(sentence[0], 8 * expected, atol=1e-5)
+    assert np.allclose(message.get(SENTENCE_EMBEDDING), expected, atol=1e-6)
+
+
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
-    check_misread_questions_are_questions_and_only_words_delete_answers()
+    check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothing()
+    check_the_minilm_featurizer_runs_the_action_servers_export()
     check_a_turn_that_raises_gets_an_apology()
     check_an_emergency_gets_the_sites_numbers_without_the_action_server()
     check_the_circuit_breaker_line_names_no_conversation()
-    print("components: action server replies are judged as Rasa judges them; questions misread as a request "
-          "to be screened or small talk are questions; only a message that says so deletes the answers; a failing turn gets an apology; the fallback loop's "
-          "warning names no conversation")
+    print("components: action server replies are judged as Rasa judges them; how-to-join and small talk "
+          "misreads are questions; stopping a treatment is no request to stop; the MiniLM featurizer gives the "
+          "action server's vectors; a failing turn gets an apology; the fallback loop's warning names no conversation")

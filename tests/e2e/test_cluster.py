@@ -112,5 +112,7 @@ def test_forget_my_answers_deletes_them_from_postgresql(cluster):
     patient.send("she is forty-seven")
     stored = lambda: cluster.sql(f"SELECT string_agg(data, ' ') FROM events WHERE sender_id = '{sender}'")  # noqa: E731
     assert "forty-seven" in stored()
-    assert "deleted" in patient.say("forget my answers")
+    patient.send("forget my answers")
+    assert "forty-seven" in stored()  # nothing deleted before the yes
+    assert "deleted" in patient.say("Yes, delete my answers")
     assert "forty-seven" not in stored() and "systemic_sclerosis_calcification" not in stored()

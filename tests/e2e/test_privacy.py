@@ -35,16 +35,17 @@ def stored_events(tracker_db, sender: str) -> str:
         return "\n".join(row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)))
 
 
-@pytest.mark.parametrize("clear, said", [("forget my answers", "deleted"), ("stop", "deleted"),
-                                          ("start over", "deleted")])
-def test_cleared_answers_are_gone_from_the_tracker_store(servers, workdir, clear, said):
+@pytest.mark.parametrize("clear", ["forget my answers", "stop", "start over"])
+def test_cleared_answers_are_gone_from_the_tracker_store(servers, workdir, clear):
     patient = Chat(servers["rasa_port"], f"gone-{uuid.uuid4().hex[:8]}")
     patient.send("my daughter is 9 and has dermatomyositis, can she join?", {"trial": "NCT03582800"})
-    patient.send("am I eligible?")
+    patient.send("no")
     patient.send("I take Xarelto")
     before = stored_events(workdir / "tracker.db", patient.sender)
     assert "Xarelto" in before and "dermatomyositis" in before  # stored until cleared
-    assert said in patient.say(clear).lower()
+    assert "delete" in patient.say(clear).lower()  # asked first: nothing deleted yet
+    assert "Xarelto" in stored_events(workdir / "tracker.db", patient.sender)
+    assert "deleted" in patient.say("Yes, delete my answers").lower()
     after = stored_events(workdir / "tracker.db", patient.sender)
     for secret in ("Xarelto", "daughter is 9", "dermatomyositis_calcification"):
         assert secret not in after, secret
@@ -56,7 +57,8 @@ def test_forget_my_answers_clears_them(servers):
     patient = Chat(servers["rasa_port"], f"forget-{uuid.uuid4().hex[:8]}")
     patient.send("am I eligible?", {"trial": "NCT03582800"})
     patient.send("Calcium deposits from systemic sclerosis")
-    assert "deleted" in patient.say("forget my answers")
+    patient.send("forget my answers")
+    assert "deleted" in patient.say("yes")
     stored = tracker(f"http://localhost:{servers['rasa_port']}", patient.sender)
     assert stored["slots"]["screening_answers"] is None and stored["active_loop"] == {}
 

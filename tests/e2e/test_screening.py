@@ -114,14 +114,21 @@ def test_emergency_mid_form_comes_first_and_the_screening_resumes_later(patient)
     assert payloads(resumed, "eligibility_question")[-1]["criterion"] == "age"  # the diagnosis was kept
 
 
-def test_cancel_and_start_over(patient):
+def test_cancel_and_start_over_ask_first(patient):
     patient.send("am I eligible?", {"trial": "NCT03582800"})
     patient.send("Calcium deposits from dermatomyositis")
-    restarted = patient.send("start over")
+    asked = patient.send("start over")
+    assert payloads(asked, "confirm_deletion") and not payloads(asked, "eligibility_question")
+    restarted = patient.send("Yes, delete my answers")
     assert payloads(restarted, "eligibility_question")[-1] == {
         "type": "eligibility_question", "trial": "NCT03582800", "criterion": "diagnosis", "kind": "inclusion",
         "step": 1, "of": 11}
-    stopped = patient.send("cancel")
+    patient.send("Calcium deposits from dermatomyositis")
+    patient.send("cancel")
+    kept = patient.send("No, keep going")  # nothing deleted: the open question again
+    assert payloads(kept, "eligibility_question")[-1]["criterion"] == "age"
+    patient.send("cancel")
+    stopped = patient.send("yes")
     assert "stopped the pre-screening" in stopped[0]["text"] and not payloads(stopped, "eligibility_question")
 
 
