@@ -105,29 +105,28 @@ class EmergencySignals:
 
     DEFAULTS = {
         # Near the bank's emergencies: closer to them than to the other messages by this much, and
-        # this close to them at all; the classifier must not rule it out entirely.
+        # this close to them at all; and the classifier at least this much on their side (more for a
+        # French message, whose sentence vector is less telling: the model is English).
         "exemplar_margin": 0.0, "exemplar_closeness": 0.5, "exemplar_classifier": 0.05,
-        # The same for a French message, whose sentence vector is less telling (an English model).
         "exemplar_classifier_french": 0.3,
-        # The classifier alone: this confident (more for a question).
-        "classifier_confidence": 0.8, "classifier_question_confidence": 1.01,
+        # The classifier alone: this confident (never on a French message: nearly all the French it
+        # learned from are emergencies).
+        "classifier_confidence": 0.8,
     }
 
     def __init__(self, bank: ExemplarBank, **thresholds: float):
         self.bank = bank
         self.t = {**self.DEFAULTS, **thresholds}
 
-    def check(self, text: str, vectors, classifier: float, pattern: bool, question: bool, french: bool = False) -> dict:
+    def check(self, text: str, vectors, classifier: float, pattern: bool, french: bool = False) -> dict:
         """The signals of one message (`vectors`: the message's sentence vector, then its sentences')
-        and the verdict (`emergency`). The classifier alone does not decide on a French message:
-        nearly all the French it learned from are emergencies."""
+        and the verdict (`emergency`)."""
         vectors = [v for v in vectors if v is not None]
         near, others = self.bank.nearest_to_emergencies(vectors) if vectors and text.strip() else (0.0, 0.0)
         t = self.t
         by_exemplars = (near - others >= t["exemplar_margin"] and near >= t["exemplar_closeness"]
                         and classifier >= t["exemplar_classifier_french" if french else "exemplar_classifier"])
-        by_classifier = not french and classifier >= (t["classifier_question_confidence"] if question
-                                                       else t["classifier_confidence"])
+        by_classifier = not french and classifier >= t["classifier_confidence"]
         return {"pattern": pattern, "exemplars": round(near - others, 4), "closeness": round(near, 4),
                 "classifier": round(float(classifier), 4),
                 "emergency": bool(pattern or by_exemplars or by_classifier)}

@@ -1,14 +1,13 @@
 """NLU component: an emergency message gets the `emergency` intent whatever the classifier said,
 and an empty message gets `nlu_fallback` (the fallback action asks the person to type a question).
 
-Three signals, combined by actions/emergency.py's `EmergencySignals.is_emergency` (thresholds in
+Three signals, combined by actions/emergency.py's `EmergencySignals.check` (thresholds in
 config.yml, chosen on the development data): the patterns of actions/emergency_phrases.yml; how
 much closer the message (or, for a long one, its sentence nearest to them) is, in the packaged
 MiniLM's sentence space (components/minilm_featurizer.py), to the emergencies of the exemplar bank
 (actions/emergency_exemplars.yml) than to the messages that only share their words; and the intent
-classifier's own `emergency` confidence. The classifier's
-guess alone does not make a question an emergency ("breast feeding mom here, am i allowed in?").
-Each message's signals are in its parse data (`emergency_check`) for `make shell DEBUG=1`.
+classifier's own `emergency` confidence. Each message's signals are in its parse data
+(`emergency_check`).
 
 A message in French that is an emergency also gets the entity `language: fr`, which sets the slot
 the emergency response's French variation depends on (domain.yml).
@@ -29,7 +28,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.emergency import EXEMPLARS_FILE, EmergencySignals, ExemplarBank, is_emergency, sentences_of
 from actions.language import FRENCH, language_of
-from actions.questions import is_question
 from components.intent_rules import IntentRules
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
 
@@ -66,8 +64,7 @@ class EmergencyOverride(IntentRules):
             language = language_of(text)
             sentences = sentences_of(text)
             vectors = [message.get(SENTENCE_EMBEDDING), *(self.encoder.encode(sentences) if sentences else [])]
-            check = self.signals.check(text, vectors, classifier, is_emergency(text), is_question(text),
-                                       french=language == FRENCH)
+            check = self.signals.check(text, vectors, classifier, is_emergency(text), french=language == FRENCH)
             message.set("emergency_check", check, add_to_output=True)
             if check["emergency"]:
                 self.set_intent(message, EMERGENCY_INTENT)
