@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_types import asked_for
 from actions.answers import section_reply
-from actions.follow_up import goes_on
+from actions.follow_up import goes_on, repeats_last_question
 from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
@@ -168,6 +168,8 @@ class ActionHandleFallback(Action):
         if asks_for_advice(text):
             return decline_medical_advice(dispatcher, tracker)
         svc = services()
+        if tracker.get_slot("last_question") and repeats_last_question(text, svc.names):
+            return answer_from_texts(dispatcher, tracker)  # "the french one": the last question, for it
         context = trial_context(tracker, svc)
         # Off topic by the NLU, unless it asks what patients ask about trials ("do I get a placebo?") or
         # goes on from a question about them ("and who funds it?").

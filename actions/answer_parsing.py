@@ -51,7 +51,7 @@ _LEADING_NO = re.compile(r"^(no|nope|nah|never|none|non)\b")
 
 
 # Words before the answer that are not one: "ok. no allergy", "well, yes". "OK" alone is no answer.
-_FILLER = re.compile(r"^((ok|okay|oh|well|um+|uh+|erm|hmm+|so|alright|ah|right|hi|hello|i mean)\b[\s,.!]*)+")
+_FILLER = re.compile(r"^((ok|okay|oh|well|um+|uh+|erm|hmm+|so|then|alright|ah|right|hi|hello|i mean)\b[\s,.!]*)+")
 
 
 def parse_yes_no(text: str | None, medicines: str | None = None) -> str | None:
@@ -148,26 +148,39 @@ def parse_choice(text: str | None, choices: list[dict]) -> str | None:
             return choice["value"]
     if t.isdigit() and 1 <= int(t) <= len(choices):
         return choices[int(t) - 1]["value"]
-    matched = [c["value"] for c in choices if any(re.search(rf"\b{re.escape(normalise(w))}\b", t) for w in c.get("words", []))]
-    if not matched:  # typos in longer words ("dermatomiositis")
-        words = _WORD.findall(t)
-        matched = [c["value"] for c in choices for w in c.get("words", []) if " " not in w and len(w) >= 6
-                   and any(SequenceMatcher(None, x, w).ratio() >= 0.85 for x in words)]
-    matched = list(dict.fromkeys(matched))
+    matched = choices_named(t, choices)
     return matched[0] if len(matched) == 1 else None
+
+
+def choices_named(text: str, choices: list[dict], ignored: frozenset = frozenset()) -> list[str]:
+    """The values of the choices whose words the text names (not the `ignored` words), in the
+    choices' order; typos in longer words ("dermatomiositis") when no word is named exactly."""
+    t = normalise(text)
+    words = [c.get("words", []) for c in choices]
+    matched = [c["value"] for c, ws in zip(choices, words)
+               if any(w not in ignored and re.search(rf"\b{re.escape(normalise(w))}\b", t) for w in ws)]
+    if not matched:
+        typed = _WORD.findall(t)
+        matched = [c["value"] for c, ws in zip(choices, words) for w in ws if w not in ignored and " " not in w
+                   and len(w) >= 6 and any(SequenceMatcher(None, x, w).ratio() >= 0.85 for x in typed)]
+    return list(dict.fromkeys(matched))
 
 
 # An age stated in passing ("my son is 12, can he join?", "she's 9 years old"): the number must be
 # said to be someone's age, so that "2 years ago" or "NCT03582800" is never read as one.
+_PERSON_IS = r"(i am|i'm|im|he is|she is|he's|she's|hes|shes|is|turned|turns|aged?)"
+_RELATIVES = (r"(daughter|son|baby|child|kid|girl|boy|toddler|husband|wife|partner|mum|mom|mother|dad|father|"
+              r"brother|sister|grandson|granddaughter)")
 _STATED_AGE = re.compile(
     r"\b(\d{1,3}(\.\d)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
     r"sixteen|seventeen|eighteen|nineteen|twenty)[\s-]*(years?|yrs?|months?)[\s-]*old\b|"
-    r"\b(i am|i'm|im|he is|she is|he's|she's|is|turned|turns|aged?)\s+(\d{1,3})\b(?![.,]?\d|\s*(%|mg|kg|cm|times|"
+    rf"\b{_PERSON_IS}\s+(\d{{1,3}})(\s+and a half)?\b(?![.,]?\d|\s*(%|mg|kg|cm|times|"
     r"days?|weeks?|months?|injections?|hours?|minutes?|[ap]m|o'?clock))|"
     # "she's 18 months", "my son (30 months)": months only after a person ("the study is 6 months" is no age).
-    r"\b(he is|she is|he's|she's|i am|i'm|im|aged?|turned|turns|(daughter|son|baby|child|kid|girl|boy) is)\s+"
-    r"(\d{1,2})\s*(months?|mos?)\b|"
-    r"\b(daughter|son|baby|child|kid|girl|boy|toddler)[\s,]+(\d{1,2})\s*(months?|mos?|years?|yrs?)\b(?!\s*ago)")
+    rf"\b(i am|i'm|im|he is|she is|he's|she's|hes|shes|aged?|turned|turns|{_RELATIVES} is)\s+(\d{{1,2}})\s*(months?|mos?)\b|"
+    # "my husband (61)", "my son, 30 months,": a number right after a relative.
+    rf"\b{_RELATIVES}[\s,]+(\d{{1,3}})(?!\s*((years?|yrs?|months?|mos?)\s+)?(ago|%|mg|kg|times|days?|weeks?|\d))"
+    r"(\s*(months?|mos?|years?|yrs?))?\b")
 
 
 def stated_age(text: str | None) -> float | None:
@@ -194,6 +207,8 @@ _RELATIVE = re.compile(
     r"(?P<who>daughter|son|child|kid|boy|girl|baby|toddler|teenager|teen|grandson|granddaughter|grandchild|"
     r"mum|mom|mother|mam|dad|father|husband|wife|partner|brother|sister|niece|nephew|grandmother|grandfather|"
     r"grandma|grandpa|gran|aunt|uncle|friend|fiance|fiancee)s?\b")
+# "My wife and I want her in this study": the other parent, not the one who would take part.
+_CO_PARENT = re.compile(r"\b(my|our) (wife|husband|partner) and (i|me)\b|\b(me|i) and my (wife|husband|partner)\b")
 _SAYS_WHO = {"girl": "daughter", "boy": "son", "kid": "child", "teen": "teenager", "mam": "mum"}
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|me|my (own )?(skin|hands?|fingers?|elbows?|knees?|lumps?|deposits?|"
                            r"doctor|rheumatologist|scleroderma|lupus|dermatomyositis|diagnosis))\b")
@@ -202,7 +217,7 @@ _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|me|my (own )?(skin|hands?|fingers?
 def person_in(text: str | None) -> str | None:
     """Who would take part, as the questions name them: "your daughter" for "my daughter" or "my 9
     year old girl", YOU when the patient speaks of themself, None when the text does not say."""
-    t = normalise(text)
+    t = _CO_PARENT.sub(" ", normalise(text))
     match = _RELATIVE.search(t)
     if match:
         who = match.group("who")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from actions.answer_parsing import (NOT_SURE, YES, YOU, named_medicine, normalise, parse_age, parse_choice,
+from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, choices_named, named_medicine, normalise, parse_age, parse_choice,
                                     parse_yes_no, stated_age, stated_ages)
 from actions.knowledge_base import KnowledgeError, Trial
 
@@ -253,8 +253,15 @@ def correction_in(text: str, criteria: list[Criterion], answers: dict) -> tuple[
     for c in criteria:
         if c.key not in answers or (named is not None and c is not named):
             continue
-        # The first named answer that is not the one given: "9 not 7", "dermatomyositis, not scleroderma".
-        new = [v for v in _named_values(c, text) if v != answers[c.key]]
+        # The first named answer that is not the one given: "9 not 7", "dermatomyositis, not scleroderma";
+        # for the question the correction names, a yes or no in any words ("she's been on eliquis since").
+        named_values = _named_values(c, text)
+        if not named_values and c is named and c.answer_type == "yes_no":
+            # Without the question's own words: "the blood thinner one" names the question, not a medicine.
+            asked_words = {w for w in _CRITERION_WORD.findall((c.question or "").lower()) if len(w) >= 5}
+            rest = " ".join(w for w in re.findall(r"[\w']+", text.lower()) if w not in asked_words)
+            named_values = [said for said in [parse_yes_no(rest, c.lexicon)] if said in (YES, NO)]
+        new = [v for v in named_values if v != answers[c.key]]
         if new:
             changes.append((c, new[0]))
     if len(changes) == 1:
@@ -278,10 +285,8 @@ def answers_in_message(criteria: list[Criterion], text: str) -> dict:
         if c.answer_type == "number":
             value = stated_age(text)
         elif c.answer_type == "choice":
-            named = [ch["value"] for ch in c.choices
-                     if any(w not in _UNSPECIFIC and re.search(rf"\b{re.escape(normalise(w))}\b", t)
-                            for w in ch.get("words", []))]
-            value = named[0] if len(set(named)) == 1 else None
+            named = choices_named(t, list(c.choices), _UNSPECIFIC)
+            value = named[0] if len(named) == 1 else None
         else:
             # A medicine named, and not denied ("I stopped warfarin").
             value = YES if c.lexicon and named_medicine(text, c.lexicon) and parse_yes_no(text, c.lexicon) == YES else None

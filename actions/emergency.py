@@ -109,6 +109,9 @@ class EmergencySignals:
         # French message, whose sentence vector is less telling: the model is English).
         "exemplar_margin": 0.0, "exemplar_closeness": 0.5, "exemplar_classifier": 0.05,
         "exemplar_classifier_french": 0.3,
+        # Much closer to the emergencies than to the others, however close to them ("he just went all
+        # floppy and isnt answering me" is far from every exemplar, but from the others most).
+        "exemplar_strong_margin": 1.0,
         # The classifier alone: this confident (never on a French message: nearly all the French it
         # learned from are emergencies).
         "classifier_confidence": 0.8,
@@ -124,9 +127,11 @@ class EmergencySignals:
         vectors = [v for v in vectors if v is not None]
         near, others = self.bank.nearest_to_emergencies(vectors) if vectors and text.strip() else (0.0, 0.0)
         t = self.t
-        by_exemplars = (near - others >= t["exemplar_margin"] and near >= t["exemplar_closeness"]
-                        and classifier >= t["exemplar_classifier_french" if french else "exemplar_classifier"])
+        margin = near - others
+        by_exemplars = (classifier >= t["exemplar_classifier_french" if french else "exemplar_classifier"]
+                        and (margin >= t["exemplar_strong_margin"]
+                             or (margin >= t["exemplar_margin"] and near >= t["exemplar_closeness"])))
         by_classifier = not french and classifier >= t["classifier_confidence"]
-        return {"pattern": pattern, "exemplars": round(near - others, 4), "closeness": round(near, 4),
+        return {"pattern": pattern, "exemplars": round(margin, 4), "closeness": round(near, 4),
                 "classifier": round(float(classifier), 4),
                 "emergency": bool(pattern or by_exemplars or by_classifier)}

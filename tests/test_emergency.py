@@ -103,8 +103,14 @@ def signals():
     from actions.embedding import encode
     from actions.emergency import EmergencySignals, ExemplarBank
 
-    return EmergencySignals(ExemplarBank.load(encode), exemplar_margin=0.02, exemplar_closeness=0.55,
-                            exemplar_classifier=0.2, exemplar_classifier_french=0.3, classifier_confidence=0.8)
+    import yaml
+
+    from actions.knowledge_base import PROJECT_DIR
+
+    # The thresholds the Rasa server uses (config.yml).
+    pipeline = yaml.safe_load((PROJECT_DIR / "config.yml").read_text())["pipeline"]
+    config = next(c for c in pipeline if c["name"].endswith("EmergencyOverride"))
+    return EmergencySignals(ExemplarBank.load(encode), **{k: v for k, v in config.items() if k in EmergencySignals.DEFAULTS})
 
 
 def check(signals, text: str, classifier: float) -> dict:
@@ -123,6 +129,7 @@ def check(signals, text: str, classifier: float) -> dict:
     "these lumps have taken everything from me. some nights I just want to go to sleep and not wake up",
     "the injection spot is bleeding through the bandage and it just won't stop",
     "Après l'injection ma fille a les lèvres qui gonflent et elle respire mal",
+    "hold on he just went all floppy and isnt answering me",
 ])
 def test_indirect_emergencies_are_recognised_by_the_exemplar_bank(signals, text):
     assert check(signals, text, classifier=0.35)["emergency"]
