@@ -305,7 +305,15 @@ def correct_answer(dispatcher: CollectingDispatcher, tracker: Tracker, criteria:
     one that names only the question ("change my age") removes that answer, to be asked again; one
     that names neither gets a button per answer. The slots to set (none for the buttons)."""
     person = tracker.get_slot("screening_person")
-    criterion, new = correction_in(tracker.latest_message.get("text") or "", criteria, answers)
+    text = tracker.latest_message.get("text") or ""
+    criterion, new = correction_in(text, criteria, answers)
+    open_question = next_question(criteria, answers)
+    if criterion is None and open_question is not None and open_question.parse(text) is not None:
+        # No earlier answer named, but the question still open is answered ("and yes she takes heparin,
+        # that's the blood thinner question" after an emergency paused the pre-screen): taken, and on.
+        answers[open_question.key] = open_question.parse(text)
+        finished = next_question(criteria, answers) is None
+        return {"screening_answers": answers, "screening_reply": DONE if finished else None, "screening_failures": None}
     if criterion is None:
         dispatcher.utter_message(text=say("change_which"),
                                  buttons=[{"title": c.question_about(person), "payload": f"change my {c.key.replace('_', ' ')}"}

@@ -15,7 +15,9 @@ _QUESTION_START = re.compile(
 _CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
 # What one does about one's own treatment: taking, stopping, mixing, dosing a medicine.
 _TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|put|try|buy|order|"
-                    r"start(?! (over|again|from))|come off|go off|mix|combine)")
+                    # "can I start the injections?", not "can I start?" (the questions) nor "start before June"
+                    r"start(?= (the|my|his|her|their|taking|using|on|it|them|this|that|these|those|sts|treatment|"
+                    r"injections?|shots?|\w+ing)\b)|come off|go off|mix|combine)")
 # Asking for a personal medical decision, not for what the trial says ("should I stop my blood
 # thinner", "can I take ibuprofen", "is it the right treatment for me", "how much should I inject").
 _ADVICE = re.compile(
@@ -113,8 +115,9 @@ _HOW_TO_JOIN = re.compile(
     r"\b(how (do|can|could|would|should|does|will) (i|we|you|u|one|people|anyone|my \w+|he|she|they)|how to|"
     r"what('s| is| are|s)? the (process|procedure|steps?|way|next steps?)|what do (i|we) (have to |need to )?do|"
     r"where (do|can|could) (i|we))\b.*"
-    r"\b(join\w*|sign(ing)? (up|on)|signup|take part|taking part|participat\w*|enrol\w*|apply|applying|register\w*|"
-    r"get (in|into|involved|on)|be (part of|in (it|this|the (study|trial))|considered|screened|accepted))", re.IGNORECASE)
+    # ("How can my son get in on this?" asks to be checked: the pre-screen.)
+    r"\b(join\w*|sign(ing)? (\w+ ){0,2}(up|on)|signup|take part|taking part|participat\w*|enrol\w*|apply|applying|register\w*)",
+    re.IGNORECASE)
 
 
 # "How do I find out if I can get in?" asks whether they could: that is the pre-screen.

@@ -299,3 +299,13 @@ def test_resuming_a_paused_screening_keeps_the_answers_and_says_so():
     slots, texts = start("can we go on with the questions?", answers={"diagnosis": "ippsd2_ossification"})
     assert "screening_answers" not in slots
     assert say("screening_resumed", trial_label="NCT03582800 study (University Hospital Limoges)") in texts
+
+
+def test_an_answer_to_the_paused_question_taken_for_a_correction_is_taken():
+    answers = {"diagnosis": "ippsd2_ossification", "age": 9, "planned_surgery": "no", "sts_allergy": "no",
+               "injection_contraindication": "no"}
+    events, messages = run(ea.ActionChangeAnswer, tracker(
+        "its stopped, were at the hospital. and yes she takes heparin, so thats the answer to the blood thinner question",
+        "change_answer", answers=dict(answers), active=False))
+    assert SlotSet("screening_answers", {**answers, "anticoagulant_therapy": "yes"}) in events
+    assert SlotSet("changing_answer", True) in events and SlotSet("screening_reply", ea.DONE) in events
