@@ -62,6 +62,12 @@ def parse_yes_no(text: str | None, medicines: str | None = None) -> str | None:
         return None
     if _NOT_SURE.search(t):
         return NOT_SURE
+    if medicines:
+        # A medicine of the group named: yes, unless its own clause denies it ("she stopped warfarin";
+        # "it's stopped bleeding, and yes she takes heparin" is a yes).
+        for clause in re.split(r"[,.;!?]|\b(?:but|and|so)\b", t):
+            if named_medicine(clause, medicines):
+                return NO if _LEADING_NO.match(clause.strip()) or _NO.search(clause) else YES
     if _LEADING_YES.match(t):
         return YES
     if _LEADING_NO.match(t) or _NO.search(t):
