@@ -112,8 +112,9 @@ class EmergencySignals:
         # Much closer to the emergencies than to the others, however close to them ("he just went all
         # floppy and isnt answering me" is far from every exemplar, but from the others most).
         "exemplar_strong_margin": 1.0,
-        # The classifier alone: this confident (never on a French message: nearly all the French it
-        # learned from are emergencies).
+        # The classifier alone: this confident. Never on a question (patients ask about symptoms: "is
+        # fainting a side effect?") nor on a French message (nearly all the French it learned from are
+        # emergencies): there the patterns and exemplars decide.
         "classifier_confidence": 0.8,
     }
 
@@ -121,7 +122,8 @@ class EmergencySignals:
         self.bank = bank
         self.t = {**self.DEFAULTS, **thresholds}
 
-    def check(self, text: str, vectors, classifier: float, pattern: bool, french: bool = False) -> dict:
+    def check(self, text: str, vectors, classifier: float, pattern: bool, question: bool = False,
+              french: bool = False) -> dict:
         """The signals of one message (`vectors`: the message's sentence vector, then its sentences')
         and the verdict (`emergency`)."""
         vectors = [v for v in vectors if v is not None]
@@ -131,7 +133,7 @@ class EmergencySignals:
         by_exemplars = (classifier >= t["exemplar_classifier_french" if french else "exemplar_classifier"]
                         and (margin >= t["exemplar_strong_margin"]
                              or (margin >= t["exemplar_margin"] and near >= t["exemplar_closeness"])))
-        by_classifier = not french and classifier >= t["classifier_confidence"]
+        by_classifier = not (french or question) and classifier >= t["classifier_confidence"]
         return {"pattern": pattern, "exemplars": round(margin, 4), "closeness": round(near, 4),
                 "classifier": round(float(classifier), 4),
                 "emergency": bool(pattern or by_exemplars or by_classifier)}

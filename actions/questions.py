@@ -87,7 +87,7 @@ _CONVERSATION_OBJECT = re.compile(
     r"what (i|we|she|he|you) (said|told|typed|wrote|answered|gave|put)|everything|all of (it|this|that)|it all|"
     r"(the|these|this|those|your|my|her|his|our) (questions?|questionnaire|screening|pre[- ]?screen\w*|check\w*|quiz|"
     r"form|chat|conversation|session|survey|test)|questions?|questionnaire|screening|pre[- ]?screen\w*|over|again|"
-    r"afresh|anew|(from )?(the )?(very )?(beginning|start|scratch|top|first question))\b", re.IGNORECASE)
+    r"afresh|anew|fresh|from zero|(from )?(the )?(very )?(beginning|start|scratch|top|first question))\b", re.IGNORECASE)
 _DELETING_VERB = re.compile(
     r"\b(stop|stopping|stopped|quit|quitting|come off|coming off|go off|cancel|cancelling|end|ending|ended|forget|forgetting|"
     r"forgot|delete|deleting|erase|remove|clear|wipe|start|starting|started|restart|begin|beginning)\s+"
@@ -98,15 +98,28 @@ _NOT_A_TREATMENT = frozenset("it this that now here there please for asking talk
                              "thanks thank already right".split())
 
 
+# What one takes or is given: "stop my warfarin", "what if I forget a dose?", "i started the injections".
+_TREATMENT = re.compile(r"\b(injections?|shots?|jabs?|infusions?|medicines?|medications?|meds|pills?|tablets?|drugs?|"
+                        r"treatments?|therapy|therapies|doses?|sts|sodium|blood thinners?|thinners?|anticoagulants?|"
+                        r"inhalers?|antibiotics?|prescriptions?|birth control|contraception|the pill|study|trial)\b",
+                        re.IGNORECASE)
+
+
 def deletion_only_mentioned(text: str) -> bool:
-    """Whether a message the classifier read as stop / start over / forget only mentions such a word,
-    about a treatment or the trial ("do I need to stop my blood thinners?", "stop my warfarin", "what
-    if I forget a dose?", "i started the injections"), and never about the conversation ("stop the
-    questions", "can we start over?", "delete my answers", "stop")."""
+    """Whether a message the classifier read as stop / start over / forget only mentions such a word:
+    about a treatment or the trial ("stop my warfarin", "i started the injections"), or in a question
+    about something else ("do I need to stop my blood thinners?", "if I stop, will my data be
+    deleted?"); never when it is about the conversation ("stop the questions", "can we start fresh?",
+    "delete my answers", "stop")."""
+    from actions.answer_parsing import named_medicine
+
     text = text or ""
-    objects = [(m.group("object").lower(), m.start("object")) for m in _DELETING_VERB.finditer(text)]
-    about_conversation = [obj in _NOT_A_TREATMENT or _CONVERSATION_OBJECT.match(text[start:]) for obj, start in objects]
-    return bool(objects) and not any(about_conversation)
+    objects = [(m.group("object").lower(), text[m.start("object"):]) for m in _DELETING_VERB.finditer(text)]
+    if not objects or any(obj in _NOT_A_TREATMENT or _CONVERSATION_OBJECT.match(rest) for obj, rest in objects):
+        return False
+    # A treatment within the next few words ("forgot to say i take warfarin").
+    return is_question(text) or any(_TREATMENT.search(near) or named_medicine(near, "anticoagulants")
+                                    for near in (" ".join(rest.split()[:4]) for _, rest in objects))
 
 
 # "How do I sign up?", "what's the process to take part": asks how joining works (answered from the

@@ -28,6 +28,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.emergency import EXEMPLARS_FILE, EmergencySignals, ExemplarBank, is_emergency, sentences_of
 from actions.language import FRENCH, language_of
+from actions.questions import is_question
 from components.intent_rules import IntentRules
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
 
@@ -64,7 +65,8 @@ class EmergencyOverride(IntentRules):
             language = language_of(text)
             sentences = sentences_of(text)
             vectors = [message.get(SENTENCE_EMBEDDING), *(self.encoder.encode(sentences) if sentences else [])]
-            check = self.signals.check(text, vectors, classifier, is_emergency(text), french=language == FRENCH)
+            check = self.signals.check(text, vectors, classifier, is_emergency(text), question=is_question(text),
+                                       french=language == FRENCH)
             message.set("emergency_check", check, add_to_output=True)
             if check["emergency"]:
                 self.set_intent(message, EMERGENCY_INTENT)

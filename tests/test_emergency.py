@@ -119,8 +119,10 @@ def check(signals, text: str, classifier: float) -> dict:
 
     from actions.emergency import sentences_of
 
+    from actions.questions import is_question
+
     return signals.check(text, list(encode([text, *sentences_of(text)])), classifier, is_emergency(text),
-                         french=language_of(text) == FRENCH)
+                         question=is_question(text), french=language_of(text) == FRENCH)
 
 
 @pytest.mark.parametrize("text", [
@@ -141,6 +143,7 @@ def test_the_exemplar_bank_does_not_raise_questions_that_share_the_words(signals
     assert not check(signals, text, classifier=0.02)["emergency"]
 
 
-def test_the_classifier_alone_decides_no_french_message(signals):
+def test_the_classifier_alone_decides_no_question_and_no_french_message(signals):
     assert check(signals, "I live alone and would be coming by myself", classifier=0.95)["emergency"]
+    assert not check(signals, "is it ok to come by myself?", classifier=0.95)["emergency"]
     assert not check(signals, "merci, c'est noté", classifier=0.95)["emergency"]
