@@ -177,8 +177,9 @@ def test_follow_ups_ask_the_last_question_again_for_the_trial_they_point_at(pati
     assert "2 years" in texts(this_one)
 
 
-# Floors just below what the conversation test set measured (make eval; README "Conversations").
-FLOORS = {"turns_right": 0.78, "join_started": 0.9}
+# Floors just below what the conversation test set measured on 2026-12-05 (make eval; README
+# "Conversations"): turns right 0.866, requests to join that started the pre-screen 0.938.
+FLOORS = {"turns_right": 0.84, "join_started": 0.92}
 CEILINGS = {"deleted_without_yes": 0, "emergency_missed": 0}
 
 
