@@ -133,6 +133,22 @@ _HOW_TO_JOIN = re.compile(
     re.IGNORECASE)
 
 
+# "Can my mum take part?", "could she still join some day?", "does my son qualify?": asks whether
+# someone could join, which the pre-screen answers (whatever else the message says).
+_ASKS_WHETHER_SOMEONE_CAN_JOIN = re.compile(
+    r"\b(can|could|may|would|will|is|am|are|does|do)\s+(i|we|he|she|they|u|my \w+|our \w+|your \w+|someone like me)\s+"
+    r"(\w+ly\s+|still\s+|also\s+|even\s+|ever\s+)?"
+    r"(join|take part|participate|be (in|part of|included|accepted|considered|eligible|a candidate)|"
+    r"get (in|into|on)|sign up|enrol+|qualify|apply|fit|eligible|suitable|allowed( in)?|a (good )?candidate)\b",
+    re.IGNORECASE)
+
+
+def asks_whether_someone_can_join(text: str) -> bool:
+    """Whether a message asks if the patient (or their child, parent, ...) could join ("can my mum
+    take part? she has scleroderma"), not how joining works."""
+    return bool(_ASKS_WHETHER_SOMEONE_CAN_JOIN.search(text or "")) and not asks_how_to_join(text)
+
+
 # "How do I find out if I can get in?" asks whether they could: that is the pre-screen.
 _WHETHER = re.compile(r"\b(find out|know|check|see|tell|learn|work out)\b.{0,20}\b(if|whether)\b", re.IGNORECASE)
 

@@ -65,3 +65,15 @@ def test_questions_about_the_trial_are_not_requests_for_advice(text):
 ])
 def test_a_follow_up_that_only_names_another_trial(names, text, repeats):
     assert repeats_last_question(text, names) == repeats
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("can my mum take part? she has scleroderma", True), ("can she still join this study some day?", True),
+    ("do I qualify?", True), ("is my daughter eligible", True), ("can my son be in the study", True),
+    ("how can my son join", False),  # how joining works: the answer and a button
+    ("what happens if i join", False), ("she can take part, yes", False),
+])
+def test_asking_whether_someone_could_join(text, asks):
+    from actions.questions import asks_whether_someone_can_join
+
+    assert asks_whether_someone_can_join(text) is asks
