@@ -331,3 +331,26 @@ def correct_answer(dispatcher: CollectingDispatcher, tracker: Tracker, criteria:
     dispatcher.utter_message(text=say("changed", question=criterion.question_about(person), answer=criterion.display(new)))
     finished = next_question(criteria, answers) is None
     return {"screening_answers": answers, "screening_reply": DONE if finished else None, "screening_failures": None}
+
+
+class ActionTakeAnswer(Action):
+    """An answer outside the form: to the question still open of a paused pre-screen (after an
+    emergency or a question, "no allergies") it is taken and the pre-screen goes on; else it is
+    handled like any message the NLU was unsure of."""
+
+    def name(self) -> str:
+        return "action_take_answer"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
+        from actions.actions import ActionHandleFallback
+
+        criteria = criteria_for(services(), tracker.get_slot("trial"))
+        answers = answers_of(tracker)
+        open_question = next_question(criteria, answers) if answers else None
+        parsed = open_question.parse(tracker.latest_message.get("text") or "") if open_question else None
+        if parsed is None:
+            return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
+        answers[open_question.key] = parsed
+        finished = next_question(criteria, answers) is None
+        return [SlotSet("screening_answers", answers), SlotSet("screening_failures", None),
+                SlotSet("screening_reply", DONE if finished else None), SlotSet("resume_screening", True)]

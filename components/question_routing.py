@@ -2,9 +2,9 @@
 routed as a question. "Hi, what is this study testing?" looks like a greeting, "and the other one?"
 like a goodbye, and a model trained elsewhere once took "How old do you have to be?" for a goodbye;
 none would be answered. A request to join that asks how joining works ("how do I sign up?") is a
-question: it gets the listing's answer and a button that starts the pre-screen; a question or an
-answer that asks whether someone could join ("can my mum take part? she has scleroderma") starts the
-pre-screen (after the answer to what it asks, by ValidateEligibilityForm). Plain word rules
+question: it gets the listing's answer and a button that starts the pre-screen; facts the classifier
+took for an answer, with a request to join ("can my mum take part? she has scleroderma"), start the
+pre-screen. Plain word rules
 (actions/questions.py) decide, so a misread is corrected the same way on every server.
 
 A request to stop, to start over or to forget the answers is asked back before anything is deleted;
@@ -41,8 +41,9 @@ class QuestionRouting(IntentRules):
                 ranking = message.get(INTENT_RANKING_KEY) or []
                 intent = next((r.get("name") for r in ranking if r.get("name") not in DELETING_INTENTS), QUESTION_INTENT)
                 self.set_intent(message, intent)
-            if intent in ("ask_question", "give_answer") and asks_whether_someone_can_join(text):
-                # Asking whether someone could join starts the pre-screen; its answer comes first.
+            if intent == "give_answer" and asks_whether_someone_can_join(text):
+                # Facts with a request to join ("can my mum take part? she has scleroderma") start the
+                # pre-screen, which takes the facts as answers.
                 self.set_intent(message, "check_eligibility")
                 continue
             if ((intent == "check_eligibility" and asks_how_to_join(text))

@@ -309,3 +309,12 @@ def test_an_answer_to_the_paused_question_taken_for_a_correction_is_taken():
         "change_answer", answers=dict(answers), active=False))
     assert SlotSet("screening_answers", {**answers, "anticoagulant_therapy": "yes"}) in events
     assert SlotSet("changing_answer", True) in events and SlotSet("screening_reply", ea.DONE) in events
+
+
+def test_an_answer_while_the_screening_is_paused_is_taken_and_it_goes_on():
+    answers = {"diagnosis": "ippsd2_ossification", "age": 9, "planned_surgery": "no"}
+    events, _ = run(ea.ActionTakeAnswer, tracker("no allergies", answers=dict(answers), active=False))
+    assert SlotSet("screening_answers", {**answers, "sts_allergy": "no"}) in events
+    assert SlotSet("resume_screening", True) in events
+    events, messages = run(ea.ActionTakeAnswer, tracker("yes", answers=None, active=False))
+    assert SlotSet("resume_screening", False) in events and messages  # nothing paused: the fallback's reply
