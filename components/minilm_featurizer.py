@@ -88,7 +88,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
         return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
-        with_text = [m for m in messages if m.get(TEXT)]
+        with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
         for start in range(0, len(with_text), BATCH_SIZE):
             batch = with_text[start:start + BATCH_SIZE]
             sentences = self.encoder.encode([m.get(TEXT) for m in batch])
