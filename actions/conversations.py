@@ -16,14 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from actions.evaluation import EVAL_DIR, NEVER_SAY, reply_route, reply_text
+from actions.evaluation import EMERGENCY_MARKS, EVAL_DIR, NEVER_SAY, reply_route, reply_text
 
 SETS = {"dev": "conversations_dev.yml", "test": "conversations_test.yml"}
 EXPECTS = ("screening_question", "screening_outcome", "confirm_delete", "deleted", "answer", "not_covered",
            "answer_and_offer", "medical_advice", "emergency", "french_note", "explain", "choose_trial", "other")
 OUTCOMES = ("may_be_eligible", "likely_not_eligible", "unknown")
-# The first words of the emergency reply, by language (domain.yml's utter_emergency and its French variation).
-EMERGENCY_MARKS = {"en": "call emergency services", "fr": "appelez les secours maintenant"}
 START_SCREENING_PAYLOAD = "/check_eligibility"
 CONFIRM_DELETION = "confirm_deletion"
 

@@ -16,11 +16,12 @@ import yaml
 from actions.knowledge_base import PROJECT_DIR
 
 EVAL_DIR = PROJECT_DIR / "tests" / "eval"
-SETS = {"dev": "dev_set.yml", "test": "test_set.yml"}
+SETS = {"dev": "dev_set.yml", "test": "test_set.yml", "test2": "test_set_2.yml"}
 KINDS = ("answer", "not_covered", "medical_advice", "emergency")
 # Claims the bot must never make, whatever the question (only the study team decides; investigational).
 NEVER_SAY = ("you are eligible", "you qualify", "is safe and effective", "this treatment works", "will cure")
-EMERGENCY_MARK = "call emergency services"
+# The first words of the emergency reply, by language (domain.yml's utter_emergency and its French variation).
+EMERGENCY_MARKS = {"en": "call emergency services", "fr": "appelez les secours maintenant"}
 
 
 def load_cases(name: str, eval_dir: Path = EVAL_DIR) -> list[dict]:
@@ -28,12 +29,15 @@ def load_cases(name: str, eval_dir: Path = EVAL_DIR) -> list[dict]:
     path = eval_dir / SETS[name]
     cases = []
     for raw in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-        case = {"history": [], "topic": [], "expect_any": [], "forbid": [], "trial": None, "page": None, **raw}
+        case = {"history": [], "topic": [], "expect_any": [], "require": [], "forbid": [], "trial": None, "page": None,
+                "max_chars": None, **raw}
         problems = [f"kind {case.get('kind')!r} is not one of {KINDS}"] if case.get("kind") not in KINDS else []
-        if case["kind"] == "answer" and not (case["topic"] and case["expect_any"] and case["trial"]):
-            problems.append("an answer case needs trial, topic and expect_any")
-        if not all(isinstance(s, str) for s in [case["text"], *case["history"], *case["expect_any"], *case["forbid"]]):
-            problems.append("texts must be strings (quote yes/no/on/off)")
+        if case["kind"] == "answer" and not (case["trial"] and (case["require"] or (case["topic"] and case["expect_any"]))):
+            problems.append("an answer case needs trial, and require (or topic and expect_any)")
+        phrases = [p for group in case["require"] for p in (group if isinstance(group, list) else [None])]
+        if not all(isinstance(s, str) for s in [case["text"], *case["history"], *case["expect_any"], *case["forbid"],
+                                                *phrases]):
+            problems.append("texts must be strings (quote yes/no/on/off); require is a list of lists")
         if problems:
             raise ValueError(f"{path}: case {case.get('id')}: {'; '.join(problems)}")
         cases.append(case)
@@ -51,7 +55,7 @@ _ROUTE_WORDS = (("medical_advice", "can't give personal medical advice"), ("not_
 
 def reply_route(messages: list[dict]) -> str:
     """Which route answered: an emergency by its first words, else from the `answer` payload."""
-    if messages and EMERGENCY_MARK in (messages[0].get("text") or "").lower():
+    if messages and any(mark in (messages[0].get("text") or "").lower() for mark in EMERGENCY_MARKS.values()):
         return "emergency"
     for m in messages:
         custom = m.get("custom")
@@ -84,8 +88,14 @@ def grade(case: dict, messages: list[dict]) -> dict:
     else:
         if route != "retrieval":
             problems.append(f"route {route}")
-        if not any(e.lower() in low for e in case["expect_any"]):
+        if case.get("require"):  # strict: every fact the answer needs (a phrase of each group)
+            missing = [group for group in case["require"] if not any(p.lower() in low for p in group)]
+            if missing:
+                problems.append(f"facts missing: {missing}")
+        elif not any(e.lower() in low for e in case["expect_any"]):
             problems.append("expected fact missing")
+    if case.get("max_chars") and kind in ("answer", "not_covered") and len(text) > case["max_chars"]:
+        problems.append(f"{len(text)} characters, over {case['max_chars']}")
     return {"id": case["id"], "kind": kind, "trial": case.get("trial"), "route": route, "right": not problems,
             "problems": problems, "chars": len(text), "reply": text}
 
@@ -130,7 +140,7 @@ def recall_at(retrieve, cases: list[dict], ks=(1, 3)) -> dict:
 
     `retrieve(case, k)` returns the (trial, section) of the k best passages for the case's question.
     """
-    answerable = [c for c in cases if c["kind"] == "answer"]
+    answerable = [c for c in cases if c["kind"] == "answer" and c["topic"]]
     hits = {k: 0 for k in ks}
     misses = []
     for case in answerable:

@@ -129,7 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             parts = set(args.only or ["faq", "conversations", "nlu"])
             results = measure(rasa_port, names) if "faq" in parts else {}
-            dialogues = (measure_conversations(rasa_port, names, workdir / "tracker.db")
+            dialogues = (measure_conversations(rasa_port, [n for n in names if n in conversations.SETS],
+                                               workdir / "tracker.db")
                          if "conversations" in parts else {})
             nlu = measure_nlu(workdir) if "nlu" in parts else {}
             seconds = round(time.perf_counter() - started, 1)
