@@ -67,12 +67,9 @@ class ActionAnswerQuestion(Action):
         return "action_answer_question"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        if in_french(tracker):
-            send_french_note(dispatcher, tracker)
-            return []
-        if asks_for_advice(tracker.latest_message.get("text") or ""):
+        if asks_for_advice(tracker.latest_message.get("text") or "") and not in_french(tracker):
             return decline_medical_advice(dispatcher, tracker)
-        return answer_from_texts(dispatcher, tracker)
+        return answer_from_texts(dispatcher, tracker)  # (a French message gets the French note there)
 
 
 class ActionDeclineMedicalAdvice(ActionAnswerQuestion):

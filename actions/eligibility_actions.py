@@ -68,7 +68,8 @@ class ValidateEligibilityForm(FormValidationAction):
         context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
                                  svc.names, list(svc.trials))
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
-        if says_more_than_joining(svc.names.without_names(text)):
+        # (A message that resumes a paused pre-screen is answered only when it asks something.)
+        if says_more_than_joining(svc.names.without_names(text)) and (is_question(text) or not answers_of(tracker)):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
             # said not covered, then the pre-screen starts.

@@ -55,7 +55,8 @@ _ASKING_TO_JOIN = re.compile(_JOINING.pattern + r"|\b(be (considered|part of)|ge
 _FILLER = re.compile(r"\b(who|what|how|when|where|why|which|can|could|may|would|will|is|am|are|does|do|i|he|she|we|they|my \w+|it|this|that|"
                      r"a problem|ok|okay|allowed|for|to|in|the|study|trial|still|yet|me|him|her|us|one|there|"
                      r"please|hi|hello|so|and|be|a|of|on|want|wants|like|need|know|find out|see|check|let'?s|"
-                     r"keep going|go on|continue|carry on|resume|back|questions?|now|if|whether)\b|[^\w\s]", re.IGNORECASE)
+                     r"keep going|go on|continue|carry on|resume|back|questions?|now|if|whether|yes|no|ok|okay|sure|"
+                     r"thanks|thank you|great|right|fine)\b|[^\w\s]", re.IGNORECASE)
 
 
 def says_more_than_joining(text: str) -> bool:

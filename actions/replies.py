@@ -117,7 +117,11 @@ def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str,
 
 def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Answers from the texts of the trial in context, or of each trial, labelled (then asks which).
-    A question on how joining works also gets a button that starts the pre-screen."""
+    A question on how joining works also gets a button that starts the pre-screen; one in French, a
+    note in French instead (the texts are searched in English)."""
+    if in_french(tracker):
+        send_french_note(dispatcher, tracker)
+        return []
     svc = services()
     context = trial_context(tracker, svc)
     question = question_of(tracker, svc)

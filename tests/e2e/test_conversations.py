@@ -83,6 +83,7 @@ def test_deleting_asks_once_and_only_a_yes_deletes(patient, request_):
     assert [b["title"] for b in buttons(asked)] == ["Yes, delete my answers", "No, keep going"]
     kept = patient.send("No, keep going", LIMOGES)
     assert "haven't deleted anything" in texts(kept) and criterion(kept) == "sts_allergy"
+    assert not payloads(kept, "answer")  # nothing looked up in the texts for "no, keep going"
     patient.send(request_, LIMOGES)
     deleted = patient.send("Yes, delete my answers", LIMOGES)
     assert "deleted" in texts(deleted)
