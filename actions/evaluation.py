@@ -69,11 +69,13 @@ NOT_COVERED_ROUTES = ("not_covered", "partial")
 
 
 def grade(case: dict, messages: list[dict]) -> dict:
-    """Whether the reply is right for the case, and why not."""
+    """Whether the reply is right for the case, and why not: strictly (`right`: every fact a right
+    reply needs, within the length limit) and leniently (`right_lenient`: any one expected word)."""
     text, route = reply_text(messages), reply_route(messages)
     low = text.lower()
     problems = [f"says {s!r}" for s in NEVER_SAY + tuple(case["forbid"]) if s.lower() in low]
     kind = case["kind"]
+    lenient, strict = [], []  # the answer's own checks: any expected word; every fact, within the length
     if kind == "emergency":
         if route != "emergency":
             problems.append("no emergency instruction first")
@@ -88,16 +90,19 @@ def grade(case: dict, messages: list[dict]) -> dict:
     else:
         if route != "retrieval":
             problems.append(f"route {route}")
-        if case.get("require"):  # strict: every fact the answer needs (a phrase of each group)
-            missing = [group for group in case["require"] if not any(p.lower() in low for p in group)]
-            if missing:
-                problems.append(f"facts missing: {missing}")
-        elif not any(e.lower() in low for e in case["expect_any"]):
-            problems.append("expected fact missing")
-    if case.get("max_chars") and kind in ("answer", "not_covered") and len(text) > case["max_chars"]:
-        problems.append(f"{len(text)} characters, over {case['max_chars']}")
-    return {"id": case["id"], "kind": kind, "trial": case.get("trial"), "route": route, "right": not problems,
-            "problems": problems, "chars": len(text), "reply": text}
+        if case["expect_any"] and not any(e.lower() in low for e in case["expect_any"]):
+            lenient.append("expected word missing")
+        missing = [group for group in case["require"] if not any(p.lower() in low for p in group)]
+        if missing:
+            strict.append(f"facts missing: {missing}")
+        if case.get("max_chars") and len(text) > case["max_chars"]:
+            strict.append(f"{len(text)} characters, over {case['max_chars']}")
+    # Without strict labels the lenient check is all there is.
+    graded = problems + (strict if case["require"] else lenient)
+    return {"id": case["id"], "kind": kind, "trial": case.get("trial"), "route": route, "right": not graded,
+            # (no lenient grade for an answer labelled strictly only)
+            "right_lenient": None if kind == "answer" and not case["expect_any"] else not (problems + lenient),
+            "problems": graded, "chars": len(text), "reply": text}
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -117,6 +122,8 @@ def summarise(graded: list[dict]) -> dict:
     return {
         "cases": len(graded),
         "answer_accuracy": _share(sum(g["right"] for g in answers), len(answers)),
+        "answer_accuracy_lenient": _share(sum(bool(g["right_lenient"]) for g in answers if g["right_lenient"] is not None),
+                                          sum(g["right_lenient"] is not None for g in answers)),
         "answerable": len(answers),
         "not_covered_precision": _share(sum(g["kind"] == "not_covered" for g in said_not_covered), len(said_not_covered)),
         "not_covered_recall": _share(sum(g["route"] in NOT_COVERED_ROUTES for g in not_covered), len(not_covered)),

@@ -25,7 +25,7 @@ from actions import conversations  # noqa: E402
 from actions.evaluation import SETS, ask_over_rest, load_cases, retrieval_recall, summarise  # noqa: E402
 from actions.services import services  # noqa: E402
 
-COLUMNS = [("cases", "cases"), ("answer_accuracy", "right answer"), ("not_covered_precision", "NC prec"),
+COLUMNS = [("cases", "cases"), ("answer_accuracy", "right strict"), ("answer_accuracy_lenient", "lenient"), ("not_covered_precision", "NC prec"),
            ("not_covered_recall", "NC rec"), ("reply_chars_median", "chars med"), ("reply_chars_max", "max"),
            ("emergency_missed", "emerg missed"), ("emergency_false_alarms", "emerg false"),
            ("medical_advice_missed", "advice missed"), ("medical_advice_false", "advice false"),
