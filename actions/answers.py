@@ -21,6 +21,9 @@ from actions.trial_names import TrialNames
 # MAX_SENTENCES in all): one to three sentences, never the whole section unless asked for.
 SENTENCE_MARGIN = 0.04
 MAX_SENTENCES = 3
+# What a patient reads at once: the sentences shown (the best one always) and a second section's
+# sentence stay within this many characters; the rest is behind "Show the whole section".
+ANSWER_CHARS = int(os.environ.get("ANSWER_CHARS", "450"))
 LEAD_MARGIN = 0.2  # chosen on the dev set with the weights in retrieval.py
 CANDIDATES_PER_TRIAL = 8
 # A criterion is a few words ("Anticoagulant therapy"): its cosine with a whole question runs lower
@@ -177,7 +180,8 @@ class QuestionAnswerer:
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
                 if part.complete and len(asked) == 1 and not names_section(query, part.passages[0].title):
-                    parts.extend(self._other_section(trial, part, found))
+                    parts.extend(p for p in self._other_section(trial, part, found)
+                                 if len(part.text()) + len(p.text()) <= ANSWER_CHARS)
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 
@@ -222,7 +226,11 @@ class QuestionAnswerer:
             if (lead and lead not in close and not best.passage.list_item and lead.score >= best.score - LEAD_MARGIN
                     and _is_statement(lead.passage.text)):
                 close = [lead] + close
-            shown = sorted([h.passage for h in close[:MAX_SENTENCES]], key=lambda p: p.start)
+            kept = []
+            for h in close[:MAX_SENTENCES]:  # in order of score, the best one always
+                if not kept or sum(len(p.text) for p in kept) + len(h.passage.text) <= ANSWER_CHARS:
+                    kept.append(h.passage)
+            shown = sorted(kept, key=lambda p: p.start)
         # A listing may say the same thing twice (its sponsor in the header and the details): once is enough.
         shown = [p for n, p in enumerate(shown) if all(p.text != q.text for q in shown[:n])]
         # The fact asked for may sit in a close sentence of the section rather than the best one.
