@@ -89,6 +89,8 @@ class AnswerPart:
 def source_of(trial: Trial, passage: Passage) -> str:
     if passage.approved_on:  # the study team's words, not the listing's
         return f"Study team answer, approved {date.fromisoformat(passage.approved_on):%-d %B %Y} ({trial.label})"
+    if passage.cited_as:
+        return passage.cited_as
     return f"{trial.label}, section “{passage.title}”"
 
 

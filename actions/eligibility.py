@@ -38,6 +38,9 @@ class Criterion:
     # The question asked of the patient ("you") and of someone else ("someone", with {person}: "your
     # daughter"); `question` (about "the person who would take part") when who is not known.
     asked_of: dict = field(default_factory=dict)
+    # "needed": a draft (make import) that a coordinator has not checked; the pre-screen of a trial
+    # with any such criterion is off.
+    review: str | None = None
 
     @property
     def asked(self) -> bool:
@@ -93,7 +96,7 @@ class Criterion:
 def _non_strings(raw: dict) -> list[str]:
     """Keys whose words must be text but are not: YAML reads a bare no/yes/on/off as a boolean,
     and a boolean word matched every answer (an unquoted `no` among the choice words)."""
-    bad = [k for k in ("key", "kind", "question", "source", "why", "unit", "lexicon", "next_step")
+    bad = [k for k in ("key", "kind", "question", "source", "why", "unit", "lexicon", "next_step", "review")
            if k in raw and not isinstance(raw[k], str)]
     asked_of = raw.get("asked_of") or {}
     if not isinstance(asked_of, dict):
@@ -153,6 +156,11 @@ def _parse_criteria(path_name: str, _mtime_ns: int) -> tuple[Criterion, ...]:
     if len(set(keys)) != len(keys):
         raise KnowledgeError(f"{path}: criterion keys must be unique")
     return tuple(criteria)
+
+
+def awaiting_review(criteria: list[Criterion]) -> bool:
+    """Whether any criterion is a draft no coordinator has checked (the pre-screen is then off)."""
+    return any(c.review == "needed" for c in criteria)
 
 
 def applies(criterion: Criterion, answers: dict) -> bool:

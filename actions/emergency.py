@@ -20,7 +20,8 @@ def _pattern(knowledge_dir: Path) -> re.Pattern:
     # "call 999": the emergency numbers of every trial's site (site_settings in trial.yml). A broken
     # knowledge file must never stop emergencies being recognised: the common numbers stand in.
     try:
-        numbers = sorted({n for trial in load_trials(knowledge_dir).values() for n in trial.emergency.numbers()})
+        numbers = sorted({n for trial in load_trials(knowledge_dir).values() for site in trial.site_settings
+                          for n in site.numbers()})
     except Exception:
         numbers = list(FALLBACK_NUMBERS)
     if numbers:

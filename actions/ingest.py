@@ -9,7 +9,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from actions.eligibility import load_criteria
-from actions.knowledge_base import KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, KnowledgeError, SourceSpec, Trial, load_chrome
+from actions.knowledge_base import (KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, TRIAL_FILE, KnowledgeError, SourceSpec, Trial,
+                                    load_chrome)
+from actions.trial_facts import fact_sections, registry_citation
 
 # Passages are sentences (list criteria: items), so that an answer can be the sentence that answers;
 # a section this short is one passage (a name with its role, a three-step timeline).
@@ -40,6 +42,8 @@ class Passage:
     # team checks, choices), searched too ("blood thinner" finds "Anticoagulant therapy" through "Does the person take a
     # blood thinner?").
     plain: tuple[str, ...] = ()
+    cited_as: str = ""  # an imported trial's fact: the registry record's field it comes from
+
 
     def search_text(self) -> str:
         """What lexical search reads: the section title carries much of the meaning (the STSINJ
@@ -198,11 +202,21 @@ def team_answer_passages(trial: Trial, knowledge_dir: Path) -> list[Passage]:
             for n, a in enumerate(trial.team_answers, 1)]
 
 
+def fact_passages(trial: Trial, knowledge_dir: Path) -> list[Passage]:
+    """Each fact of trial.yml is a section of its own, a passage per sentence (start: a running number)."""
+    rel = (trial.folder / TRIAL_FILE).relative_to(knowledge_dir).as_posix()
+    passages = []
+    for fact, key, title, sentences in fact_sections(trial):
+        passages += [Passage(trial.id, key, title, text, rel, len(passages) + 1, len(passages) + 1,
+                             cited_as=registry_citation(trial, fact)) for text in sentences]
+    return passages
+
+
 def split_trial(trial: Trial, knowledge_dir: Path = KNOWLEDGE_DIR, chrome: dict | None = None) -> list[Passage]:
     cleaner = Cleaner(load_chrome(knowledge_dir) if chrome is None else chrome, trial.strip)
     plain = plain_words(trial)
     return ([p for source in trial.sources for p in split_source(trial, source, cleaner, knowledge_dir, plain)]
-            + team_answer_passages(trial, knowledge_dir))
+            + fact_passages(trial, knowledge_dir) + team_answer_passages(trial, knowledge_dir))
 
 
 def split_all(trials: dict[str, Trial], knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Passage]:

@@ -5,6 +5,7 @@ Everything about a trial is data: adding a trial is a new folder and a rebuild o
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import date
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from pathlib import Path
 import yaml
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-KNOWLEDGE_DIR = PROJECT_DIR / "knowledge"
+# Another folder (KNOWLEDGE_DIR) serves other trials: tests import registry records into one.
+KNOWLEDGE_DIR = Path(os.environ.get("KNOWLEDGE_DIR", PROJECT_DIR / "knowledge"))
 TRIAL_FILE = "trial.yml"
 TEAM_ANSWERS_FILE = "team_answers.yml"
 CHROME_FILE = "chrome.yml"
@@ -67,11 +69,14 @@ class Trial:
     contact: str
     folder: Path
     sources: tuple[SourceSpec, ...]
-    emergency: SiteEmergency
+    site_settings: tuple[SiteEmergency, ...]  # one per country the trial's sites are in
     team_answers: tuple[TeamAnswer, ...] = ()
     strip: tuple[str, ...] = ()
     described_as: tuple[str, ...] = ()  # "French": names the trial only as "the French one/study/trial"
-    facts: dict = field(default_factory=dict)  # site, sponsor, phase, dates: shown as stated
+    # What the trial's record or listing states (phase, status, dates, size, sponsor, sites, ages, ...):
+    # answered as passages of their own (actions/trial_facts.py).
+    facts: dict = field(default_factory=dict)
+    registry_id: str | None = None  # imported from this ClinicalTrials.gov record: its facts cite its fields
 
     def end_date_passed(self, today: date) -> date | None:
         """The end date the listing states, when it is before today (the study may be closed)."""
@@ -82,7 +87,7 @@ class Trial:
 
 def _by_country(trials) -> list[SiteEmergency]:
     """Each site's settings once (two sites of one country with the same numbers: once)."""
-    return list(dict.fromkeys(trial.emergency for trial in trials))
+    return list(dict.fromkeys(site for trial in trials for site in trial.site_settings))
 
 
 def emergency_numbers(trials, language: str = "en") -> str:
@@ -123,11 +128,14 @@ def _text(value, key: str, where: Path | str) -> str:
     return " ".join(str(value).split())
 
 
-def _site_settings(data: dict, where: Path) -> SiteEmergency:
+def _site_settings(data: dict, where: Path) -> tuple[SiteEmergency, ...]:
+    """One country's settings, or a list of them (a trial with sites in several countries)."""
     settings = _require(data, "site_settings", where)
-    if not isinstance(settings, dict):
-        raise KnowledgeError(f"{where}: 'site_settings' must hold country, emergency_number and crisis_line")
-    return _site_emergency(settings, "site_settings", where)
+    countries = settings if isinstance(settings, list) else [settings]
+    if not countries or not all(isinstance(c, dict) for c in countries):
+        raise KnowledgeError(f"{where}: 'site_settings' must hold country, emergency_number and crisis_line "
+                             f"(or be a list of those, one per country)")
+    return tuple(_site_emergency(c, "site_settings", where) for c in countries)
 
 
 def _site_emergency(settings: dict, name: str, where: Path | str) -> SiteEmergency:
@@ -174,6 +182,13 @@ def load_team_answers(folder: Path) -> tuple[TeamAnswer, ...]:
     return tuple(answers)
 
 
+def _facts(data: dict, where: Path) -> dict:
+    facts = data.get("facts") or {}
+    if not isinstance(facts, dict):
+        raise KnowledgeError(f"{where}: 'facts' must map fact names (phase, status, dates, ...) to what is stated")
+    return facts
+
+
 def load_trial(folder: Path) -> Trial:
     path = folder / TRIAL_FILE
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -196,18 +211,20 @@ def load_trial(folder: Path) -> Trial:
         contact=" ".join(str(_require(data, "contact", path)).split()),
         folder=folder,
         sources=tuple(sources),
-        emergency=_site_settings(data, path),
+        site_settings=_site_settings(data, path),
         team_answers=load_team_answers(folder),
         strip=tuple(data.get("strip", [])),
         described_as=tuple(str(w) for w in data.get("described_as", [])),
-        facts={k: data[k] for k in ("site", "sponsor", "phase", "dates") if k in data},
+        facts=_facts(data, path),
+        registry_id=(data.get("registry") or {}).get("nct_id") if isinstance(data.get("registry"), dict) else None,
     )
 
 
 def load_trials(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[str, Trial]:
     """All trials, keyed by id, in folder order (stable across runs)."""
     trials: dict[str, Trial] = {}
-    for folder in sorted(p for p in knowledge_dir.iterdir() if (p / TRIAL_FILE).is_file()):
+    # (A folder whose name starts with a dot is an import being written: never served.)
+    for folder in sorted(p for p in knowledge_dir.iterdir() if (p / TRIAL_FILE).is_file() and not p.name.startswith(".")):
         trial = load_trial(folder)
         if trial.id in trials:
             raise KnowledgeError(f"{folder}: trial id {trial.id} is used twice")
@@ -233,7 +250,8 @@ def load_section_questions(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[str, tup
 
 
 def knowledge_files(knowledge_dir: Path = KNOWLEDGE_DIR) -> list[Path]:
-    return sorted(p for p in knowledge_dir.rglob("*") if p.is_file() and not p.name.startswith("."))
+    return sorted(p for p in knowledge_dir.rglob("*")
+                  if p.is_file() and not any(part.startswith(".") for part in p.relative_to(knowledge_dir).parts))
 
 
 def corpus_hash(knowledge_dir: Path = KNOWLEDGE_DIR) -> str:

@@ -1,0 +1,245 @@
+"""A trial's facts (trial.yml `facts`: phase, status, dates, size, sponsor, sites, ages, ...) as
+passages the answerer searches like the texts' sentences: one short section per fact, in plain
+words, cited to the registry record's field or to the listing they were copied from.
+
+The same for every trial: nothing here names a trial, a disease or a drug. An imported trial's facts
+come from its ClinicalTrials.gov record (actions/registry_import.py); a hand-made trial's from its
+listing, written into its trial.yml.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from actions.knowledge_base import Trial
+
+# Where each fact sits in a ClinicalTrials.gov API v2 record (protocolSection.<module>.<field>):
+# the citation of an imported trial's facts.
+REGISTRY_FIELDS = {
+    "phase": "designModule.phases",
+    "study_type": "designModule.studyType",
+    "status": "statusModule.overallStatus",
+    "dates": "statusModule (startDateStruct, completionDateStruct)",
+    "enrollment": "designModule.enrollmentInfo",
+    "sponsor": "sponsorCollaboratorsModule",
+    "officials": "contactsLocationsModule.overallOfficials",
+    "sites": "contactsLocationsModule.locations",
+    "contacts": "contactsLocationsModule.centralContacts",
+    "ages": "eligibilityModule (minimumAge, maximumAge)",
+    "sex": "eligibilityModule.sex",
+    "healthy_volunteers": "eligibilityModule.healthyVolunteers",
+    "conditions": "conditionsModule.conditions",
+    "keywords": "conditionsModule.keywords",
+    "interventions": "armsInterventionsModule.interventions",
+    "design": "designModule.designInfo",
+    "primary_outcomes": "outcomesModule.primaryOutcomes",
+}
+# Statuses under which a study takes no one (ClinicalTrials.gov's overallStatus, in plain words).
+CLOSED_STATUSES = ("completed", "terminated", "withdrawn", "suspended", "active, not recruiting",
+                   "enrolling by invitation")
+_STATUS_MEANS = {
+    "recruiting": "it is looking for participants",
+    "not yet recruiting": "it has not started looking for participants yet",
+    "active, not recruiting": "it is going on but no longer takes new participants",
+    "enrolling by invitation": "it takes only people it invites",
+    "completed": "it has ended and takes no new participants",
+    "terminated": "it was stopped early and takes no new participants",
+    "withdrawn": "it was withdrawn before anyone took part",
+    "suspended": "it is paused and takes no new participants for now",
+}
+
+
+def day(value) -> str:
+    """'2022-06-05' -> 'June 5, 2022'; '2022-06' -> 'June 2022' (as the registry gives them)."""
+    text = str(value)
+    try:
+        if len(text) == 7:
+            return f"{date.fromisoformat(text + '-01'):%B %Y}"
+        parsed = date.fromisoformat(text)
+        return f"{parsed:%B} {parsed.day}, {parsed.year}"
+    except ValueError:
+        return text
+
+
+def _typed(when, kind) -> str:
+    return f"{day(when)}" + (f" ({kind})" if kind else "")
+
+
+def _listed(items) -> str:
+    items = [str(i) for i in items if i]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def _status(value: dict) -> list[str]:
+    status = str(value.get("value", "")).lower()
+    said = f"Recruitment status: {status}" + (f": {_STATUS_MEANS[status]}" if status in _STATUS_MEANS else "")
+    said += f" (as of {day(value['verified'])})." if value.get("verified") else "."
+    return [said] + ([f"Why it stopped: {value['why_stopped']}."] if value.get("why_stopped") else [])
+
+
+def _dates(value: dict) -> list[str]:
+    lines = []
+    if value.get("start"):
+        lines.append(f"Start date: {_typed(value['start'], value.get('start_type'))}.")
+    if value.get("primary_completion"):
+        lines.append(f"Primary completion date (the main results collected): "
+                     f"{_typed(value['primary_completion'], value.get('primary_completion_type'))}.")
+    if value.get("end"):
+        lines.append(f"End date (study completion): {_typed(value['end'], value.get('end_type'))}.")
+    if value.get("last_updated"):
+        lines.append(f"Last updated: {day(value['last_updated'])}.")
+    return [" ".join(lines)] if lines else []
+
+
+def _enrollment(value: dict) -> list[str]:
+    count, kind = value.get("count"), str(value.get("type") or "").lower()
+    if count is None:
+        return []
+    if kind == "actual":
+        return [f"Number of participants: {count} people took part (actual enrollment)."]
+    return [f"Number of participants: the study plans to enroll {count} people ({kind or 'planned'} enrollment)."]
+
+
+def _sponsor(trial: Trial) -> list[str]:
+    facts = trial.facts
+    lines = [f"Lead sponsor: {facts['sponsor']}."] if facts.get("sponsor") else []
+    if facts.get("collaborators"):
+        lines.append(f"Collaborators: {_listed(facts['collaborators'])}.")
+    return [" ".join(lines)] if lines else []
+
+
+def _officials(value: list) -> list[str]:
+    return [f"{o.get('role', 'Study official')}: {o['name']}" + (f" ({o['affiliation']})" if o.get("affiliation") else "")
+            + "." for o in value if o.get("name")]
+
+
+def _place(site: dict) -> str:
+    return ", ".join(str(site[k]) for k in ("facility", "city", "state", "country") if site.get(k))
+
+
+def _sites(value: list) -> list[str]:
+    """A sentence on how many sites and where, then one per site (a question about a city finds its site)."""
+    countries = list(dict.fromkeys(s.get("country") for s in value if s.get("country")))
+    if len(value) == 1:
+        return [f"Site: {_place(value[0])}."]
+    lines = [f"Sites: {len(value)}, in {_listed(countries)}."]
+    for site in value:
+        status = f" (site status: {site['status']})" if site.get("status") else ""
+        lines.append(f"Study site: {_place(site)}{status}.")
+    return lines
+
+
+def _contacts(value: list) -> list[str]:
+    return [f"Contact: {c['name']}" + "".join(f", {k} {c[k]}" for k in ("phone", "email") if c.get(k)) + "."
+            for c in value if c.get("name")]
+
+
+def _ages(value: dict) -> list[str]:
+    low, high = value.get("min"), value.get("max")
+    if low and high:
+        return [f"Age limits: from {low} to {high}."]
+    if low:
+        return [f"Age limits: {low} or older (no upper age limit given)."]
+    if high:
+        return [f"Age limits: up to {high} (no lower age limit given)."]
+    return []
+
+
+def _sex(value: str) -> list[str]:
+    value = str(value).lower()
+    if value in ("all", "both"):
+        return ["Sex: all (both men and women can take part)."]
+    return [f"Sex: {value} only (only {'women' if value == 'female' else 'men'} can take part)."]
+
+
+def _healthy(value) -> list[str]:
+    return ["Healthy volunteers: accepted (people without the condition can take part)." if value is True else
+            "Healthy volunteers: not accepted (the study is for people with the condition)."]
+
+
+def _interventions(value: list) -> list[str]:
+    lines = []
+    for item in value:
+        said = f"{item.get('type', 'Treatment')}: {item['name']}"
+        if item.get("other_names"):
+            said += f" (also called {_listed(item['other_names'])})"
+        lines.append(said + ".")
+        if item.get("description"):
+            lines.append(str(item["description"]).rstrip(".") + ".")
+    return lines
+
+
+def _design(value: dict) -> list[str]:
+    parts = []
+    if value.get("allocation"):
+        parts.append(f"allocation: {value['allocation']}")
+    if value.get("masking"):
+        who = f" ({_listed(value['who_masked'])} do not know who gets which treatment)" if value.get("who_masked") else ""
+        parts.append(f"masking (blinding): {value['masking']}{who}")
+    if value.get("model"):
+        parts.append(f"model: {value['model']}")
+    if value.get("purpose"):
+        parts.append(f"primary purpose: {value['purpose']}")
+    return [f"Study design: {'; '.join(parts)}."] if parts else []
+
+
+def _outcomes(value: list) -> list[str]:
+    return [f"Main outcome measured: {o['measure']}" + (f" (time frame: {o['time_frame']})" if o.get("time_frame") else "")
+            + "." for o in value if o.get("measure")]
+
+
+# (fact key, section key of knowledge/section_questions.yml, title, sentences): in the order shown.
+_FACTS = (
+    ("status", "status", "Recruitment status", _status),
+    ("phase", "phase", "Phase", lambda v: [f"Phase: {v}."]),
+    ("study_type", "randomisation", "Type of study", lambda v: [f"Type of study: {v}."]),
+    ("design", "randomisation", "Study design (randomisation, blinding)", _design),
+    ("dates", "dates", "Dates", _dates),
+    ("enrollment", "enrollment", "Number of participants", _enrollment),
+    ("sponsor", "sponsor", "Sponsor and collaborators", None),
+    ("officials", "team", "Study officials", _officials),
+    ("sites", "sites", "Sites", _sites),
+    ("contacts", "contacts", "Contacts", _contacts),
+    ("ages", "ages", "Age limits", _ages),
+    ("sex", "sex", "Sex", _sex),
+    ("healthy_volunteers", "healthy_volunteers", "Healthy volunteers", _healthy),
+    ("conditions", "conditions", "Conditions studied", lambda v: [f"Conditions studied: {_listed(v)}."]),
+    ("keywords", "keywords", "Keywords", lambda v: [f"Keywords: {_listed(v)}."]),
+    ("interventions", "interventions", "Treatments (interventions)", _interventions),
+    ("primary_outcomes", "outcomes", "Main outcome measured", _outcomes),
+)
+
+
+def fact_sections(trial: Trial) -> list[tuple[str, str, str, list[str]]]:
+    """(fact key, section key, title, sentences) for each fact the trial states."""
+    sections = []
+    for fact, key, title, render in _FACTS:
+        value = trial.facts.get(fact)
+        if value in (None, "", [], {}):
+            continue
+        sentences = _sponsor(trial) if fact == "sponsor" else render(value)
+        if sentences:
+            sections.append((fact, key, title, sentences))
+    return sections
+
+
+def registry_citation(trial: Trial, fact: str) -> str:
+    """Where an imported trial's fact comes from: its record's field ('' for a hand-made trial, whose
+    facts are cited like the listing's sections)."""
+    return f"ClinicalTrials.gov record {trial.registry_id}, field {REGISTRY_FIELDS[fact]}" if trial.registry_id else ""
+
+
+def site_summary(trial: Trial) -> str:
+    """'Northwestern University, Chicago, Illinois, United States'; 'N sites in ...' for several."""
+    sites = trial.facts.get("sites") or []
+    return _place(sites[0]) if len(sites) == 1 else f"{len(sites)} sites" if sites else ""
+
+
+def status_of(trial: Trial) -> str | None:
+    """The recruitment status in plain words ("recruiting", "completed"), when stated."""
+    status = trial.facts.get("status")
+    return str(status.get("value")).lower() if isinstance(status, dict) and status.get("value") else None
+
+
+def closed(trial: Trial) -> bool:
+    """Whether the trial's stated status says it takes no new participants."""
+    return status_of(trial) in CLOSED_STATUSES
