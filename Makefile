@@ -27,7 +27,7 @@ RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name 
 # The model's ONNX export (made by the index build), which the NLU's featurizer reads too.
 ONNX_EXPORT := build/model/export.json
 
-.PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval report purge install system-test-deps index train clean
+.PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval report purge install system-test-deps index train clean import
 
 run: install index train ## the web page with the chat widget (8080), Rasa (5005), the action server (5055); Ctrl-C stops them
 	scripts/serve.sh run
@@ -51,6 +51,10 @@ report: $(ACTIONS_VENV)/.installed index ## coordinators: unanswered questions, 
 
 eval: install index train ## answer quality on tests/eval (EVAL_ARGS="--set dev --show-wrong"): table and results/eval.json
 	$(PY) scripts/eval.py $(EVAL_ARGS)
+
+import: $(ACTIONS_VENV)/.installed ## a ClinicalTrials.gov record into knowledge/: make import FILE=NCT01234567.json (or NCT=NCT01234567 to download it)
+	@test -n "$(FILE)$(NCT)" || { echo "usage: make import FILE=path/to/NCTxxxxxxxx.json  (or NCT=NCTxxxxxxxx to download it)"; exit 2; }
+	$(PY) -m actions.registry_import $(if $(NCT),--fetch $(NCT),$(FILE))
 
 install: $(RASA_VENV)/.installed $(ACTIONS_VENV)/.installed node_modules/.installed
 

@@ -118,7 +118,7 @@ class ActionChooseTrial(Action):
         if is_question(svc.names.without_names(question)):
             events = answer_question(dispatcher, svc, question, [chosen])
             if events:
-                offer_screening(dispatcher, question)
+                offer_screening(dispatcher, question, [svc.trials[chosen]])
         else:
             dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
         # Said once: the answer to a question on whether it is still open has given it already.

@@ -12,6 +12,7 @@ import yaml
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, choices_named, named_medicine, normalise, parse_age, parse_choice,
                                     parse_yes_no, stated_age, stated_ages)
 from actions.knowledge_base import KnowledgeError, Trial
+from actions.trial_facts import closed
 
 CRITERIA_FILE = "criteria.yml"
 KINDS = ("inclusion", "exclusion", "info")
@@ -158,9 +159,15 @@ def _parse_criteria(path_name: str, _mtime_ns: int) -> tuple[Criterion, ...]:
     return tuple(criteria)
 
 
-def awaiting_review(criteria: list[Criterion]) -> bool:
-    """Whether any criterion is a draft no coordinator has checked (the pre-screen is then off)."""
-    return any(c.review == "needed" for c in criteria)
+def screening_blocked(trial: Trial) -> str | None:
+    """Why the trial has no pre-screen: "not_recruiting" (its stated status), "not_reviewed" (draft
+    criteria from an import that no coordinator has checked), "no_criteria"; None when it has one."""
+    if closed(trial):
+        return "not_recruiting"
+    criteria = load_criteria(trial)
+    if any(c.review == "needed" for c in criteria):
+        return "not_reviewed"
+    return None if criteria else "no_criteria"
 
 
 def applies(criterion: Criterion, answers: dict) -> bool:

@@ -13,13 +13,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.questions import asks_for_advice, is_question, says_more_than_joining
 from actions.answer_parsing import NOT_SURE, YOU, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
-                                 decide, load_criteria, next_question, progress)
+                                 decide, load_criteria, next_question, progress, screening_blocked)
 from actions.messages import say
 from actions.replies import (answer_from_texts, in_french, listing_ended_notes, look_up, question_of,
                              send_answer, send_french_note, trial_buttons)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
+from actions.trial_facts import status_sentence
 
 FORM = "eligibility_form"
 DONE = "done"  # screening_reply when no question is left: the form completes
@@ -41,7 +42,9 @@ CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
 
 
 def criteria_for(svc: Services, trial_id: str | None) -> list[Criterion]:
-    return load_criteria(svc.trials[trial_id]) if trial_id in svc.trials else []
+    """The criteria the pre-screen asks ([] when the trial has none, is not recruiting, or has drafts only)."""
+    trial = svc.trials.get(trial_id) if trial_id else None
+    return load_criteria(trial) if trial and not screening_blocked(trial) else []
 
 
 def answers_of(tracker: Tracker) -> dict:
@@ -121,12 +124,14 @@ class ValidateEligibilityForm(FormValidationAction):
         svc = services()
         if value not in svc.trials:
             return {"trial": None}
-        if tracker.get_slot("requested_slot") == "trial" or not answers_of(tracker):
-            dispatcher.utter_message(text=say("screening_intro", trial_label=svc.trials[value].label))
-        if not criteria_for(svc, value):
-            dispatcher.utter_message(text=say("no_criteria", trial_label=svc.trials[value].label,
-                                              contact=svc.trials[value].contact))
+        trial = svc.trials[value]
+        blocked = screening_blocked(trial)
+        if blocked:  # said instead of the pre-screen, with the study team's contact
+            dispatcher.utter_message(text=say(f"screening_{blocked}", trial_label=trial.label, contact=trial.contact,
+                                              status=status_sentence(trial)))
             return {"trial": value, "screening_reply": DONE}
+        if tracker.get_slot("requested_slot") == "trial" or not answers_of(tracker):
+            dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
         return {"trial": value}
 
     def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -16,7 +16,11 @@ import yaml
 from actions.knowledge_base import PROJECT_DIR
 
 EVAL_DIR = PROJECT_DIR / "tests" / "eval"
-SETS = {"dev": "dev_set.yml", "test": "test_set.yml", "test2": "test_set_2.yml"}
+SETS = {"dev": "dev_set.yml", "test": "test_set.yml", "test2": "test_set_2.yml",
+        # Questions on four ClinicalTrials.gov records (tests/fixtures/registry), imported by make eval.
+        "registry_dev": "registry_dev_set.yml", "registry_test": "registry_set.yml"}
+REGISTRY_SETS = ("registry_dev", "registry_test")
+REGISTRY_RECORDS = sorted((EVAL_DIR.parent / "fixtures" / "registry").glob("NCT*.json"))
 KINDS = ("answer", "not_covered", "medical_advice", "emergency")
 # Claims the bot must never make, whatever the question (only the study team decides; investigational).
 NEVER_SAY = ("you are eligible", "you qualify", "is safe and effective", "this treatment works", "will cure")
@@ -40,6 +44,8 @@ def load_cases(name: str, eval_dir: Path = EVAL_DIR) -> list[dict]:
             problems.append("texts must be strings (quote yes/no/on/off); require is a list of lists")
         if problems:
             raise ValueError(f"{path}: case {case.get('id')}: {'; '.join(problems)}")
+        if name in REGISTRY_SETS:  # written as asked on each imported trial's own page
+            case["page"] = case["page"] or case["trial"]
         cases.append(case)
     return cases
 

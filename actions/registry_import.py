@@ -468,6 +468,14 @@ def fetch_record(nct_id: str) -> dict:
         return json.loads(response.read().decode("utf-8"))
 
 
+def knowledge_with_imports(records: list[Path], folder: Path, knowledge_dir: Path = KNOWLEDGE_DIR) -> Path:
+    """A copy of knowledge/ in `folder` with these records imported (make eval's and the tests' registry trials)."""
+    shutil.copytree(knowledge_dir, folder, ignore=shutil.ignore_patterns(".*"))
+    for path in records:
+        import_record(read_record(path), folder)
+    return folder
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("file", nargs="?", type=Path, help="the record (API v2 single-study JSON)")

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import Answer, debug_lines
 from actions.follow_up import repeats_last_question
 from actions.knowledge_base import Trial, contact_lines, emergency_numbers
+from actions.trial_facts import closed, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
 from actions.questions import asks_how_to_join
@@ -129,13 +130,19 @@ def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if events and not context.trials and len(svc.trials) > 1:
         dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
     elif events:
-        offer_screening(dispatcher, question)
+        offer_screening(dispatcher, question, trials_shown(svc, context.trials))
     return events + remember_trial(tracker, context)
 
 
-def offer_screening(dispatcher: CollectingDispatcher, question: str) -> None:
-    """After the answer to how joining works ("how do I sign up?"): a button that starts the pre-screen."""
-    if asks_how_to_join(question):
+def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: list[Trial]) -> None:
+    """After the answer to how joining works ("how do I sign up?"): a button that starts the pre-screen,
+    or, for a trial that takes no new participants, its status instead."""
+    if not asks_how_to_join(question):
+        return
+    if all(closed(t) for t in trials):
+        for trial in trials:
+            dispatcher.utter_message(text=say("joining_closed", status=status_sentence(trial)))
+    else:
         dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
 
 

@@ -240,6 +240,15 @@ def status_of(trial: Trial) -> str | None:
     return str(status.get("value")).lower() if isinstance(status, dict) and status.get("value") else None
 
 
+def status_sentence(trial: Trial) -> str:
+    """'The NCT… study (…) is completed on ClinicalTrials.gov: it has ended and takes no new participants.'"""
+    status = status_of(trial)
+    if not status:
+        return ""
+    where = "on ClinicalTrials.gov" if trial.registry_id else "in its listing"
+    return f"The {trial.label} is {status} {where}" + (f": {_STATUS_MEANS[status]}." if status in _STATUS_MEANS else ".")
+
+
 def closed(trial: Trial) -> bool:
     """Whether the trial's stated status says it takes no new participants."""
     return status_of(trial) in CLOSED_STATUSES

@@ -11,6 +11,7 @@ writes everything, with each reply, to results/eval.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -22,7 +23,10 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(PROJECT)]
 
 from actions import conversations  # noqa: E402
-from actions.evaluation import SETS, ask_over_rest, load_cases, retrieval_recall, summarise  # noqa: E402
+from actions.build_index import build  # noqa: E402
+from actions.evaluation import (REGISTRY_RECORDS, REGISTRY_SETS, SETS, ask_over_rest, load_cases,  # noqa: E402
+                                retrieval_recall, summarise)
+from actions.registry_import import knowledge_with_imports  # noqa: E402
 from actions.services import services  # noqa: E402
 
 COLUMNS = [("cases", "cases"), ("answer_accuracy", "right strict"), ("answer_accuracy_lenient", "lenient"), ("not_covered_precision", "NC prec"),
@@ -32,7 +36,27 @@ COLUMNS = [("cases", "cases"), ("answer_accuracy", "right strict"), ("answer_acc
            ("recall@1", "R@1"), ("recall@3", "R@3")]
 
 
-def measure(rasa_port: int, names: list[str]) -> dict:
+@contextlib.contextmanager
+def served(workdir: Path, **env: str):
+    """The action server and Rasa server on fresh ports with their own tracker store; yields Rasa's port."""
+    from deploy.processes import action_server, free_port, rasa_server
+
+    workdir.mkdir(parents=True)
+    actions_port, rasa_port = free_port(), free_port()
+    actions = action_server(actions_port, workdir, **env).start()
+    try:
+        rasa = rasa_server(rasa_port, workdir, PROJECT / "endpoints.yml",
+                           ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
+                           TRACKER_DB=str(workdir / "tracker.db"), WEB_ORIGINS="http://localhost", **env).start()
+        try:
+            yield rasa_port
+        finally:
+            rasa.stop()
+    finally:
+        actions.stop()
+
+
+def measure(rasa_port: int, names: list[str], recall: bool = True) -> dict:
     results = {}
     for name in names:
         cases = load_cases(name)
@@ -41,7 +65,8 @@ def measure(rasa_port: int, names: list[str]) -> dict:
         for trial in sorted({c["trial"] for c in cases if c["trial"]}):
             groups[trial] = ([c for c in cases if c["trial"] == trial], [g for g in graded if g["trial"] == trial])
         results[name] = {
-            "summary": {group: {**summarise(g), **{k: v for k, v in retrieval_recall(services(), c).items() if k != "misses"}}
+            "summary": {group: {**summarise(g), **({k: v for k, v in retrieval_recall(services(), c).items() if k != "misses"}
+                                                   if recall else {})}
                         for group, (c, g) in groups.items()},
             "wrong": [g for g in graded if not g["right"]],
             "graded": graded,
@@ -108,8 +133,6 @@ def table(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from deploy.processes import action_server, free_port, rasa_server
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=[*SETS, "all"], default="all")
     parser.add_argument("--out", type=Path, default=PROJECT / "results" / "eval.json")
@@ -118,25 +141,27 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure only these parts (repeatable; default all)")
     args = parser.parse_args(argv)
     names = list(SETS) if args.set == "all" else [args.set]
+    parts = set(args.only or ["faq", "conversations", "nlu"])
+    started = time.perf_counter()
+    results, dialogues, nlu = {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         workdir = Path(tmp)
-        actions_port, rasa_port = free_port(), free_port()
-        actions = action_server(actions_port, workdir).start()
-        rasa = rasa_server(rasa_port, workdir, PROJECT / "endpoints.yml",
-                           ACTION_ENDPOINT_URL=f"http://localhost:{actions_port}/webhook",
-                           TRACKER_DB=str(workdir / "tracker.db"), WEB_ORIGINS="http://localhost").start()
-        try:
-            started = time.perf_counter()
-            parts = set(args.only or ["faq", "conversations", "nlu"])
-            results = measure(rasa_port, names) if "faq" in parts else {}
-            dialogues = (measure_conversations(rasa_port, [n for n in names if n in conversations.SETS],
-                                               workdir / "tracker.db")
-                         if "conversations" in parts else {})
-            nlu = measure_nlu(workdir) if "nlu" in parts else {}
-            seconds = round(time.perf_counter() - started, 1)
-        finally:
-            rasa.stop()
-            actions.stop()
+        own = [n for n in names if n not in REGISTRY_SETS]
+        if own:
+            with served(workdir / "own") as rasa_port:
+                results = measure(rasa_port, [n for n in own if "faq" in parts])
+                if "conversations" in parts:
+                    dialogues = measure_conversations(rasa_port, [n for n in own if n in conversations.SETS],
+                                                      workdir / "own" / "tracker.db")
+                nlu = measure_nlu(workdir) if "nlu" in parts else {}
+        registry = [n for n in names if n in REGISTRY_SETS and "faq" in parts]
+        if registry:
+            # The registry's records imported into a copy of knowledge/, with its own index, served apart.
+            knowledge = knowledge_with_imports(REGISTRY_RECORDS, workdir / "knowledge")
+            build(knowledge, workdir / "index")
+            with served(workdir / "registry", KNOWLEDGE_DIR=str(knowledge), INDEX_DIR=str(workdir / "index")) as rasa_port:
+                results.update(measure(rasa_port, registry, recall=False))
+    seconds = round(time.perf_counter() - started, 1)
     if results:
         print(table(results))
     for name, result in results.items():

@@ -20,6 +20,7 @@ from string import Template
 from urllib.parse import urlsplit
 
 from actions.knowledge_base import KNOWLEDGE_DIR, Trial, emergency_numbers, load_trials
+from actions.trial_facts import site_summary, status_of
 
 WEB_DIR = Path(__file__).resolve().parent
 PROJECT = WEB_DIR.parent
@@ -32,7 +33,8 @@ PAGE = Template((WEB_DIR / "templates" / "page.html").read_text(encoding="utf-8"
 
 def _index_content(trials: list[Trial]) -> str:
     links = "\n".join(f'      <li><a href="trials/{html.escape(t.id.lower())}/">{html.escape(t.label)}</a>: '
-                      f"{html.escape(t.title)}</li>" for t in trials)
+                      f"{html.escape(t.title)}" + (f' <span class="trial-status">({html.escape(status_of(t))})</span>'
+                                                   if status_of(t) else "") + "</li>" for t in trials)
     return ("    <h1>Ask about these clinical trials</h1>\n"
             "    <p>Each trial has its own page, where the assistant answers about that trial:</p>\n"
             f'    <ul class="trial-links">\n{links}\n    </ul>\n'
@@ -40,7 +42,7 @@ def _index_content(trials: list[Trial]) -> str:
 
 
 def _trial_content(trial: Trial) -> str:
-    rows = [("Site", trial.facts.get("site")), ("Sponsor", trial.facts.get("sponsor")),
+    rows = [("Status", status_of(trial)), ("Site", site_summary(trial)), ("Sponsor", trial.facts.get("sponsor")),
             ("Phase", trial.facts.get("phase"))]
     facts = "\n".join(f"      <dt>{name}</dt><dd>{html.escape(str(value))}</dd>" for name, value in rows if value)
     return (f'    <p><a href="../../">All trials</a></p>\n    <h1>{html.escape(trial.title)}</h1>\n'
