@@ -49,13 +49,14 @@ _STATUS_MEANS = {
 
 
 def day(value) -> str:
-    """'2022-06-05' -> 'June 5, 2022'; '2022-06' -> 'June 2022' (as the registry gives them)."""
+    """'2022-06-05' -> 'June 5, 2022 (2022-06-05)'; '2022-06' -> 'June 2022': in words, and as the
+    registry writes it (read the same way in every country)."""
     text = str(value)
     try:
         if len(text) == 7:
             return f"{date.fromisoformat(text + '-01'):%B %Y}"
         parsed = date.fromisoformat(text)
-        return f"{parsed:%B} {parsed.day}, {parsed.year}"
+        return f"{parsed:%B} {parsed.day}, {parsed.year} ({text})"
     except ValueError:
         return text
 
@@ -77,6 +78,7 @@ def _status(value: dict) -> list[str]:
 
 
 def _dates(value: dict) -> list[str]:
+    """A sentence per date: the answer to "when did it start?" is the start date alone."""
     lines = []
     if value.get("start"):
         lines.append(f"Start date: {_typed(value['start'], value.get('start_type'))}.")
@@ -87,7 +89,7 @@ def _dates(value: dict) -> list[str]:
         lines.append(f"End date (study completion): {_typed(value['end'], value.get('end_type'))}.")
     if value.get("last_updated"):
         lines.append(f"Last updated: {day(value['last_updated'])}.")
-    return [" ".join(lines)] if lines else []
+    return lines
 
 
 def _enrollment(value: dict) -> list[str]:
@@ -95,8 +97,8 @@ def _enrollment(value: dict) -> list[str]:
     if count is None:
         return []
     if kind == "actual":
-        return [f"Number of participants: {count} people took part (actual enrollment)."]
-    return [f"Number of participants: the study plans to enroll {count} people ({kind or 'planned'} enrollment)."]
+        return [f"Number of participants: {count} (actual enrollment)."]
+    return [f"Number of participants: {count} planned ({kind or 'planned'} enrollment)."]
 
 
 def _sponsor(trial: Trial) -> list[str]:
@@ -147,13 +149,13 @@ def _ages(value: dict) -> list[str]:
 def _sex(value: str) -> list[str]:
     value = str(value).lower()
     if value in ("all", "both"):
-        return ["Sex: all (both men and women can take part)."]
-    return [f"Sex: {value} only (only {'women' if value == 'female' else 'men'} can take part)."]
+        return ["Sex: all (both men and women)."]
+    return [f"Sex: {value} only ({'women' if value == 'female' else 'men'} only)."]
 
 
 def _healthy(value) -> list[str]:
-    return ["Healthy volunteers: accepted (people without the condition can take part)." if value is True else
-            "Healthy volunteers: not accepted (the study is for people with the condition)."]
+    return ["Healthy volunteers: accepted (taking part without the condition is possible)." if value is True else
+            "Healthy volunteers: not accepted (only patients with the condition studied)."]
 
 
 def _interventions(value: list) -> list[str]:
