@@ -172,6 +172,8 @@ def _listing(record: Record, eligibility: dict[str, list[str]]) -> tuple[str, li
             repaired(o.get("measure", "")) + (f" (time frame: {repaired(o['timeFrame'])})" if o.get("timeFrame") else "")
             + (f": {repaired(o['description'])}" if o.get("description") else "")
             for o in record.items(p + f"outcomesModule.{kind}Outcomes")], True)
+    add("results", "Results posted on ClinicalTrials.gov", _results(record), True)
+    add("safety", "Side effects reported (adverse events)", _adverse_events(record), True)
     titles = {"inclusion": "Inclusion criteria", "exclusion": "Exclusion criteria", "eligibility": "Eligibility criteria"}
     for part, lines in eligibility.items():
         add(part, titles[part], lines, True)
@@ -185,6 +187,51 @@ def _listing(record: Record, eligibility: dict[str, list[str]]) -> tuple[str, li
         text += [heading, *lines, ""]
         specs.append({"key": key, "title": name, "heading": True, "start": heading, **({"list": True} if is_list else {})})
     return "\n".join(text), specs
+
+
+def _results(record: Record) -> list[str]:
+    """Each primary outcome's posted result, group by group ("40 of 92 participants")."""
+    lines = []
+    for n, measure in enumerate(record.items("resultsSection.outcomeMeasuresModule.outcomeMeasures")):
+        if measure.get("type") != "PRIMARY":
+            continue
+        groups = {g.get("id"): repaired(g.get("title", "")) for g in measure.get("groups", []) if isinstance(g, dict)}
+        denominators = {c.get("groupId"): c.get("value") for d in measure.get("denoms", [])[:1] for c in d.get("counts", [])}
+        values = [m for c in measure.get("classes", []) for cat in c.get("categories", []) for m in cat.get("measurements", [])]
+        unit = repaired(measure.get("unitOfMeasure", "")).lower()
+        said = []
+        for m in values:
+            if not isinstance(m, dict) or m.get("groupId") not in groups or m.get("value") in (None, "", "NA"):
+                continue
+            of = f" of {denominators[m['groupId']]}" if measure.get("paramType") == "COUNT_OF_PARTICIPANTS" and denominators.get(m["groupId"]) else ""
+            said.append(f"{groups[m['groupId']]}: {m['value']}{of} {unit}".rstrip())
+        if said:
+            frame = f" ({repaired(measure['timeFrame'])})" if measure.get("timeFrame") else ""
+            lines.append(f"{repaired(measure.get('title', 'Primary outcome'))}{frame}: " + "; ".join(said) + ".")
+    return lines
+
+
+def _adverse_events(record: Record) -> list[str]:
+    """Serious adverse events by group, and the commonest others (the five most people had)."""
+    module = "resultsSection.adverseEventsModule"
+    groups = {g.get("id"): g for g in record.items(f"{module}.eventGroups")}
+    if not groups:
+        return []
+    lines = ["Serious adverse events: " + "; ".join(
+        f"{repaired(g.get('title', 'group'))}: {g.get('seriousNumAffected', 0)} of {g.get('seriousNumAtRisk', '?')}"
+        for g in groups.values()) + "."]
+    serious = [repaired(e.get("term", "")) for e in record.items(f"{module}.seriousEvents") if e.get("term")]
+    if serious:
+        lines.append(f"Serious adverse events reported: {', '.join(dict.fromkeys(serious))}.")
+    others = sorted(record.items(f"{module}.otherEvents"),
+                    key=lambda e: -sum(s.get("numAffected", 0) for s in e.get("stats", []) if isinstance(s, dict)))
+    common = [f"{repaired(e['term'])} (" + ", ".join(
+        f"{s.get('numAffected', 0)} of {s.get('numAtRisk', '?')} in {repaired(groups[s['groupId']].get('title', 'a group'))}"
+        for s in e.get("stats", []) if isinstance(s, dict) and s.get("groupId") in groups) + ")"
+        for e in others[:5] if e.get("term")]
+    if common:
+        lines.append("Most common other adverse events: " + "; ".join(common) + ".")
+    return lines
 
 
 def _site_settings(record: Record, countries: dict, no_sites: dict) -> tuple[list[dict], str | None]:
@@ -211,8 +258,20 @@ def _contact(record: Record, nct_id: str) -> str:
             for c in people[:2] if c.get("name") and (c.get("phone") or c.get("email"))]
     if said:
         return "The registry record names these contacts: " + "; ".join(said) + "."
+    results = _results_contact(record)
+    if results:
+        return (f"The registry record names a contact for its results: {results['name']}"
+                + (f" ({results['organization']})" if results.get("organization") else "")
+                + "".join(f", {k} {results[k]}" for k in ("phone", "email") if results.get(k)) + ".")
     return (f"The registry record gives no contact details. Your doctor can help you reach the study team; "
             f"the study is {nct_id} on ClinicalTrials.gov.")
+
+
+def _results_contact(record: Record) -> dict:
+    """The results' point of contact (resultsSection.moreInfoModule.pointOfContact), if the record has one."""
+    point = record.get("resultsSection.moreInfoModule.pointOfContact", dict, default={})
+    contact = {"name": repaired(point["title"])} if point.get("title") else {}
+    return {**contact, **{k: repaired(point[k]) for k in ("organization", "phone", "email") if point.get(k)}} if contact else {}
 
 
 def _facts(record: Record) -> dict:
@@ -261,7 +320,9 @@ def _facts(record: Record) -> dict:
     if sites:
         facts["sites"] = sites
     contacts = [{k: repaired(c[k]) for k in ("name", "phone", "email") if c.get(k)}
-                for c in record.items(p + "contactsLocationsModule.centralContacts") if c.get("name")]
+                for c in record.items(p + "contactsLocationsModule.centralContacts") if c.get("name")] or \
+        [{"name": f"{c['name']} (contact for the results)", **{k: c[k] for k in ("phone", "email") if k in c}}
+         for c in [_results_contact(record)] if c]
     if contacts:
         facts["contacts"] = contacts
     ages = {k: record.text(p + f"eligibilityModule.{field}") for k, field in (("min", "minimumAge"), ("max", "maximumAge"))

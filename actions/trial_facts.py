@@ -23,7 +23,7 @@ REGISTRY_FIELDS = {
     "sponsor": "sponsorCollaboratorsModule",
     "officials": "contactsLocationsModule.overallOfficials",
     "sites": "contactsLocationsModule.locations",
-    "contacts": "contactsLocationsModule.centralContacts",
+    "contacts": "contactsLocationsModule.centralContacts (or resultsSection.moreInfoModule.pointOfContact)",
     "ages": "eligibilityModule (minimumAge, maximumAge)",
     "sex": "eligibilityModule.sex",
     "healthy_volunteers": "eligibilityModule.healthyVolunteers",
