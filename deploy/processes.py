@@ -122,8 +122,8 @@ def rasa_server(port: int, log_dir: Path, endpoints: Path, enable_api: bool = Fa
                   log_dir / f"rasa-{port}.log")
 
 
-def web_server(port: int, log_dir: Path, socket_url: str) -> Server:
+def web_server(port: int, log_dir: Path, socket_url: str, **env: str) -> Server:
     command = [str(PROJECT / ".venv-actions/bin/python"), "-m", "web.site", "serve", "--port", str(port),
                "--out", str(log_dir / f"web-{port}"), "--socket-url", socket_url]
-    return Server("web page server", command, http_ready(f"http://localhost:{port}/"), base_env(),
+    return Server("web page server", command, http_ready(f"http://localhost:{port}/"), base_env(**env),
                   log_dir / f"web-{port}.log")
