@@ -37,6 +37,9 @@ _WHY_DO_YOU_ASK = re.compile(
     r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
 # Intents of a message that asks something: answered mid-screening, then the question is asked again.
 QUESTION_INTENTS = ("ask_question", "ask_medical_advice")
+# What is said instead of the pre-screen, by why there is none (eligibility.screening_blocked).
+_INSTEAD_OF_SCREENING = {"not_recruiting": "screening_not_recruiting", "not_reviewed": "screening_not_reviewed",
+                         "no_criteria": "screening_no_criteria"}
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
@@ -127,8 +130,8 @@ class ValidateEligibilityForm(FormValidationAction):
         trial = svc.trials[value]
         blocked = screening_blocked(trial)
         if blocked:  # said instead of the pre-screen, with the study team's contact
-            dispatcher.utter_message(text=say(f"screening_{blocked}", trial_label=trial.label, contact=trial.contact,
-                                              status=status_sentence(trial)))
+            dispatcher.utter_message(text=say(_INSTEAD_OF_SCREENING[blocked], trial_label=trial.label,
+                                              contact=trial.contact, status=status_sentence(trial)))
             return {"trial": value, "screening_reply": DONE}
         if tracker.get_slot("requested_slot") == "trial" or not answers_of(tracker):
             dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
