@@ -43,7 +43,7 @@ def tokenize(text: str) -> list[str]:
 
 class BM25:
     # Little length normalisation (b 0.25, not the usual 0.75): a criterion is a few words, and the
-    # usual b let one shared common word ("patient", "treatment") rank it first (README: measured).
+    # usual b let one shared common word ("patient", "treatment") rank it first (docs/evaluation.md: measured).
     def __init__(self, documents: list[str], k1: float = 1.2, b: float = 0.25):
         self.k1, self.b = k1, b
         self._docs = [Counter(tokenize(d)) for d in documents]

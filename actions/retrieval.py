@@ -28,13 +28,13 @@ from actions.knowledge_base import KNOWLEDGE_DIR, knowledge_files, load_section_
 from actions.lexical import BM25
 
 # Below this score the texts are taken not to answer the question (chosen on tests/eval/dev_set.yml
-# with make eval; README: the figures).
+# with make eval; docs/evaluation.md: the figures).
 ANSWER_THRESHOLD = float(os.environ.get("ANSWER_THRESHOLD", "0.18"))
 # A message that is no question (the NLU is unsure of it, or took it for one) is answered only on a clear match.
 FALLBACK_ANSWER_THRESHOLD = 0.5
-# Weight of the lexical (BM25) score in the ranking; 0 is dense search alone (README: measured both).
+# Weight of the lexical (BM25) score in the ranking; 0 is dense search alone (docs/evaluation.md: measured both).
 LEXICAL_WEIGHT = float(os.environ.get("LEXICAL_WEIGHT", "0.8"))
-# Share of the section title's cosine in a passage's score (README: measured on the dev set).
+# Share of the section title's cosine in a passage's score (docs/evaluation.md: measured on the dev set).
 TITLE_WEIGHT = float(os.environ.get("TITLE_WEIGHT", "1.0"))
 CANDIDATES = 50
 

@@ -3,7 +3,7 @@
 The floors are on the test set, which the settings were never tuned on, just below what it measured;
 dev is reported, not floored (it is what the settings were chosen on). Answer accuracy, not-covered
 precision/recall and routing are measured over the REST channel in tests/e2e/test_answer_quality.py.
-Measured on 2026-12-02, second session (make eval; README, "Answer quality"):
+Measured on 2026-12-02, second session (make eval; docs/evaluation.md, "Answer quality"):
   dev (402 cases)  recall@1 0.900  recall@3 0.965  (before that session's changes: 0.799 / 0.934)
   test (243)       recall@1 0.878  recall@3 0.959  (before: 0.748 / 0.911)
 """

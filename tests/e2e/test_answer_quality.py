@@ -1,7 +1,7 @@
 """Answer quality as a patient reads it: every case of the test set (tests/eval/test_set.yml, never
 tuned on) asked over the REST channel of the real servers, graded by actions/evaluation.py.
 
-The floors sit just below what the test set measured on 2026-12-02 (make eval; README, "Answer
+The floors sit just below what the test set measured (make eval; docs/evaluation.md, "Answer
 quality").
 """
 from __future__ import annotations

@@ -178,7 +178,7 @@ def test_follow_ups_ask_the_last_question_again_for_the_trial_they_point_at(pati
     assert "2 years" in texts(this_one)
 
 
-# Floors just below what the conversation test set measured on 2026-12-05 (make eval; README
+# Floors just below what the conversation test set measured on 2026-12-05 (make eval; docs/evaluation.md,
 # "Conversations and the NLU"): turns right 0.888, requests to join that started the pre-screen 0.951.
 FLOORS = {"turns_right": 0.86, "join_started": 0.93}
 CEILINGS = {"deleted_without_yes": 0, "emergency_missed": 0}
