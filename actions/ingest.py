@@ -207,8 +207,9 @@ def fact_passages(trial: Trial, knowledge_dir: Path) -> list[Passage]:
     rel = (trial.folder / TRIAL_FILE).relative_to(knowledge_dir).as_posix()
     passages = []
     for fact, key, title, sentences in fact_sections(trial):
-        passages += [Passage(trial.id, key, title, text, rel, len(passages) + 1, len(passages) + 1,
-                             cited_as=registry_citation(trial, fact)) for text in sentences]
+        for text in sentences:
+            number = len(passages) + 1
+            passages.append(Passage(trial.id, key, title, text, rel, number, number, cited_as=registry_citation(trial, fact)))
     return passages
 
 

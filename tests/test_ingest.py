@@ -112,3 +112,10 @@ def test_criteria_carry_their_plain_words_from_the_pre_screen(passages):
     contraception = next(p for t, p in by_text.items() if t.startswith("Women of childbearing potential"))
     assert any("become pregnant" in w for w in contraception.plain) and any("birth control" in w for w in contraception.plain)
     assert not by_text["University Hospital, Limoges"].plain  # not a criterion
+
+
+def test_each_fact_sentence_has_its_own_number_in_the_order_said(trials):
+    """A fact's sentences are shown in their order and "show the whole section" finds each by its number."""
+    facts = [p for p in split_trial(trials["NCT03582800"]) if Path(p.source).name == TRIAL_FILE]
+    assert [p.start for p in facts] == list(range(1, len(facts) + 1))
+    assert [p.section for p in facts][:2] == ["phase", "randomisation"]
