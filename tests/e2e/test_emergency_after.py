@@ -14,10 +14,11 @@ from actions.evaluation import reply_route
 from servers import Chat
 
 MESSAGES = yaml.safe_load((Path(__file__).resolve().parents[1] / "eval" / "after_emergency_test.yml").read_text())
-# Measured on 2026-12-05: 37 of 40 dangers that go on recognised (the three missed are French: "le
-# SAMU est là mais elle répond toujours pas", a seizure of 7 minutes, fainting in the emergency
-# room); 17 of 61 messages after help came taken for an emergency (24 before the writer's other half
-# was learned from). Floors just below.
+# Measured on 2026-12-05: 37 of 40 dangers that go on recognised; the three missed were French ("le
+# SAMU est là mais elle répond toujours pas", a seizure of 7 minutes, fainting in the emergency room),
+# and French patterns for not responding, fainting and a seizure that goes on were then added, so the
+# 40 of 40 since is no longer a held-out figure. 17 of 61 messages after help came taken for an
+# emergency (24 before the writer's other half was learned from). Floors just below.
 FLOORS = {"still_emergency": 0.9}
 CEILINGS = {"handled": 0.32}
 
