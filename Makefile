@@ -21,7 +21,8 @@ export RETENTION_DAYS ?= 30
 export WEB_ORIGINS ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
 
 KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
-RASA_INPUTS := domain.yml config.yml $(shell find data components -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
+# (The folders too: a file taken out of data/ changes its folder's time, and the model is trained again.)
+RASA_INPUTS := domain.yml config.yml $(shell find data components -type d -o -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml actions/emergency_exemplars.yml actions/questions.py \
 	actions/embedding.py actions/language.py
 # The model's ONNX export (made by the index build), which the NLU's featurizer reads too.
