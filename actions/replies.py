@@ -13,11 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, debug_lines
 from actions.follow_up import repeats_last_question
+from actions.eligibility import screening_blocked
 from actions.knowledge_base import Trial, contact_lines, emergency_numbers
-from actions.trial_facts import closed, status_sentence
+from actions.trial_facts import status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
-from actions.questions import asks_how_to_join
+from actions.questions import asks_how_to_join, asks_whether_someone_can_join
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -135,14 +136,22 @@ def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
 
 
 def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: list[Trial]) -> None:
-    """After the answer to how joining works ("how do I sign up?"): a button that starts the pre-screen,
-    or, for a trial that takes no new participants, its status instead."""
-    if not asks_how_to_join(question):
+    """When joining comes up in a question: after the answer to how joining works ("how do I sign
+    up?"), a button that starts the pre-screen; for a trial without one (not recruiting, or its
+    criteria not reviewed yet), whenever joining is asked about ("can my husband take part?"), why
+    not and whom to contact instead."""
+    joining = asks_how_to_join(question) or asks_whether_someone_can_join(question)
+    if not joining:
         return
-    if all(closed(t) for t in trials):
+    blocked = {t.id: screening_blocked(t) for t in trials}
+    if all(blocked.values()):
         for trial in trials:
-            dispatcher.utter_message(text=say("joining_closed", status=status_sentence(trial)))
-    else:
+            if blocked[trial.id] == "not_recruiting":
+                dispatcher.utter_message(text=say("joining_closed", status=status_sentence(trial)))
+            else:
+                dispatcher.utter_message(text=say("joining_without_screening", trial_label=trial.label,
+                                                  contact=trial.contact))
+    elif asks_how_to_join(question):
         dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
 
 

@@ -37,6 +37,9 @@ LEXICAL_WEIGHT = float(os.environ.get("LEXICAL_WEIGHT", "0.8"))
 # Share of the section title's cosine in a passage's score (docs/evaluation.md: measured on the dev set).
 TITLE_WEIGHT = float(os.environ.get("TITLE_WEIGHT", "1.0"))
 CANDIDATES = 50
+# The sections whose titles are closest to the question, whose passages are candidates too (a trial
+# of hundreds of passages: "what did they find?" is near the results section's questions, not its numbers).
+TITLE_CANDIDATES = int(os.environ.get("TITLE_CANDIDATES", "3"))
 
 
 class IndexNotReady(RuntimeError):
@@ -79,6 +82,7 @@ class Retriever:
         index = faiss.read_index(str(self.index_dir / INDEX_FILE))
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = IVF_NPROBE
+            index.make_direct_map()  # a section's passages are read back by id (below)
         if index.ntotal != len(passages) or index.d != manifest.get("dimension"):
             raise IndexNotReady(f"The index at {self.index_dir} does not match its passage map")
         titles = section_titles(passages)
@@ -89,6 +93,11 @@ class Retriever:
         self._view_title = np.array([n for n, _ in views], dtype=np.int64)
         self._title_count = len(titles)
         self._title_of = np.array([titles.index(p.title) for p in passages], dtype=np.int64)
+        # Each trial's passages by section title: a section whose title (or its patient questions)
+        # is close to the question joins the candidates, however far its sentences' own words are.
+        self._by_title: dict[tuple[str, int], list[int]] = {}
+        for i, p in enumerate(passages):
+            self._by_title.setdefault((p.trial, int(self._title_of[i])), []).append(i)
         self._plain_vectors = np.load(self.index_dir / PLAIN_FILE)
         self._plain_of = np.array(plain_owners(passages), dtype=np.int64)
         self._plain_trial = np.array([passages[i].trial for i in self._plain_of], dtype=object)
@@ -146,6 +155,12 @@ class Retriever:
         title_scores = np.full(self._title_count, -1.0, dtype=np.float32)
         np.maximum.at(title_scores, self._view_title, self._title_vectors @ vector[0])
         text_scores = {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
+        if trial:
+            titled = sorted((n for t, n in self._by_title if t == trial), key=lambda n: -title_scores[n])
+            for n in titled[:TITLE_CANDIDATES]:
+                for i in self._by_title[(trial, n)]:
+                    if i not in text_scores:
+                        text_scores[i] = float(self._index.reconstruct(i) @ vector[0])
         plain = self._plain_scores(vector[0], trial)
         for i in set(plain) - set(text_scores):  # a criterion found by its plain words only: they score it
             text_scores[i] = -1.0

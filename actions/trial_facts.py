@@ -83,7 +83,7 @@ def _dates(value: dict) -> list[str]:
     if value.get("start"):
         lines.append(f"Start date: {_typed(value['start'], value.get('start_type'))}.")
     if value.get("primary_completion"):
-        lines.append(f"Primary completion date (the main results collected): "
+        lines.append(f"Primary completion date: "
                      f"{_typed(value['primary_completion'], value.get('primary_completion_type'))}.")
     if value.get("end"):
         lines.append(f"End date (study completion): {_typed(value['end'], value.get('end_type'))}.")
@@ -118,15 +118,20 @@ def _place(site: dict) -> str:
     return ", ".join(str(site[k]) for k in ("facility", "city", "state", "country") if site.get(k))
 
 
+def _town(site: dict) -> str:
+    return ", ".join(str(site[k]) for k in ("city", "state", "country") if site.get(k)) or "an unnamed place"
+
+
 def _sites(value: list) -> list[str]:
     """A sentence on how many sites and where, then one per site (a question about a city finds its site)."""
     countries = list(dict.fromkeys(s.get("country") for s in value if s.get("country")))
     if len(value) == 1:
         return [f"Site: {_place(value[0])}."]
-    lines = [f"Sites: {len(value)}, in {_listed(countries)}."]
+    # Several: each by its town first, which a question about a place names ("a site in Ohio?").
+    lines = [f"Study sites: {len(value)}, in {_listed(countries)}."]
     for site in value:
         status = f" (site status: {site['status']})" if site.get("status") else ""
-        lines.append(f"Study site: {_place(site)}{status}.")
+        lines.append(f"Study site in {_town(site)}: {site.get('facility', 'the study centre')}{status}.")
     return lines
 
 
