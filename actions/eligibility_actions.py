@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import asks_for_advice, is_question, says_more_than_joining
+from actions.questions import asks_for_advice, asks_to_go_on, is_question, says_more_than_joining
 from actions.answer_parsing import NOT_SURE, YOU, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
@@ -28,9 +28,6 @@ MAX_FAILURES = 2
 HINTS = {"yes_no": "hint_yes_no", "number": "hint_number", "choice": "hint_choice"}  # by answer type
 # An answer that starts like this is an answer, even with a question mark ("yes?").
 _ANSWER_START = re.compile(r"^\s*(yes|no|not sure|yeah|yep|nope|maybe|i'?m|she'?s|he'?s|\d)", re.IGNORECASE)
-# "Can we go on with the questions?" in the middle of the screening: the question is asked again.
-_GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we|"
-                    r"let'?s (go|do this|proceed)|proceed|move on)\b", re.IGNORECASE)
 # "Why do you ask?" and its kin (data/nlu/eligibility.yml), as opposed to a "why" about the trial.
 _WHY_DO_YOU_ASK = re.compile(
     r"\bwhy\b.{0,20}\b(you|u)\b.{0,15}\b(ask|need|want|know)|\bwhy (is|does) (that|this|it) (important|matter)|"
@@ -156,7 +153,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if parsed is None and _WHY_DO_YOU_ASK.search(text):
             explain(dispatcher, criterion)
             return {"screening_reply": None}
-        if parsed is None and (_GO_ON.search(text) or intent == "check_eligibility"):
+        if parsed is None and (asks_to_go_on(text) or intent == "check_eligibility"):
             return {"screening_reply": None}  # only asks to go on: the question again
         asks = (intent in QUESTION_INTENTS or is_question(text)) and not _ANSWER_START.match(text)
         if asks and (parsed is None or intent in QUESTION_INTENTS):

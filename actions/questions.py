@@ -154,6 +154,16 @@ def asks_whether_someone_can_join(text: str) -> bool:
 _WHETHER = re.compile(r"\b(find out|know|check|see|tell|learn|work out)\b.{0,20}\b(if|whether)\b", re.IGNORECASE)
 
 
+# "Can we go on with the questions?": the pre-screen's open question is asked again.
+_GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we|"
+                    r"let'?s (go|do this|proceed)|proceed|move on)\b", re.IGNORECASE)
+
+
+def asks_to_go_on(text: str) -> bool:
+    """Whether a message asks to go on with the pre-screen's questions ("thanks, ok to keep going now")."""
+    return bool(_GO_ON.search(text or ""))
+
+
 def asks_how_to_join(text: str) -> bool:
     """Whether a message asks how joining works ("how do I sign up?", "what's the process to take part?")."""
     return bool(_HOW_TO_JOIN.search(text or "")) and not _WHETHER.search(text or "")

@@ -4,7 +4,7 @@ like a goodbye, and a model trained elsewhere once took "How old do you have to 
 none would be answered. A request to join that asks how joining works ("how do I sign up?") is a
 question: it gets the listing's answer and a button that starts the pre-screen; facts the classifier
 took for an answer, with a request to join ("can my mum take part? she has scleroderma"), start the
-pre-screen. Plain word rules
+pre-screen; thanks that ask to go on ("thanks, he's ok now, ok to keep going") go on with it. Plain word rules
 (actions/questions.py) decide, so a misread is corrected the same way on every server.
 
 A request to stop, to start over or to forget the answers is asked back before anything is deleted;
@@ -22,7 +22,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import (DELETING_INTENTS, asks_how_to_join, asks_whether_someone_can_join,
+from actions.questions import (DELETING_INTENTS, asks_how_to_join, asks_to_go_on, asks_whether_someone_can_join,
                                deletion_only_mentioned, is_question, question_in_small_talk)
 from actions.follow_up import goes_on
 from components.intent_rules import IntentRules
@@ -44,6 +44,10 @@ class QuestionRouting(IntentRules):
             if intent == "give_answer" and asks_whether_someone_can_join(text):
                 # Facts with a request to join ("can my mum take part? she has scleroderma") start the
                 # pre-screen, which takes the facts as answers.
+                self.set_intent(message, "check_eligibility")
+                continue
+            if intent in SMALL_TALK and asks_to_go_on(text) and not is_question(text):
+                # "Thanks, he's ok now. ok to keep going": thanks that ask to go on with the pre-screen.
                 self.set_intent(message, "check_eligibility")
                 continue
             if ((intent == "check_eligibility" and asks_how_to_join(text))
