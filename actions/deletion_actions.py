@@ -17,7 +17,7 @@ from actions.answer_parsing import YES, parse_yes_no
 from actions.eligibility import next_question
 from actions.eligibility_actions import CLEARED, FORM as SCREENING_FORM, answers_of, criteria_for
 from actions.messages import say
-from actions.questions import DELETING_INTENTS, is_question
+from actions.questions import DELETING_INTENTS, about_the_conversation, asks_to_delete, is_question
 from actions.replies import answer_from_texts, answer_question, in_french, question_of, send_french_note, trial_context
 from actions.services import services
 
@@ -51,9 +51,12 @@ class ActionAskToDelete(Action):
         if in_french(tracker):
             send_french_note(dispatcher, tracker)
         resume = screening_open(tracker)
+        text = tracker.latest_message.get("text") or ""
+        if request == "stop_screening" and not resume and asks_to_delete(text):
+            request = "forget_answers"  # "can I stop and delete what I said?": what was typed is deleted, on a yes
         if request == "stop_screening" and not resume and not answers_of(tracker):
             # Nothing to stop: a question the classifier took for "stop" is answered.
-            if is_question(tracker.latest_message.get("text") or ""):
+            if is_question(text) and not about_the_conversation(text):
                 events = answer_from_texts(dispatcher, tracker)
             else:
                 dispatcher.utter_message(text=say("nothing_to_stop"))

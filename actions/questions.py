@@ -106,6 +106,22 @@ _TREATMENT = re.compile(r"\b(injections?|shots?|jabs?|infusions?|medicines?|medi
                         re.IGNORECASE)
 
 
+def about_the_conversation(text: str) -> bool:
+    """Whether a stop / start over / forget word in the message is said of the conversation ("stop
+    the questions", "delete what I said", "stop now"), not of a treatment."""
+    return any(m.group("object").lower() in _NOT_A_TREATMENT or _CONVERSATION_OBJECT.match(text[m.start("object"):])
+               for m in _DELETING_VERB.finditer(text or ""))
+
+
+# Asks to delete, not only to stop ("can I stop and delete what I said?").
+_DELETE = re.compile(r"\b(delete|deleting|erase|erasing|wipe|wiping|remove|removing|clear|forget)\b", re.IGNORECASE)
+
+
+def asks_to_delete(text: str) -> bool:
+    """Whether the message asks to delete what was said in the conversation."""
+    return bool(_DELETE.search(text or "")) and about_the_conversation(text)
+
+
 def deletion_only_mentioned(text: str) -> bool:
     """Whether a message the classifier read as stop / start over / forget only mentions such a word:
     about a treatment or the trial ("stop my warfarin", "i started the injections"), or in a question
@@ -116,7 +132,7 @@ def deletion_only_mentioned(text: str) -> bool:
 
     text = text or ""
     objects = [(m.group("object").lower(), text[m.start("object"):]) for m in _DELETING_VERB.finditer(text)]
-    if not objects or any(obj in _NOT_A_TREATMENT or _CONVERSATION_OBJECT.match(rest) for obj, rest in objects):
+    if not objects or about_the_conversation(text):
         return False
     # A treatment within the next few words ("forgot to say i take warfarin").
     return is_question(text) or any(_TREATMENT.search(near) or named_medicine(near, "anticoagulants")

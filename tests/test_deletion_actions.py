@@ -49,6 +49,19 @@ def test_stop_with_nothing_going_on_says_so_and_a_question_is_answered():
     assert messages[0]["custom"]["type"] == "answer"
 
 
+def test_asking_to_stop_and_delete_with_nothing_going_on_asks_to_delete_what_was_typed():
+    """Found holding a conversation: "can i stop the questionnaire and delete what i said" outside a
+    pre-screen got the listing's sentence on stopping medications."""
+    events, messages = run(da.ActionAskToDelete(), tracker("can i stop the questionnaire and delete what i said",
+                                                           "stop_screening", None, active=False))
+    assert messages[0]["text"] == say("ask_to_forget")
+    assert messages[0]["custom"] == {"type": "confirm_deletion", "request": "forget_answers"}
+    assert SlotSet("deletion_pending", True) in events
+    # Stopping questions when none are going on is said so, not answered from the listing.
+    _, messages = run(da.ActionAskToDelete(), tracker("can we stop the questions?", "stop_screening", None, active=False))
+    assert messages[0]["text"] == say("nothing_to_stop")
+
+
 def test_start_over_with_nothing_to_delete_starts_the_screening():
     events, messages = run(da.ActionAskToDelete(), tracker("start over", "restart_screening", None, active=False))
     assert messages == [] and SlotSet("resume_screening", True) in events
