@@ -19,6 +19,7 @@ KINDS = ("inclusion", "exclusion", "info")
 ANSWER_TYPES = ("yes_no", "number", "choice")
 RULE_OPS = ("equals", "in", "min", "max")
 MAY_BE_ELIGIBLE, LIKELY_NOT_ELIGIBLE, UNKNOWN = "may_be_eligible", "likely_not_eligible", "unknown"
+REVIEW_NEEDED = "needed"  # a criterion's `review` while no coordinator has checked it (make import's drafts)
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ def screening_blocked(trial: Trial) -> str | None:
     if closed(trial):
         return "not_recruiting"
     criteria = load_criteria(trial)
-    if any(c.review == "needed" for c in criteria):
+    if any(c.review == REVIEW_NEEDED for c in criteria):
         return "not_reviewed"
     return None if criteria else "no_criteria"
 

@@ -44,7 +44,6 @@ class Passage:
     plain: tuple[str, ...] = ()
     cited_as: str = ""  # an imported trial's fact: the registry record's field it comes from
 
-
     def search_text(self) -> str:
         """What lexical search reads: the section title carries much of the meaning (the STSINJ
         headings are patient questions). Dense search embeds the text and the title apart."""

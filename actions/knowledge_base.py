@@ -216,7 +216,7 @@ def load_trial(folder: Path) -> Trial:
         strip=tuple(data.get("strip", [])),
         described_as=tuple(str(w) for w in data.get("described_as", [])),
         facts=_facts(data, path),
-        registry_id=(data.get("registry") or {}).get("nct_id") if isinstance(data.get("registry"), dict) else None,
+        registry_id=data["registry"].get("nct_id") if isinstance(data.get("registry"), dict) else None,
     )
 
 

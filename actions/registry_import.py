@@ -25,13 +25,12 @@ from pathlib import Path
 
 import yaml
 
-from actions.eligibility import CRITERIA_FILE
+from actions.eligibility import CRITERIA_FILE, REVIEW_NEEDED
 from actions.knowledge_base import KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, TRIAL_FILE, KnowledgeError
 
 COUNTRIES_FILE = "countries.yml"
 LISTING_FILE = "listing.txt"
 API_URL = "https://clinicaltrials.gov/api/v2/studies/{}"
-REVIEW_NEEDED = "needed"
 _NCT_ID = re.compile(r"NCT\d{8}")
 # Registry codes in plain words (designModule, statusModule, eligibilityModule).
 _PHASES = {"EARLY_PHASE1": "Early Phase 1", "PHASE1": "Phase 1", "PHASE2": "Phase 2", "PHASE3": "Phase 3",

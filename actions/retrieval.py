@@ -95,9 +95,9 @@ class Retriever:
         self._title_of = np.array([titles.index(p.title) for p in passages], dtype=np.int64)
         # Each trial's passages by section title: a section whose title (or its patient questions)
         # is close to the question joins the candidates, however far its sentences' own words are.
-        self._by_title: dict[tuple[str, int], list[int]] = {}
+        self._by_title: dict[str, dict[int, list[int]]] = {}
         for i, p in enumerate(passages):
-            self._by_title.setdefault((p.trial, int(self._title_of[i])), []).append(i)
+            self._by_title.setdefault(p.trial, {}).setdefault(int(self._title_of[i]), []).append(i)
         self._plain_vectors = np.load(self.index_dir / PLAIN_FILE)
         self._plain_of = np.array(plain_owners(passages), dtype=np.int64)
         self._plain_trial = np.array([passages[i].trial for i in self._plain_of], dtype=object)
@@ -156,9 +156,9 @@ class Retriever:
         np.maximum.at(title_scores, self._view_title, self._title_vectors @ vector[0])
         text_scores = {int(i): float(s) for i, s in zip(found[0], scores[0]) if i >= 0}
         if trial:
-            titled = sorted((n for t, n in self._by_title if t == trial), key=lambda n: -title_scores[n])
-            for n in titled[:TITLE_CANDIDATES]:
-                for i in self._by_title[(trial, n)]:
+            sections = self._by_title.get(trial, {})
+            for n in sorted(sections, key=lambda n: -title_scores[n])[:TITLE_CANDIDATES]:
+                for i in sections[n]:
                     if i not in text_scores:
                         text_scores[i] = float(self._index.reconstruct(i) @ vector[0])
         plain = self._plain_scores(vector[0], trial)
