@@ -142,8 +142,51 @@ def check_the_minilm_featurizer_runs_the_action_servers_export() -> None:
     assert np.allclose(message.get(SENTENCE_EMBEDDING), expected, atol=1e-6)
 
 
+def check_the_faster_replay_gives_rasas_events() -> None:
+    """Random conversations with forms (happy and unhappy turns), reverts, restarts and new sessions:
+    the same events applied, and the same event classes read, as Rasa's own."""
+    import random
+
+    from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, ActionReverted, ActiveLoop,
+                                         BotUttered, DefinePrevUserUtteredFeaturization, Event, LegacyForm,
+                                         Restarted, SessionStarted, SlotSet, UserUtteranceReverted, UserUttered)
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from components import tracker_speed
+
+    tracker_speed.install()
+    loops = ["eligibility_form", "other_form"]
+    makers = [lambda r: UserUttered("hi", {"name": "greet"}), lambda r: BotUttered("hello"),
+              lambda r: ActionExecuted(r.choice(["action_listen", "action_answer_question", *loops])),
+              lambda r: ActiveLoop(r.choice(loops + [None])), lambda r: LegacyForm(r.choice(loops + [None])),
+              lambda r: ActionExecutionRejected(r.choice(loops)), lambda r: SlotSet("trial", "x"),
+              lambda r: DefinePrevUserUtteredFeaturization(False), lambda r: ActionReverted(),
+              lambda r: UserUtteranceReverted(), lambda r: Restarted(), lambda r: SessionStarted()]
+    weights = [8, 6, 14, 3, 1, 2, 4, 3, 1, 1, 1, 1]
+    rng = random.Random(7)
+    differing = 0
+    for _ in range(400):
+        events = [rng.choices(makers, weights)[0](rng) for _ in range(rng.randint(1, 120))]
+        tracker = DialogueStateTracker("check", [])
+        tracker.events.extend(events)  # as stored: no replay, so that both read the same events
+        ours = tracker.applied_events()
+        rasas = tracker_speed.rasa_applied_events(tracker)
+        assert [id(e) for e in ours] == [id(e) for e in rasas], events
+        differing += len(rasas) != len(events)
+    assert differing > 100  # the conversations did exercise the undoing
+    for cls in [ActionExecuted, UserUttered, SlotSet, ActiveLoop, LegacyForm, SessionStarted, BotUttered]:
+        assert Event.resolve_by_type(cls.type_name) is tracker_speed._rasa_resolve_by_type(cls.type_name) is cls
+    assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
+    try:
+        Event.resolve_by_type("no_such_event")
+        raise AssertionError("an unknown event name must fail as in Rasa")
+    except ValueError:
+        pass
+
+
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
+    check_the_faster_replay_gives_rasas_events()
     check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothing()
     check_the_minilm_featurizer_runs_the_action_servers_export()
     check_a_turn_that_raises_gets_an_apology()
@@ -151,4 +194,4 @@ if __name__ == "__main__":
     check_the_circuit_breaker_line_names_no_conversation()
     print("components: action server replies are judged as Rasa judges them; how-to-join and small talk "
           "misreads are questions; stopping a treatment is no request to stop; the MiniLM featurizer gives the "
-          "action server's vectors; a failing turn gets an apology; the fallback loop's warning names no conversation")
+          "action server's vectors; the faster replay applies Rasa's events; a failing turn gets an apology; the fallback loop's warning names no conversation")
