@@ -101,6 +101,24 @@ test("an FAQ gets an answer with its source, on an accessible chat that fits 360
   await context.close();
 });
 
+test("an answer of two sections shows each source under its own part, also after a reload", async () => {
+  const { context, page } = await open("trials/stsinj/");
+  // As the server sends it: the text with a "(Source: …)" line after each part, then the sources as data.
+  await page.evaluate(() => {
+    const chat = document.querySelector(".trial-chat").trialChat;
+    chat.receive({ text: "Lead sponsor: A hospital.\n(Source: Listing A, section “Sponsor”)\n\n" +
+      "Also relevant:\nThe study team runs the visits.\n(Source: Listing A, section “Visits”)" });
+    chat.receive({ custom: { type: "answer", sources: [{ citation: "Listing A, section “Sponsor”" },
+      { citation: "Listing A, section “Visits”" }] } });
+  });
+  const shows = async () => page.evaluate(() => [...document.querySelectorAll(".tc-msg.tc-bot")].pop().innerText);
+  const expected = /^Assistant:\s+Lead sponsor: A hospital\.\s+Source: Listing A, section “Sponsor”\s+Also relevant:\s+The study team runs the visits\.\s+Source: Listing A, section “Visits”$/;
+  assert.match((await shows()).replace(/source:/gi, "Source:"), expected);
+  await page.reload();
+  assert.match((await shows()).replace(/source:/gi, "Source:"), expected);
+  await context.close();
+});
+
 test("a short answer offers the whole section, which a click shows", async () => {
   const { context, page } = await open("trials/stsinj/");
   await ask(page, "Is there evidence this treatment is safe?");

@@ -241,7 +241,7 @@
   };
 
   // An answer's sources arrive as data after its text: they become the citations of that text,
-  // and the "(Source: …)" lines written for plain-text channels (rasa shell) are taken out of it.
+  // each under the part it cites (see parts below).
   TrialChat.prototype.cite = function (sources) {
     var last = this.state.messages[this.state.messages.length - 1];
     if (!last || last.from !== "bot" || !this.lastNode) return;
@@ -249,14 +249,31 @@
       return s && typeof s.citation === "string";
     }).map(function (s) { return s.citation; });
     if (!cited.length) return;
-    var lines = cited.map(function (c) { return "(Source: " + c + ")"; });
-    last.text = last.text.split("\n").filter(function (line) { return lines.indexOf(line) < 0; }).join("\n");
     last.sources = cited;
     this.save();
     var node = this.render(last);
     this.log.replaceChild(node, this.lastNode);
     this.lastNode = node;
   };
+
+  // A message's parts, each with its citation: the text is cut after each "(Source: …)" line that
+  // names one of its sources (those lines are written for plain-text channels, such as rasa shell),
+  // so that an answer of two sections shows each source under its own part. Sources no line names
+  // go under the last part.
+  function parts(text, sources) {
+    var found = [], lines = [], left = sources.slice();
+    text.split("\n").forEach(function (line) {
+      var at = left.map(function (s) { return "(Source: " + s + ")"; }).indexOf(line);
+      if (at < 0) { lines.push(line); return; }
+      found.push({ text: lines.join("\n").trim(), sources: [left[at]] });
+      left.splice(at, 1);
+      lines = [];
+    });
+    var rest = lines.join("\n").trim();
+    if (rest || !found.length) found.push({ text: rest, sources: [] });
+    found[found.length - 1].sources = found[found.length - 1].sources.concat(left);
+    return found;
+  }
 
   TrialChat.prototype.add = function (message) {
     this.state.messages.push(message);
@@ -274,11 +291,13 @@
     var item = el("div", "tc-msg tc-" + (message.from === "user" ? "user" : "bot") +
       (message.kind === "outcome" ? " tc-outcome tc-outcome-" + message.outcome : ""));
     item.appendChild(el("span", "tc-visually-hidden", message.from === "user" ? "You said: " : "Assistant: "));
-    item.appendChild(el("p", "tc-text", message.text));
-    (message.sources || (message.source ? [message.source] : [])).forEach(function (source) {
-      var cite = el("p", "tc-cite");
-      cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", source));
-      item.appendChild(cite);
+    parts(message.text, message.sources || (message.source ? [message.source] : [])).forEach(function (part) {
+      if (part.text) item.appendChild(el("p", "tc-text", part.text));
+      part.sources.forEach(function (source) {
+        var cite = el("p", "tc-cite");
+        cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", source));
+        item.appendChild(cite);
+      });
     });
     return item;
   };
