@@ -15,12 +15,11 @@ from actions.answer_parsing import NOT_SURE, YOU, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
 from actions.messages import say
-from actions.replies import (answer_from_texts, in_french, listing_ended_notes, look_up, question_of,
-                             send_answer, send_french_note, trial_buttons)
+from actions.replies import (answer_from_texts, in_french, instead_of_screening, listing_ended_notes, look_up,
+                             question_of, send_answer, send_french_note, trial_buttons)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
-from actions.trial_facts import status_sentence
 
 FORM = "eligibility_form"
 DONE = "done"  # screening_reply when no question is left: the form completes
@@ -34,9 +33,6 @@ _WHY_DO_YOU_ASK = re.compile(
     r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
 # Intents of a message that asks something: answered mid-screening, then the question is asked again.
 QUESTION_INTENTS = ("ask_question", "ask_medical_advice")
-# What is said instead of the pre-screen, by why there is none (eligibility.screening_blocked).
-_INSTEAD_OF_SCREENING = {"not_recruiting": "screening_not_recruiting", "not_reviewed": "screening_not_reviewed",
-                         "no_criteria": "screening_no_criteria"}
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
@@ -125,10 +121,9 @@ class ValidateEligibilityForm(FormValidationAction):
         if value not in svc.trials:
             return {"trial": None}
         trial = svc.trials[value]
-        blocked = screening_blocked(trial)
-        if blocked:  # said instead of the pre-screen, with the study team's contact
-            dispatcher.utter_message(text=say(_INSTEAD_OF_SCREENING[blocked], trial_label=trial.label,
-                                              contact=trial.contact, status=status_sentence(trial)))
+        instead = instead_of_screening(trial)
+        if instead:
+            dispatcher.utter_message(text=instead)
             return {"trial": value, "screening_reply": DONE}
         if tracker.get_slot("requested_slot") == "trial" or not answers_of(tracker):
             dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))

@@ -143,16 +143,25 @@ def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: lis
     joining = asks_how_to_join(question) or asks_whether_someone_can_join(question)
     if not joining:
         return
-    blocked = {t.id: screening_blocked(t) for t in trials}
-    if all(blocked.values()):
-        for trial in trials:
-            if blocked[trial.id] == "not_recruiting":
-                dispatcher.utter_message(text=say("joining_closed", status=status_sentence(trial)))
-            else:
-                dispatcher.utter_message(text=say("joining_without_screening", trial_label=trial.label,
-                                                  contact=trial.contact))
+    instead = [instead_of_screening(t) for t in trials]
+    if all(instead):
+        for text in instead:
+            dispatcher.utter_message(text=text)
     elif asks_how_to_join(question):
         dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
+
+
+def instead_of_screening(trial: Trial) -> str | None:
+    """What is said instead of a pre-screen for a trial that has none (eligibility.screening_blocked:
+    not recruiting, criteria not reviewed yet, no criteria), with the study team's contact; None
+    when it has one."""
+    blocked = screening_blocked(trial)
+    return say(_INSTEAD_OF_SCREENING[blocked], trial_label=trial.label, contact=trial.contact,
+               status=status_sentence(trial)) if blocked else None
+
+
+_INSTEAD_OF_SCREENING = {"not_recruiting": "screening_not_recruiting", "not_reviewed": "screening_not_reviewed",
+                         "no_criteria": "screening_no_criteria"}
 
 
 def in_french(tracker: Tracker) -> bool:
