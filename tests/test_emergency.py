@@ -147,3 +147,35 @@ def test_the_classifier_alone_decides_no_question_and_no_french_message(signals)
     assert check(signals, "I live alone and would be coming by myself", classifier=0.95)["emergency"]
     assert not check(signals, "is it ok to come by myself?", classifier=0.95)["emergency"]
     assert not check(signals, "merci, c'est noté", classifier=0.95)["emergency"]
+
+
+@pytest.mark.parametrize("text", [
+    # Each English category, in French as it is typed (accents and "ne" dropped).
+    "mon pere est inconscient sur le canape", "je n arrive pas a la reveiller elle ouvre plus les yeux",
+    "il s etouffe avec un bonbon", "sa langue devient enorme depuis la piqure",
+    "je crois qu il fait une crise cardiaque", "j ai un poids sur la poitrine et je transpire",
+    "sa bouche est de travers et il melange les mots", "ca saigne depuis une heure et ca s arrete pas",
+    "elle a des taches violettes et la nuque raide", "il est tombe sur la tete et depuis il vomit",
+    "mon fils a avale tout le flacon de sirop", "j ai laisse une lettre d adieu a mes enfants",
+    "appelez le samu vite", "le bebe est tout mou et tout gris",
+])
+def test_french_patterns_cover_the_english_categories(text):
+    assert is_emergency(text), text
+
+
+@pytest.mark.parametrize("text", [
+    "si jamais elle fait une reaction allergique grave on fait quoi ?",
+    "mon fils a fait un AVC a la naissance est ce qu il peut participer",
+    "c'est une urgence administrative : il me faut l'attestation",
+    "stop, je n'ai plus envie de continuer les questions",
+    "if i get short of breath after a shot should i call you first?",
+    "i'm dying to know if i got in",
+])
+def test_hypotheses_past_events_and_figures_of_speech_are_no_emergency_by_pattern(text):
+    assert not is_emergency(text), text
+
+
+def test_a_french_message_near_the_emergencies_must_read_as_one_by_its_words_too(signals):
+    # Sentence vectors put French messages near the bank's emergencies whatever they say.
+    assert not check(signals, "je suis epuisee apres la route mais la visite s est bien passee", classifier=0.9)["emergency"]
+    assert check(signals, "ma fille respire tres mal et elle devient toute bleue", classifier=0.9)["emergency"]

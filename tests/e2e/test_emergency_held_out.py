@@ -1,0 +1,50 @@
+"""Emergencies on writers' messages never trained on, over REST; each message in its own conversation
+(the NLU reads a message alone).
+
+- tests/eval/emergency_test.yml (an eighth writer, 60 % French): emergencies happening now, and
+  messages that only look like one (past events, side-effect questions, help already come, figures
+  of speech).
+- tests/eval/after_emergency_test.yml (a sixth writer): after an emergency reply, a message saying
+  help has come is no new emergency, and one saying the danger goes on still is.
+"""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.evaluation import reply_route
+from servers import Chat
+
+EVAL = Path(__file__).resolve().parents[1] / "eval"
+# The share of each group taken for an emergency: at least the floor where it is one, at most the
+# ceiling where it is not. Floors just below what was measured:
+# - emergency_test, 2026-12-05: 84 of 100 emergencies recognised and 15 of 100 look-alikes taken for
+#   one at the start; 90 and 13 after the French patterns, the ninth writer's half in the bank and the
+#   French character-n-gram check (two of its messages had been seen when it was first measured; no
+#   pattern holds their words).
+# - after_emergency_test, 2026-12-05: 37 of 40 dangers that go on recognised; the three missed were
+#   French, and French patterns for not responding, fainting and a seizure were then added, so the 40
+#   of 40 since is no longer a held-out figure. 17 of 61 messages after help came taken for an
+#   emergency (24 before the writer's other half was learned from).
+LIMITS = {"emergency_test.yml": {"emergency": (0.88, 1.0), "not_emergency": (0.0, 0.15)},
+          "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.32)}}
+
+
+@pytest.fixture(scope="module")
+def emergency_shares(servers) -> dict:
+    shares = {}
+    for name in LIMITS:
+        for group, texts in yaml.safe_load((EVAL / name).read_text()).items():
+            routes = [reply_route(Chat(servers["rasa_port"], f"held-out-{uuid.uuid4().hex}").send(t)) for t in texts]
+            shares[(name, group)] = sum(r == "emergency" for r in routes) / len(routes)
+    print(shares)
+    return shares
+
+
+@pytest.mark.parametrize("name, group", [(n, g) for n, groups in LIMITS.items() for g in groups])
+def test_the_share_taken_for_an_emergency_stays_within_its_limits(emergency_shares, name, group):
+    low, high = LIMITS[name][group]
+    assert low <= emergency_shares[(name, group)] <= high, emergency_shares[(name, group)]
