@@ -181,12 +181,9 @@ class QuestionAnswerer:
                 part = self._part(trial, query, fact, found, term)
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
-                # A second section only where it may add what was asked: not after a named section, nor
-                # when the kind of fact asked for is already said (dev: same right answers, 1 of 120 lost
-                # on registry_dev, where the kind was misread).
                 if part.complete and len(asked) == 1 and not names_section(query, part.passages[0].title):
                     parts.extend(p for p in self._other_section(trial, part, found)
-                                 if len(part.text()) + len(p.text()) <= ANSWER_CHARS and (fact is None or holds(fact, p.text())))
+                                 if len(part.text()) + len(p.text()) <= ANSWER_CHARS)
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 

@@ -180,6 +180,13 @@ def asks_to_go_on(text: str) -> bool:
     return bool(_GO_ON.search(text or ""))
 
 
+def only_asks_to_go_on(text: str) -> bool:
+    """Whether a message asks to go on and asks nothing else: what it asks, if anything, is to go on
+    ("he's ok now, the paramedics checked him. can we keep going", not "ok, and who pays for it?")."""
+    clauses = _CLAUSE.findall(text or "")
+    return asks_to_go_on(text) and all(asks_to_go_on(c) for c in clauses if is_question(c))
+
+
 def asks_how_to_join(text: str) -> bool:
     """Whether a message asks how joining works ("how do I sign up?", "what's the process to take part?")."""
     return bool(_HOW_TO_JOIN.search(text or "")) and not _WHETHER.search(text or "")

@@ -22,8 +22,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import (DELETING_INTENTS, asks_how_to_join, asks_to_go_on, asks_whether_someone_can_join,
-                               deletion_only_mentioned, is_question, question_in_small_talk)
+from actions.questions import (DELETING_INTENTS, asks_how_to_join, asks_whether_someone_can_join,
+                               deletion_only_mentioned, is_question, only_asks_to_go_on, question_in_small_talk)
 from actions.follow_up import goes_on
 from components.intent_rules import IntentRules
 
@@ -46,8 +46,9 @@ class QuestionRouting(IntentRules):
                 # pre-screen, which takes the facts as answers.
                 self.set_intent(message, "check_eligibility")
                 continue
-            if intent in SMALL_TALK and asks_to_go_on(text) and not is_question(text):
-                # "Thanks, he's ok now. ok to keep going": thanks that ask to go on with the pre-screen.
+            if intent in SMALL_TALK and only_asks_to_go_on(text):
+                # "Thanks, he's ok now. ok to keep going" (or "... can we keep going?"): thanks that ask
+                # to go on with the pre-screen.
                 self.set_intent(message, "check_eligibility")
                 continue
             if ((intent == "check_eligibility" and asks_how_to_join(text))

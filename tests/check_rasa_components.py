@@ -97,6 +97,8 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("can my son join the Limoges study?", "check_eligibility", "check_eligibility"),
              ("how do I find out if I can get into this one", "check_eligibility", "check_eligibility"),
              ("can we go on with the questions?", "check_eligibility", "check_eligibility"),
+             ("she's ok now, the ambulance came. can we keep going", "thank", "check_eligibility"),
+             ("thanks, ok to keep going. who pays for it?", "thank", "ask_question"),
              ("hi, what is this study actually testing?", "greet", "ask_question"),
              ("hey, can you help me?", "greet", "greet"),
              ("thanks, and who pays for it?", "thank", "ask_question"),

@@ -1,0 +1,54 @@
+"""Asking to take part in everyday words, on a writer's messages never trained on
+(tests/eval/joining_test.yml), over REST, each in its own conversation on a trial's page: a request to
+take part starts the pre-screen; one that also asks how to go about it starts it or gets the answer
+with the button that starts it; a message that asks nothing of the kind never starts it."""
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from servers import Chat, payloads
+
+MESSAGES = yaml.safe_load((Path(__file__).resolve().parents[1] / "eval" / "joining_test.yml").read_text())
+PAGES = ("STSINJ", "NCT03582800")
+START_PAYLOAD = "/check_eligibility"
+# Measured on 2026-12-05: requests started 0.89; requests that ask how, started or offered 0.76;
+# look-alikes that started it 0.03. Half of an eleventh writer's messages in the NLU data took these
+# to 0.94 / 0.94 / 0.05, but cost conversation turns and FAQ answers elsewhere (docs/evaluation.md):
+# not kept. Limits just beyond what ships.
+FLOORS = {"wants_to_join": 0.87, "wants_to_join_and_asks_how": 0.74}
+CEILING_NOT_ASKING = 0.05
+
+
+def started(messages: list[dict]) -> bool:
+    return bool(payloads(messages, "eligibility_question") or payloads(messages, "eligibility_result"))
+
+
+def offered(messages: list[dict]) -> bool:
+    return any(b.get("payload") == START_PAYLOAD for m in messages for b in m.get("buttons") or [])
+
+
+@pytest.fixture(scope="module")
+def shares(servers) -> dict:
+    result = {}
+    for group, texts in MESSAGES.items():
+        replies = [Chat(servers["rasa_port"], f"join-{uuid.uuid4().hex}").send(t, {"trial": PAGES[n % 2]})
+                   for n, t in enumerate(texts)]
+        if group == "wants_to_join_and_asks_how":
+            result[group] = sum(started(r) or offered(r) for r in replies) / len(replies)
+        else:
+            result[group] = sum(started(r) for r in replies) / len(replies)
+    print(result)
+    return result
+
+
+@pytest.mark.parametrize("group", sorted(FLOORS))
+def test_requests_to_take_part_start_the_pre_screen(shares, group):
+    assert shares[group] >= FLOORS[group], shares
+
+
+def test_messages_that_ask_nothing_of_the_kind_rarely_start_it(shares):
+    assert shares["not_asking_to_join"] <= CEILING_NOT_ASKING, shares
