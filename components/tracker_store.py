@@ -70,6 +70,17 @@ def latest_turns(events: list) -> list[dict]:
 
 
 class ForgettingSQLTrackerStore(SQLTrackerStore):
+    async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> DialogueStateTracker | None:
+        """Rasa's, reading only the events' JSON rather than whole rows as objects: a long conversation
+        is read again at every turn, and building a row object per event was a sixth of the Rasa
+        server's time in make bench's 60-turn conversation (py-spy)."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+            events = [json.loads(data) for (data,) in rows.with_entities(self.SQLEvent.data).all()]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
     async def save(self, tracker: DialogueStateTracker) -> None:
         clears = any(_clears_answers(event) for event in latest_turns(list(tracker.events)))
         await super().save(tracker)

@@ -186,9 +186,38 @@ def check_the_faster_replay_gives_rasas_events() -> None:
         pass
 
 
+def check_the_tracker_store_reads_back_what_rasas_reads() -> None:
+    """ForgettingSQLTrackerStore._retrieve (the events' JSON only) gives Rasa's tracker, events and slots."""
+    import tempfile
+    from pathlib import Path
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from components.tracker_store import ForgettingSQLTrackerStore
+
+    domain = Domain.load("domain.yml")
+    with tempfile.TemporaryDirectory() as folder:
+        store = ForgettingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(Path(folder) / "t.db"))
+        events = [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+        for n in range(30):
+            events += [UserUttered(f"question {n}", {"name": "ask_question", "confidence": 0.9}),
+                       ActionExecuted("action_answer_question"), SlotSet("last_question", f"question {n}"),
+                       ActionExecuted("action_listen")]
+        asyncio.run(SQLTrackerStore.save(store, DialogueStateTracker.from_events("reader", events, domain.slots)))
+        ours = asyncio.run(store._retrieve("reader", False))
+        rasas = asyncio.run(SQLTrackerStore._retrieve(store, "reader", False))
+        assert [e.as_dict() for e in ours.events] == [e.as_dict() for e in rasas.events] and len(ours.events) > 100
+        assert ours.current_slot_values() == rasas.current_slot_values()
+        assert asyncio.run(store._retrieve("nobody", False)) is None
+
+
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
     check_the_faster_replay_gives_rasas_events()
+    check_the_tracker_store_reads_back_what_rasas_reads()
     check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothing()
     check_the_minilm_featurizer_runs_the_action_servers_export()
     check_a_turn_that_raises_gets_an_apology()
@@ -196,4 +225,4 @@ if __name__ == "__main__":
     check_the_circuit_breaker_line_names_no_conversation()
     print("components: action server replies are judged as Rasa judges them; how-to-join and small talk "
           "misreads are questions; stopping a treatment is no request to stop; the MiniLM featurizer gives the "
-          "action server's vectors; the faster replay applies Rasa's events; a failing turn gets an apology; the fallback loop's warning names no conversation")
+          "action server's vectors; the faster replay applies Rasa's events; the tracker store reads back Rasa's tracker; a failing turn gets an apology; the fallback loop's warning names no conversation")
