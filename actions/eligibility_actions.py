@@ -179,7 +179,9 @@ class ValidateEligibilityForm(FormValidationAction):
                    criterion.key: parsed}
         finished = next_question(criteria, answers) is None
         slots = {"screening_answers": answers, "screening_failures": None, "screening_reply": DONE if finished else None}
-        if not tracker.get_slot("screening_person") and person_in(text) not in (None, YOU):
+        # Someone else named in an answer ("my wife is 62 with scleroderma", after "count me in") is
+        # who the questions are about, unless someone else was already.
+        if tracker.get_slot("screening_person") in (None, YOU) and person_in(text) not in (None, YOU):
             slots["screening_person"] = person_in(text)
         return slots
 

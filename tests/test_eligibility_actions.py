@@ -13,9 +13,11 @@ from actions.messages import say
 
 def tracker(text: str, intent: str = "give_answer", answers: dict | None = None, trial: str | None = "NCT03582800",
             requested: str = "screening_reply", failures: float | None = None, metadata: dict | None = None,
-            entities: list | None = None, active: bool = True, last_question: str | None = None) -> Tracker:
+            entities: list | None = None, active: bool = True, last_question: str | None = None,
+            person: str | None = None) -> Tracker:
     slots = {"trial": trial, "screening_answers": answers, "screening_reply": text, "requested_slot": requested,
-             "screening_failures": failures, "changing_answer": None, "last_question": last_question}
+             "screening_failures": failures, "changing_answer": None, "last_question": last_question,
+             "screening_person": person}
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata or {}}
     return Tracker("t", slots, latest, [], False, None, {"name": "eligibility_form"} if active else {}, "action_listen")
@@ -318,3 +320,11 @@ def test_an_answer_while_the_screening_is_paused_is_taken_and_it_goes_on():
     assert SlotSet("resume_screening", True) in events
     events, messages = run(ea.ActionTakeAnswer, tracker("yes", answers=None, active=False))
     assert SlotSet("resume_screening", False) in events and messages  # nothing paused: the fallback's reply
+
+
+def test_an_answer_about_someone_else_turns_the_questions_to_them():
+    # "count me in" had started the pre-screen about "you"; the first answer is about his wife.
+    result, _ = validate("my wife is 62 with dermatomyositis and lumps on her elbows", person="you")
+    assert result["screening_person"] == "your wife"
+    result, _ = validate("my wife has dermatomyositis", person="your daughter")
+    assert "screening_person" not in result  # someone named already stays who the questions are about
