@@ -8,6 +8,8 @@ MAX_QUESTION_CHARS = 1000  # the model reads ~256 word pieces; the rest of a ver
 LONG_MESSAGE_CHARS = 120  # in a message this long, the question is searched for inside it
 _QUESTION_START = re.compile(
     r"^\s*(what|what's|whats|who|who's|whos|how|how's|when|where|why|which|is|isn't|are|aren't|am|can|could|do|does|did|"
+    # as they are typed in a hurry
+    r"wat|wats|wot|wht|wut|hw|hws|wen|whn|wher|whr|wich|cn|cud|wud|shud|"
     r"was|were|will|would|should|shall|may|might|any|tell me|explain|"
     # "has it worked?", not "have a nice day"
     r"(has|have|had) (you|they|i|we|he|she|it|the|this|that|these|those|sts|anyone|anybody|any|there|other|people|"

@@ -11,12 +11,14 @@ from actions.questions import asks_for_advice, is_question
 @pytest.mark.parametrize("text", [
     "has the limoges team used sts before or is this the first time",
     "was it tested in other patients first", "may I bring my daughter", "any age limit", "who's the doctor",
+    # question words as they are typed in a hurry
+    "wot do the injections feel like", "hw many visits are there", "wen does it start",
 ])
 def test_questions_without_a_question_mark_are_questions(text):
     assert is_question(text)
 
 
-@pytest.mark.parametrize("text", ["the Limoges study", "thanks", "my son is 12"])
+@pytest.mark.parametrize("text", ["the Limoges study", "thanks", "my son is 12", "whatever helps", "wendy is my daughter"])
 def test_statements_are_not_questions(text):
     assert not is_question(text)
 
