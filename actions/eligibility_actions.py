@@ -181,8 +181,9 @@ class ValidateEligibilityForm(FormValidationAction):
         slots = {"screening_answers": answers, "screening_failures": None, "screening_reply": DONE if finished else None}
         # Someone else named in an answer ("my wife is 62 with scleroderma", after "count me in") is
         # who the questions are about, unless someone else was already.
-        if tracker.get_slot("screening_person") in (None, YOU) and person_in(text) not in (None, YOU):
-            slots["screening_person"] = person_in(text)
+        person = person_in(text)
+        if tracker.get_slot("screening_person") in (None, YOU) and person not in (None, YOU):
+            slots["screening_person"] = person
         return slots
 
 

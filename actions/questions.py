@@ -133,12 +133,13 @@ def deletion_only_mentioned(text: str) -> bool:
     from actions.answer_parsing import named_medicine
 
     text = text or ""
-    objects = [(m.group("object").lower(), text[m.start("object"):]) for m in _DELETING_VERB.finditer(text)]
+    # What follows each stop / start over / forget word.
+    objects = [text[m.start("object"):] for m in _DELETING_VERB.finditer(text)]
     if not objects or about_the_conversation(text):
         return False
     # A treatment within the next few words ("forgot to say i take warfarin").
     return is_question(text) or any(_TREATMENT.search(near) or named_medicine(near, "anticoagulants")
-                                    for near in (" ".join(rest.split()[:4]) for _, rest in objects))
+                                    for near in (" ".join(rest.split()[:4]) for rest in objects))
 
 
 # "How do I sign up?", "what's the process to take part": asks how joining works (answered from the

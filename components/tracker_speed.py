@@ -24,7 +24,7 @@ from rasa.shared.core.events import (ActionExecuted, ActionExecutionRejected, Ac
 from rasa.shared.core.trackers import DialogueStateTracker
 
 # Rasa's own, which the checks compare with.
-_rasa_resolve_by_type = Event.resolve_by_type
+rasa_resolve_by_type = Event.resolve_by_type
 rasa_applied_events = DialogueStateTracker.applied_events
 _event_classes: dict[str, Type[Event]] = {}
 
@@ -32,7 +32,7 @@ _event_classes: dict[str, Type[Event]] = {}
 def resolve_by_type(type_name: str, default: Optional[Type[Event]] = None) -> Optional[Type[Event]]:
     cls = _event_classes.get(type_name)
     if cls is None:
-        cls = _rasa_resolve_by_type(type_name, default)
+        cls = rasa_resolve_by_type(type_name, default)
         if cls is not None and cls is not default:
             _event_classes[type_name] = cls
     return cls

@@ -177,7 +177,7 @@ def check_the_faster_replay_gives_rasas_events() -> None:
         differing += len(rasas) != len(events)
     assert differing > 300  # the conversations did exercise the undoing
     for cls in [ActionExecuted, UserUttered, SlotSet, ActiveLoop, LegacyForm, SessionStarted, BotUttered]:
-        assert Event.resolve_by_type(cls.type_name) is tracker_speed._rasa_resolve_by_type(cls.type_name) is cls
+        assert Event.resolve_by_type(cls.type_name) is tracker_speed.rasa_resolve_by_type(cls.type_name) is cls
     assert Event.resolve_by_type("no_such_event", default=SlotSet) is SlotSet
     try:
         Event.resolve_by_type("no_such_event")
