@@ -240,39 +240,36 @@
     }
   };
 
-  // An answer's sources arrive as data after its text: they become the citations of that text,
-  // each under the part it cites (see parts below).
+  // An answer's sources arrive as data after its text, which the channel sends one paragraph per
+  // message (a two-section answer is two bubbles). Each source goes under the bubble of this turn
+  // whose "(Source: …)" line names it (those lines are written for plain-text channels, such as
+  // rasa shell, and are not shown here); a source no bubble names goes under the last one.
   TrialChat.prototype.cite = function (sources) {
-    var last = this.state.messages[this.state.messages.length - 1];
-    if (!last || last.from !== "bot" || !this.lastNode) return;
+    var messages = this.state.messages;
     var cited = sources.filter(function (s) {
       return s && typeof s.citation === "string";
     }).map(function (s) { return s.citation; });
-    if (!cited.length) return;
-    last.sources = cited;
+    var first = messages.length;
+    while (first > 0 && messages[first - 1].from === "bot" && !messages[first - 1].sources) first--;
+    if (!cited.length || first === messages.length) return;
+    var left = cited;
+    for (var i = first; i < messages.length; i++) {
+      var lines = messages[i].text.split("\n");
+      messages[i].sources = left.filter(function (c) { return lines.indexOf(sourceLine(c)) >= 0; });
+      left = left.filter(function (c) { return messages[i].sources.indexOf(c) < 0; });
+    }
+    messages[messages.length - 1].sources = messages[messages.length - 1].sources.concat(left);
     this.save();
-    var node = this.render(last);
-    this.log.replaceChild(node, this.lastNode);
-    this.lastNode = node;
+    var nodes = this.log.querySelectorAll(".tc-msg");
+    for (var j = first; j < messages.length; j++) {
+      var node = this.render(messages[j]);
+      this.log.replaceChild(node, nodes[j]);
+      if (j === messages.length - 1) this.lastNode = node;
+    }
   };
 
-  // A message's parts, each with its citation: the text is cut after each "(Source: …)" line that
-  // names one of its sources (those lines are written for plain-text channels, such as rasa shell),
-  // so that an answer of two sections shows each source under its own part. Sources no line names
-  // go under the last part.
-  function parts(text, sources) {
-    var found = [], lines = [], left = sources.slice();
-    text.split("\n").forEach(function (line) {
-      var at = left.map(function (s) { return "(Source: " + s + ")"; }).indexOf(line);
-      if (at < 0) { lines.push(line); return; }
-      found.push({ text: lines.join("\n").trim(), sources: [left[at]] });
-      left.splice(at, 1);
-      lines = [];
-    });
-    var rest = lines.join("\n").trim();
-    if (rest || !found.length) found.push({ text: rest, sources: [] });
-    found[found.length - 1].sources = found[found.length - 1].sources.concat(left);
-    return found;
+  function sourceLine(citation) {
+    return "(Source: " + citation + ")";
   }
 
   TrialChat.prototype.add = function (message) {
@@ -291,13 +288,15 @@
     var item = el("div", "tc-msg tc-" + (message.from === "user" ? "user" : "bot") +
       (message.kind === "outcome" ? " tc-outcome tc-outcome-" + message.outcome : ""));
     item.appendChild(el("span", "tc-visually-hidden", message.from === "user" ? "You said: " : "Assistant: "));
-    parts(message.text, message.sources || (message.source ? [message.source] : [])).forEach(function (part) {
-      if (part.text) item.appendChild(el("p", "tc-text", part.text));
-      part.sources.forEach(function (source) {
-        var cite = el("p", "tc-cite");
-        cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", source));
-        item.appendChild(cite);
-      });
+    var sources = message.sources || (message.source ? [message.source] : []);
+    var shown = sources.map(sourceLine);
+    item.appendChild(el("p", "tc-text", message.text.split("\n").filter(function (line) {
+      return shown.indexOf(line) < 0;
+    }).join("\n").trim()));
+    sources.forEach(function (source) {
+      var cite = el("p", "tc-cite");
+      cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", source));
+      item.appendChild(cite);
     });
     return item;
   };
