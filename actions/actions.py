@@ -53,8 +53,8 @@ class ActionEmergencyNumbers(Action):
         page = (tracker.latest_message.get("metadata") or {}).get("trial")
         shown = trials_shown(svc, context.trials + ([page] if page in svc.trials else []))
         dispatcher.utter_message(text=emergency_lines(shown, language_of(tracker.latest_message.get("text"))))
-        debug_route(dispatcher, tracker, "emergency", "an emergency pattern (actions/emergency_phrases.yml) or a "
-                                                      "confident classifier; numbers from the site settings of "
+        debug_route(dispatcher, tracker, "emergency", "the emergency model (actions/emergency.py, its "
+                                                      "probability in the parse data); numbers from the site settings of "
                                                       + ", ".join(t.id for t in shown))
         return remember_trial(tracker, context)
 

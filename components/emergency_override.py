@@ -1,13 +1,12 @@
 """NLU component: an emergency message gets the `emergency` intent whatever the classifier said,
 and an empty message gets `nlu_fallback` (the fallback action asks the person to type a question).
 
-Three signals, combined by actions/emergency.py's `EmergencySignals.check` (thresholds in
-config.yml, chosen on the development data): the patterns of actions/emergency_phrases.yml; how
-much closer the message (or, for a long one, its sentence nearest to them) is, in the packaged
-MiniLM's sentence space (components/minilm_featurizer.py), to the emergencies of the exemplar bank
-(actions/emergency_exemplars.yml) than to the messages that only share their words; and the intent
-classifier's own `emergency` confidence. Each message's signals are in its parse data
-(`emergency_check`).
+Whether a message is an emergency is actions/emergency.py's `EmergencyModel`: learned, when the Rasa
+model is trained, from the exemplar bank (actions/emergency_exemplars.yml) and the NLU examples
+(`emergency` or not), over the message's character n-grams, its sentence vectors from the packaged
+MiniLM (components/minilm_featurizer.py) and the patterns of actions/emergency_phrases.yml with the
+other hand-written readings. At or above `threshold` (config.yml) it is one. Each message's
+probability and pattern are in its parse data (`emergency_check`).
 
 A message in French that is an emergency also gets the entity `language: fr`, which sets the slot
 the emergency response's French variation depends on (domain.yml).
@@ -25,59 +24,91 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.emergency import EXEMPLARS_FILE, EmergencySignals, ExemplarBank, is_emergency, sentences_of
-from actions.language import FRENCH, language_of
-from actions.questions import is_question
+from actions.emergency import EMERGENCY_INTENT, EXEMPLARS_FILE, EmergencyModel, exemplars, is_emergency
+from actions.language import language_of
 from components.intent_rules import IntentRules
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
 
-EMERGENCY_INTENT = "emergency"
 FALLBACK_INTENT = "nlu_fallback"
 RUNNER_UP_MIN_CONFIDENCE = 0.3  # below it, a message that is not an emergency is treated as not understood
+MODEL_FILE = "emergency_model.skops"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class EmergencyOverride(IntentRules):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"model_dir": None, **EmergencySignals.DEFAULTS}
+        return {"model_dir": None, "threshold": 0.5, "regularisation": 4.0}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         return hashlib.sha256(EXEMPLARS_FILE.read_bytes()).hexdigest()
 
-    def __init__(self, config: Dict[str, Any]) -> None:
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[EmergencyModel] = None) -> None:
+        self.config, self.model_storage, self.resource, self.model = config, model_storage, resource, model
         self.encoder = encoder(export_dir(config))
-        self.signals = EmergencySignals(ExemplarBank.load(self.encoder.encode),
-                                        **{k: config[k] for k in EmergencySignals.DEFAULTS})
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "EmergencyOverride":
-        return cls({**cls.get_default_config(), **config})
+        return cls({**cls.get_default_config(), **config}, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        emergencies, others = exemplars()
+        for example in training_data.intent_examples:
+            (emergencies if example.get(INTENT) == EMERGENCY_INTENT else others).append(example.get(TEXT))
+        self.model = EmergencyModel.fit(emergencies, others, self.encoder.encode,
+                                        regularisation=self.config["regularisation"])
+        self.persist()
+        return self.resource
+
+    def persist(self) -> None:
+        import skops.io as sio
+
+        with self.model_storage.write_to(self.resource) as directory:
+            sio.dump({"words": self.model.words, "classifier": self.model.classifier}, directory / MODEL_FILE)
+
+    @classmethod
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "EmergencyOverride":
+        import skops.io as sio
+
+        # No fallback to an untrained component: without its model no emergency would be recognised.
+        with model_storage.read_from(resource) as directory:
+            path = directory / MODEL_FILE
+            saved = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+        return cls({**cls.get_default_config(), **config}, model_storage, resource,
+                   EmergencyModel(saved["words"], saved["classifier"]))
 
     def process(self, messages: List[Message]) -> List[Message]:
+        with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
+        if with_text:
+            texts = [m.get(TEXT) for m in with_text]
+            vectors = [m.get(SENTENCE_EMBEDDING) for m in with_text]
+            known = all(v is not None for v in vectors)
+            probabilities = dict(zip(map(id, with_text), self.model.probability(texts, self.encoder.encode,
+                                                                                vectors if known else None)))
         for message in messages:
             text = message.get(TEXT) or ""
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            classifier = next((r.get("confidence", 0.0) for r in ranking if r.get("name") == EMERGENCY_INTENT), 0.0)
-            language = language_of(text)
-            sentences = sentences_of(text)
-            vectors = [message.get(SENTENCE_EMBEDDING), *(self.encoder.encode(sentences) if sentences else [])]
-            check = self.signals.check(text, vectors, classifier, is_emergency(text), question=is_question(text),
-                                       french=language == FRENCH)
-            message.set("emergency_check", check, add_to_output=True)
-            if check["emergency"]:
+            if not text.strip():
+                self.set_intent(message, FALLBACK_INTENT)
+                continue
+            probability = float(probabilities[id(message)])
+            emergency = probability >= self.config["threshold"]
+            message.set("emergency_check", {"probability": round(probability, 4), "pattern": is_emergency(text),
+                                            "emergency": emergency}, add_to_output=True)
+            if emergency:
                 self.set_intent(message, EMERGENCY_INTENT)
                 entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != "language"]
-                message.set(ENTITIES, entities + [{"entity": "language", "value": language, "start": 0,
+                message.set(ENTITIES, entities + [{"entity": "language", "value": language_of(text), "start": 0,
                                                    "end": len(text), "extractor": type(self).__name__}],
                             add_to_output=True)
-            elif not text.strip():
-                self.set_intent(message, FALLBACK_INTENT)
             elif (message.get(INTENT) or {}).get("name") == EMERGENCY_INTENT:
                 # The classifier's guess, not confirmed: the next intent, or not understood.
+                ranking = message.get(INTENT_RANKING_KEY) or []
                 runner_up = next((r for r in ranking if r.get("name") != EMERGENCY_INTENT), {})
                 if runner_up.get("confidence", 0) >= RUNNER_UP_MIN_CONFIDENCE:
                     message.set(INTENT, dict(runner_up), add_to_output=True)

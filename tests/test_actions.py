@@ -305,7 +305,7 @@ def test_show_the_whole_section_with_nothing_answered_yet_says_so():
     (rasa_actions.ActionAnswerQuestion, "How many injections would I get?", "ask_question", "partial", "nothing on number of injections"),
     (rasa_actions.ActionDeclineMedicalAdvice, "Should I stop my blood thinner?", "ask_medical_advice", "medical_advice",
      "own treatment"),
-    (rasa_actions.ActionEmergencyNumbers, "I can't breathe", "emergency", "emergency", "emergency pattern"),
+    (rasa_actions.ActionEmergencyNumbers, "I can't breathe", "emergency", "emergency", "emergency model"),
     (rasa_actions.ActionHandleFallback, "bananas", "nlu_fallback", "fallback", "the NLU was unsure"),
 ])
 def test_debug_mode_says_which_route_answered_and_why(monkeypatch, action, text, intent, route, reason):

@@ -1,4 +1,5 @@
-"""Emergency messages are recognised by pattern, before and whatever the NLU model says."""
+"""Emergency messages: the hand-written patterns, and the model that weighs them with the message's
+words and sentence vectors (actions/emergency.py), fitted here as `rasa train` fits it."""
 from __future__ import annotations
 
 import pytest
@@ -51,25 +52,34 @@ def test_questions_are_not_emergencies(text):
     assert not is_emergency(text)
 
 
+def nlu_examples() -> list[tuple[str, str]]:
+    """The NLU data's examples with their intent (entity marks removed), as `rasa train` reads them."""
+    import re
+
+    import yaml
+
+    from actions.knowledge_base import PROJECT_DIR
+
+    examples = []
+    for path in sorted((PROJECT_DIR / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            for line in (block.get("examples") or "").splitlines() if block.get("intent") else []:
+                text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", re.sub(r"^\s*-\s*", "", line))
+                if text.strip():
+                    examples.append((text, block["intent"]))
+    return examples
+
+
 def test_no_message_of_the_question_sets_and_few_of_the_nlu_data_are_pattern_false_alarms():
     """Factual questions ("breastfeeding", "insurance", "does the injection hurt?") are never emergencies
     by pattern. The NLU data's messages that only share an emergency's words (2026-12-05's writers'
     hard negatives: "has anyone fainted from the injections") may trip one, one in 500 at most: the
     patterns err on the side of safety."""
-    import re
-
-    import yaml
-
     from actions.evaluation import load_cases
-    from actions.knowledge_base import PROJECT_DIR
 
     questions = [c["text"] for name in ("dev", "test") for c in load_cases(name) if c["kind"] != "emergency"]
     assert len(questions) > 900 and [m for m in questions if is_emergency(m)] == []
-    messages = []
-    for path in (PROJECT_DIR / "data" / "nlu").glob("*.yml"):
-        for block in yaml.safe_load(path.read_text())["nlu"]:
-            if block.get("intent") and block["intent"] != "emergency":
-                messages += [re.sub(r"^\s*-\s*", "", line) for line in block["examples"].splitlines() if line.strip()]
+    messages = [text for text, intent in nlu_examples() if intent != "emergency"]
     assert len(messages) > 2500
     assert len([m for m in messages if is_emergency(m)]) <= len(messages) / 500
 
@@ -99,54 +109,56 @@ def test_questions_about_the_past_or_about_what_the_study_says_are_no_emergency_
 
 
 @pytest.fixture(scope="module")
-def signals():
+def model():
     from actions.embedding import encode
-    from actions.emergency import EmergencySignals, ExemplarBank
+    from actions.emergency import EmergencyModel, exemplars
 
+    emergencies, others = exemplars()
+    for text, intent in nlu_examples():
+        (emergencies if intent == "emergency" else others).append(text)
+    return EmergencyModel.fit(emergencies, others, encode)
+
+
+@pytest.fixture(scope="module")
+def threshold():
     import yaml
 
     from actions.knowledge_base import PROJECT_DIR
 
-    # The thresholds the Rasa server uses (config.yml).
     pipeline = yaml.safe_load((PROJECT_DIR / "config.yml").read_text())["pipeline"]
-    config = next(c for c in pipeline if c["name"].endswith("EmergencyOverride"))
-    return EmergencySignals(ExemplarBank.load(encode), **{k: v for k, v in config.items() if k in EmergencySignals.DEFAULTS})
+    return next(c for c in pipeline if c["name"].endswith("EmergencyOverride"))["threshold"]
 
 
-def check(signals, text: str, classifier: float) -> dict:
+def probability(model, text: str) -> float:
     from actions.embedding import encode
-    from actions.language import FRENCH, language_of
 
-    from actions.emergency import sentences_of
-
-    from actions.questions import is_question
-
-    return signals.check(text, list(encode([text, *sentences_of(text)])), classifier, is_emergency(text),
-                         question=is_question(text), french=language_of(text) == FRENCH)
+    return float(model.probability([text], encode)[0])
 
 
 @pytest.mark.parametrize("text", [
-    # The conversations issue's missed emergencies, which no pattern catches: the exemplars do, with
-    # a classifier that is only a little on their side.
+    # The conversations issue's missed emergencies, which no pattern catches.
     "these lumps have taken everything from me. some nights I just want to go to sleep and not wake up",
     "the injection spot is bleeding through the bandage and it just won't stop",
     "Après l'injection ma fille a les lèvres qui gonflent et elle respire mal",
     "hold on he just went all floppy and isnt answering me",
 ])
-def test_indirect_emergencies_are_recognised_by_the_exemplar_bank(signals, text):
-    assert check(signals, text, classifier=0.35)["emergency"]
+def test_indirect_emergencies_are_recognised_by_the_model(model, threshold, text):
+    assert probability(model, text) >= threshold
 
 
 @pytest.mark.parametrize("text", ["does the injection hurt?", "he had a stroke 2 years ago, can he take part?",
-                                  "are blood thinners a problem because of bleeding?", "Who is the principal investigator?"])
-def test_the_exemplar_bank_does_not_raise_questions_that_share_the_words(signals, text):
-    assert not check(signals, text, classifier=0.02)["emergency"]
+                                  "are blood thinners a problem because of bleeding?", "Who is the principal investigator?",
+                                  "il a fait un AVC il y a 3 ans, est-ce qu'il peut participer ?"])
+def test_the_model_does_not_raise_messages_that_share_the_words(model, threshold, text):
+    assert probability(model, text) < threshold
 
 
-def test_the_classifier_alone_decides_no_question_and_no_french_message(signals):
-    assert check(signals, "I live alone and would be coming by myself", classifier=0.95)["emergency"]
-    assert not check(signals, "is it ok to come by myself?", classifier=0.95)["emergency"]
-    assert not check(signals, "merci, c'est noté", classifier=0.95)["emergency"]
+def test_the_model_reads_a_long_story_by_its_sentences(model, threshold):
+    """An emergency at the end of a long message counts, however calm what comes before it."""
+    story = ("we drove three hours for the screening visit and the parking was a nightmare, the nurse was lovely "
+             "though and explained everything about the injections. ")
+    assert probability(model, story + "now she has collapsed in the car and will not wake up") >= threshold
+    assert probability(model, story + "she is asleep in the car now") < threshold
 
 
 @pytest.mark.parametrize("text", [
@@ -175,7 +187,6 @@ def test_hypotheses_past_events_and_figures_of_speech_are_no_emergency_by_patter
     assert not is_emergency(text), text
 
 
-def test_a_french_message_near_the_emergencies_must_read_as_one_by_its_words_too(signals):
-    # Sentence vectors put French messages near the bank's emergencies whatever they say.
-    assert not check(signals, "je suis epuisee apres la route mais la visite s est bien passee", classifier=0.9)["emergency"]
-    assert check(signals, "ma fille respire tres mal et elle devient toute bleue", classifier=0.9)["emergency"]
+def test_french_is_read_by_its_words_where_the_english_sentence_vectors_read_it_poorly(model, threshold):
+    assert probability(model, "je suis epuisee apres la route mais la visite s est bien passee") < threshold
+    assert probability(model, "ma fille respire tres mal et elle devient toute bleue") >= threshold

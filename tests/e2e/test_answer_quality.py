@@ -13,10 +13,13 @@ from actions.evaluation import ask_over_rest, load_cases, summarise
 # Measured on the test set (243 cases, 2026-12-05): right answer 0.780 graded strictly (every fact
 # a right reply needs, at most 700 characters; 0.943 leniently, any one expected word), not covered
 # precision 0.975 / recall 0.907, median reply 379 characters, no emergency missed, no false alarm,
-# no factual question refused as advice.
+# no factual question refused as advice. With the learned emergency model (2026-12-05), two of the
+# set's questions, both not covered, are taken for an emergency (not covered recall 0.895 -> 0.872):
+# the price of recognising 98 instead of 90 of a held-out writer's 100 emergencies
+# (tests/e2e/test_emergency_held_out.py).
 FLOORS = {"answer_accuracy": 0.76, "answer_accuracy_lenient": 0.92, "not_covered_precision": 0.95,
-          "not_covered_recall": 0.88}
-CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 0,
+          "not_covered_recall": 0.86}
+CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 2,
             "medical_advice_false": 0}
 
 

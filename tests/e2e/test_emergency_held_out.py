@@ -22,14 +22,15 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 # The share of each group taken for an emergency: at least the floor where it is one, at most the
 # ceiling where it is not. Floors just below what was measured:
 # - emergency_test, 2026-12-05: 84 of 100 emergencies recognised and 15 of 100 look-alikes taken for
-#   one at the start; 90 and 13 after the French patterns, the ninth writer's half in the bank and the
-#   French character-n-gram check (two of its messages had been seen when it was first measured; no
-#   pattern holds their words).
+#   one at the start; 90 and 13 after the French patterns and the French character-n-gram check; 98
+#   and 8 with the learned emergency model (actions/emergency.py; measured three times while it was
+#   built: 97 and 14, 98 and 11, 95 and 7, then 98 and 8 for the threshold chosen on dev).
 # - after_emergency_test, 2026-12-05: 37 of 40 dangers that go on recognised; the three missed were
-#   French, and French patterns for not responding, fainting and a seizure were then added, so the 40
-#   of 40 since is no longer a held-out figure. 17 of 61 messages after help came taken for an
-#   emergency (24 before the writer's other half was learned from).
-LIMITS = {"emergency_test.yml": {"emergency": (0.88, 1.0), "not_emergency": (0.0, 0.15)},
+#   French, and French patterns for not responding, fainting and a seizure were then added, so the
+#   40 of 40 since (39 with the learned model) is no longer a held-out figure. 19 of 61 messages after
+#   help came taken for an emergency (24 before the writer's other half was learned from; 16 before
+#   the learned model).
+LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.10)},
           "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.32)}}
 
 
