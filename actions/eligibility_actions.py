@@ -33,6 +33,7 @@ _WHY_DO_YOU_ASK = re.compile(
     r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
 # Intents of a message that asks something: answered mid-screening, then the question is asked again.
 QUESTION_INTENTS = ("ask_question", "ask_medical_advice")
+CLEAR_QUESTION_CONFIDENCE = 0.7
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
@@ -142,6 +143,7 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"screening_reply": DONE}
         text = str(value or "")
         intent = (tracker.latest_message.get("intent") or {}).get("name")
+        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
         parsed = criterion.parse(text)
         if intent == "change_answer" and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
             return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}
@@ -161,9 +163,11 @@ class ValidateEligibilityForm(FormValidationAction):
             # and the texts know nothing of is an answer it could not read ("purple elephants").
             context = resolve_trials(text, None, trial_id, svc.names, list(svc.trials))
             question = question_of(tracker, svc)
-            threshold = ANSWER_THRESHOLD if is_question(text) else FALLBACK_ANSWER_THRESHOLD
+            # A question by its form, or one the NLU is sure of ("hang on who is running this").
+            clearly = is_question(text) or (intent in QUESTION_INTENTS and confidence >= CLEAR_QUESTION_CONFIDENCE)
+            threshold = ANSWER_THRESHOLD if clearly else FALLBACK_ANSWER_THRESHOLD
             answer = look_up(dispatcher, svc, question, context.trials or [trial_id], threshold)
-            if answer and (answer.covered or is_question(text)):
+            if answer and (answer.covered or clearly):
                 events = send_answer(dispatcher, answer, question)
                 return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         failures = int(tracker.get_slot("screening_failures") or 0)

@@ -14,11 +14,11 @@ from actions.messages import say
 def tracker(text: str, intent: str = "give_answer", answers: dict | None = None, trial: str | None = "NCT03582800",
             requested: str = "screening_reply", failures: float | None = None, metadata: dict | None = None,
             entities: list | None = None, active: bool = True, last_question: str | None = None,
-            person: str | None = None) -> Tracker:
+            person: str | None = None, confidence: float = 0.9) -> Tracker:
     slots = {"trial": trial, "screening_answers": answers, "screening_reply": text, "requested_slot": requested,
              "screening_failures": failures, "changing_answer": None, "last_question": last_question,
              "screening_person": person}
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or [],
               "metadata": metadata or {}}
     return Tracker("t", slots, latest, [], False, None, {"name": "eligibility_form"} if active else {}, "action_listen")
 
@@ -88,8 +88,17 @@ def test_asking_to_go_on_mid_form_asks_the_same_question_again():
 
 
 def test_unreadable_statement_is_not_mistaken_for_a_question():
-    result, messages = validate("purple elephants", intent="ask_question", answers={"diagnosis": "ippsd2_ossification"})
+    result, messages = validate("purple elephants", intent="ask_question", confidence=0.5,
+                                answers={"diagnosis": "ippsd2_ossification"})
     assert result == {"screening_reply": None, "screening_failures": 1}
+
+
+def test_a_question_the_nlu_is_sure_of_is_answered_without_its_form():
+    # No question mark and no question word first; the NLU read it as a question at 0.76.
+    result, messages = validate("hang on who is running this", intent="ask_question", confidence=0.76,
+                                answers={"diagnosis": "ippsd2_ossification"})
+    assert result["screening_reply"] is None and "screening_failures" not in result
+    assert "Limoges" in messages[0]["text"]
 
 
 def test_medical_advice_mid_form_is_declined():
