@@ -15,8 +15,8 @@ from actions.answer_parsing import NOT_SURE, YOU, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
 from actions.messages import say
-from actions.replies import (answer_from_texts, in_french, instead_of_screening, listing_ended_notes, look_up,
-                             question_of, send_answer, send_french_note, trial_buttons)
+from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, listing_ended_notes,
+                             look_up, question_of, send_answer, send_french_note, trial_buttons)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -69,7 +69,8 @@ class ValidateEligibilityForm(FormValidationAction):
                                  svc.names, list(svc.trials))
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
         # (A message that resumes a paused pre-screen is answered only when it asks something.)
-        if says_more_than_joining(svc.names.without_names(text)) and (is_question(text) or not answers_of(tracker)):
+        if (says_more_than_joining(svc.names.without_names(text)) and (is_question(text) or not answers_of(tracker))
+                and not answered_this_turn(tracker)):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
             # said not covered, then the pre-screen starts.

@@ -53,6 +53,17 @@ def question_of(tracker: Tracker, svc: Services) -> str:
     return last if last and repeats_last_question(text, svc.names) else text
 
 
+def answered_this_turn(tracker: Tracker) -> bool:
+    """Whether an action has already answered the latest message (a question typed instead of yes or
+    no to "delete your answers?", before the pre-screen resumes on that same message)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "bot" and ((event.get("data") or {}).get("custom") or {}).get("type") == "answer":
+            return True
+    return False
+
+
 def debug_route(dispatcher: CollectingDispatcher, tracker: Tracker, route: str, reason: str) -> None:
     """For coordinators (make shell DEBUG=1): which route answered and why, with the NLU's reading."""
     if DEBUG:

@@ -14,13 +14,14 @@ from actions.messages import say
 def tracker(text: str, intent: str = "give_answer", answers: dict | None = None, trial: str | None = "NCT03582800",
             requested: str = "screening_reply", failures: float | None = None, metadata: dict | None = None,
             entities: list | None = None, active: bool = True, last_question: str | None = None,
-            person: str | None = None, confidence: float = 0.9) -> Tracker:
+            person: str | None = None, confidence: float = 0.9, events: list | None = None) -> Tracker:
     slots = {"trial": trial, "screening_answers": answers, "screening_reply": text, "requested_slot": requested,
              "screening_failures": failures, "changing_answer": None, "last_question": last_question,
              "screening_person": person}
     latest = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": entities or [],
               "metadata": metadata or {}}
-    return Tracker("t", slots, latest, [], False, None, {"name": "eligibility_form"} if active else {}, "action_listen")
+    return Tracker("t", slots, latest, events or [], False, None, {"name": "eligibility_form"} if active else {},
+                   "action_listen")
 
 
 def validate(text, **kwargs):
@@ -273,6 +274,18 @@ def start(text: str, **kwargs):
     domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "screening_reply"]}}}
     events = asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, [m.get("text") or "" for m in dispatcher.messages]
+
+
+def test_a_question_answered_before_the_pre_screen_resumes_is_not_answered_again():
+    # "start over", then a question instead of yes or no: the deletion form answers it, and the
+    # pre-screen resumes on that same message.
+    question, answers = "what is the youngest age?", {"diagnosis": "dermatomyositis_calcification"}
+    asked = {"event": "user", "text": question}
+    _, texts = start(question, answers=answers, events=[asked])
+    assert any("(Source:" in t for t in texts)
+    answered = {"event": "bot", "text": "Patient aged 2 years or over", "data": {"custom": {"type": "answer"}}}
+    _, texts = start(question, answers=answers, events=[asked, answered])
+    assert not any("(Source:" in t for t in texts) and any("Your earlier answers are kept" in t for t in texts)
 
 
 def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
