@@ -11,12 +11,12 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import asks_for_advice, asks_to_go_on, is_question, says_more_than_joining
-from actions.answer_parsing import NOT_SURE, YOU, person_in
+from actions.answer_parsing import NO, NOT_SURE, YES, YOU, parse_yes_no, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
 from actions.messages import say
 from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, listing_ended_notes,
-                             look_up, question_of, send_answer, send_french_note, trial_buttons)
+                             look_up, offered_screening, question_of, send_answer, send_french_note, trial_buttons)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -356,8 +356,16 @@ class ActionTakeAnswer(Action):
         criteria = criteria_for(services(), tracker.get_slot("trial"))
         answers = answers_of(tracker)
         open_question = next_question(criteria, answers) if answers else None
-        parsed = open_question.parse(tracker.latest_message.get("text") or "") if open_question else None
+        text = tracker.latest_message.get("text") or ""
+        parsed = open_question.parse(text) if open_question else None
         if parsed is None:
+            # "yes" typed to "Would you like to check whether you could take part?" starts it.
+            reply = parse_yes_no(text) if open_question is None and offered_screening(tracker) else None
+            if reply == YES:
+                return [SlotSet("resume_screening", True)]
+            if reply == NO:
+                dispatcher.utter_message(text=say("screening_declined"))
+                return [SlotSet("resume_screening", False)]
             return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
         answers[open_question.key] = parsed
         finished = next_question(criteria, answers) is None

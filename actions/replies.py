@@ -64,6 +64,21 @@ def answered_this_turn(tracker: Tracker) -> bool:
     return False
 
 
+def offered_screening(tracker: Tracker) -> bool:
+    """Whether the reply to the message before the latest offered the pre-screen (its button), so that
+    a typed "yes" or "no" answers that offer."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users == 2:
+                return False
+        elif users == 1 and event.get("event") == "bot" and any(
+                b.get("payload") == START_SCREENING_BUTTON["payload"] for b in (event.get("data") or {}).get("buttons") or []):
+            return True
+    return False
+
+
 def debug_route(dispatcher: CollectingDispatcher, tracker: Tracker, route: str, reason: str) -> None:
     """For coordinators (make shell DEBUG=1): which route answered and why, with the NLU's reading."""
     if DEBUG:

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import eligibility_actions as ea
 from actions.messages import say
+from actions.replies import START_SCREENING_BUTTON
 
 
 def tracker(text: str, intent: str = "give_answer", answers: dict | None = None, trial: str | None = "NCT03582800",
@@ -342,6 +343,21 @@ def test_an_answer_while_the_screening_is_paused_is_taken_and_it_goes_on():
     assert SlotSet("resume_screening", True) in events
     events, messages = run(ea.ActionTakeAnswer, tracker("yes", answers=None, active=False))
     assert SlotSet("resume_screening", False) in events and messages  # nothing paused: the fallback's reply
+
+
+def test_yes_or_no_typed_to_the_offer_of_a_pre_screen_answers_it():
+    offer = [{"event": "user", "text": "how do i sign up?"},
+             {"event": "bot", "text": say("offer_screening"), "data": {"buttons": [START_SCREENING_BUTTON]}},
+             {"event": "user", "text": "yes please"}]
+    events, messages = run(ea.ActionTakeAnswer, tracker("yes please", answers=None, active=False, events=offer))
+    assert events == [SlotSet("resume_screening", True)] and messages == []  # the rule then starts the form
+    events, messages = run(ea.ActionTakeAnswer, tracker("no thanks", answers=None, active=False, events=offer))
+    assert events == [SlotSet("resume_screening", False)] and messages[0]["text"] == say("screening_declined")
+    # An offer further back is no longer what a "yes" answers.
+    earlier = offer[:2] + [{"event": "user", "text": "who runs it?"}, {"event": "bot", "text": "Dr Domsic."},
+                           {"event": "user", "text": "yes"}]
+    events, messages = run(ea.ActionTakeAnswer, tracker("yes", answers=None, active=False, events=earlier))
+    assert SlotSet("resume_screening", True) not in events and messages[0]["text"] != say("screening_declined")
 
 
 def test_an_answer_about_someone_else_turns_the_questions_to_them():

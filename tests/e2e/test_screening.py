@@ -86,6 +86,13 @@ def test_question_mid_form_is_answered_and_the_form_resumes(patient):
     assert payloads(messages, "eligibility_question")[-1]["criterion"] == "age"
 
 
+def test_yes_typed_to_the_offer_of_a_pre_screen_starts_it(patient):
+    offer = patient.send("how do I sign up for this?", {"trial": "STSINJ"})
+    assert any(b.get("payload") == "/check_eligibility" for m in offer for b in m.get("buttons") or [])
+    messages = patient.send("yes", {"trial": "STSINJ"})
+    assert payloads(messages, "eligibility_question")[-1]["criterion"] == "condition"
+
+
 def test_why_do_you_ask(patient):
     patient.send("am I eligible?", {"trial": "NCT03582800"})
     messages = patient.send("why do you ask?")
