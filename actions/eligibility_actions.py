@@ -53,6 +53,28 @@ def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) ->
             "step": step, "of": of}
 
 
+def note_answers(dispatcher: CollectingDispatcher, criteria, text: str, person: str | None) -> dict:
+    """The answers a message gives plainly ("my son is 12 and has iPPSD2"), said back, each with its
+    question; one that rules out ends the pre-screen with the outcome, which says how to change it."""
+    given = answers_in_message(criteria, text)
+    if not given:
+        return {}
+    noted = "\n".join(f"• {c.question_about(person)} {c.display(given[c.key])}" for c in criteria if c.key in given)
+    dispatcher.utter_message(text=say("answers_noted", answers=noted))
+    return {"screening_answers": given, **({"screening_reply": DONE} if next_question(criteria, given) is None else {})}
+
+
+def opening_message(tracker: Tracker) -> str:
+    """The message that started the pre-screen (the one before the form became active)."""
+    started = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == FORM:
+            started = True
+        elif started and event.get("event") == "user":
+            return event.get("text") or ""
+    return ""
+
+
 class ValidateEligibilityForm(FormValidationAction):
     def name(self) -> str:
         return "validate_eligibility_form"
@@ -89,17 +111,8 @@ class ValidateEligibilityForm(FormValidationAction):
             if not correcting and next_question(criteria_for(svc, trial_id), answers_of(tracker)) is not None:
                 dispatcher.utter_message(text=say("screening_resumed", trial_label=svc.trials[trial_id].label))
             return events
-        criteria = criteria_for(svc, trial_id)
-        given = answers_in_message(criteria, text)
-        if given:
-            # Said back, each with its question; one that rules out ends the pre-screen with the
-            # outcome, which says how to change it.
-            person = person or tracker.get_slot("screening_person")
-            noted = "\n".join(f"• {c.question_about(person)} {c.display(given[c.key])}" for c in criteria if c.key in given)
-            dispatcher.utter_message(text=say("answers_noted", answers=noted))
-            finished = next_question(criteria, given) is None
-            events += [SlotSet("screening_answers", given)] + ([SlotSet("screening_reply", DONE)] if finished else [])
-        return events
+        noted = note_answers(dispatcher, criteria_for(svc, trial_id), text, person or tracker.get_slot("screening_person"))
+        return events + [SlotSet(name, value) for name, value in noted.items()]
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
         """The trial to screen for: a button or a name in the message that starts (or answers the
@@ -129,6 +142,10 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"trial": value, "screening_reply": DONE}
         if tracker.get_slot("requested_slot") == "trial" or not answers_of(tracker):
             dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
+        if tracker.get_slot("requested_slot") == "trial" and not answers_of(tracker):
+            # Chosen in a second step ("the american one"): what the first message said is kept.
+            return {"trial": value, **note_answers(dispatcher, criteria_for(svc, value), opening_message(tracker),
+                                                   tracker.get_slot("screening_person"))}
         return {"trial": value}
 
     def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -289,6 +289,18 @@ def test_a_question_answered_before_the_pre_screen_resumes_is_not_answered_again
     assert not any("(Source:" in t for t in texts) and any("Your earlier answers are kept" in t for t in texts)
 
 
+def test_facts_in_the_opening_message_are_kept_when_the_trial_is_chosen_in_a_second_step():
+    opener = "my son is 9 and has iPPSD2, can he take part?"
+    events = [{"event": "user", "text": opener}, {"event": "active_loop", "name": "eligibility_form"},
+              {"event": "bot", "text": say("ask_which_trial_to_screen")}, {"event": "user", "text": "the french one"}]
+    dispatcher = CollectingDispatcher()
+    tr = tracker("the french one", "choose_trial", trial=None, requested="trial", events=events, person="your son")
+    slots = ea.ValidateEligibilityForm().validate_trial("NCT03582800", dispatcher, tr, {})
+    assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 9}
+    assert any(m["text"].startswith("From your message I noted:\n• Which of these does your son have?")
+               for m in dispatcher.messages)
+
+
 def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
     slots, texts = start("my son is 12 and has iPPSD2, can he join the Limoges study?", trial=None)
     assert slots["trial"] == "NCT03582800"
