@@ -6,7 +6,7 @@ model is trained, from the exemplar bank (actions/emergency_exemplars.yml) and t
 (`emergency` or not), over the message's character n-grams, its sentence vectors from the packaged
 MiniLM (components/minilm_featurizer.py) and the patterns of actions/emergency_phrases.yml with the
 other hand-written readings. At or above `threshold` (config.yml) it is one. Each message's
-probability and pattern are in its parse data (`emergency_check`).
+probability is in its parse data (`emergency_check`).
 
 A message in French that is an emergency also gets the entity `language: fr`, which sets the slot
 the emergency response's French variation depends on (domain.yml).
@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.emergency import EMERGENCY_INTENT, EXEMPLARS_FILE, EmergencyModel, exemplars, is_emergency
+from actions.emergency import EMERGENCY_INTENT, EXEMPLARS_FILE, EmergencyModel, exemplars
 from actions.language import language_of
 from components.intent_rules import IntentRules
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
@@ -98,8 +98,8 @@ class EmergencyOverride(IntentRules):
                 continue
             probability = float(probabilities[id(message)])
             emergency = probability >= self.config["threshold"]
-            message.set("emergency_check", {"probability": round(probability, 4), "pattern": is_emergency(text),
-                                            "emergency": emergency}, add_to_output=True)
+            message.set("emergency_check", {"probability": round(probability, 4), "emergency": emergency},
+                        add_to_output=True)
             if emergency:
                 self.set_intent(message, EMERGENCY_INTENT)
                 entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != "language"]
