@@ -154,7 +154,8 @@ def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     context = trial_context(tracker, svc)
     question = question_of(tracker, svc)
     events = answer_question(dispatcher, svc, question, context.trials)
-    if events and not context.trials and len(svc.trials) > 1:
+    # Which trial, unless the pre-screen is asking that already (it does so next).
+    if events and not context.trials and len(svc.trials) > 1 and tracker.get_slot("requested_slot") != "trial":
         dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
     elif events:
         offer_screening(dispatcher, question, trials_shown(svc, context.trials))

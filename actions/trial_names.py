@@ -37,7 +37,7 @@ MAX_WORDS_BETWEEN = 3  # "the French sodium thiosulfate study": words of the tri
 
 class TrialNames:
     def __init__(self, names_by_trial: dict[str, list[str]], described_as: dict[str, list[str]] | None = None,
-                 title_words: frozenset[str] = frozenset()):
+                 title_words: frozenset[str] = frozenset(), countries: dict[str, list[str]] | None = None):
         # title_words: the trials' titles as tokenize() gives them (stemmed, without stop words).
         # Each name becomes its significant words joined, compared against windows of the message.
         self._names = []
@@ -48,12 +48,18 @@ class TrialNames:
                     self._names.append((trial, "".join(words), len(words)))
         self._described = [(trial, re.compile(rf"\b{re.escape(word)}\b", re.IGNORECASE))
                            for trial, words in (described_as or {}).items() for word in words]
+        # "The one in France": a trial by its sites' country (site_settings in trial.yml).
+        self._located = [(trial, re.compile(rf"\b({'|'.join(_TRIAL_WORDS)})\s+(in|at|from)\s+(the\s+)?"
+                                            rf"{re.escape(re.sub(r'^the ', '', country, flags=re.IGNORECASE))}\b",
+                                            re.IGNORECASE))
+                         for trial, names in (countries or {}).items() for country in dict.fromkeys(names)]
         self._title_words = title_words
 
     @classmethod
     def from_trials(cls, trials: dict[str, Trial]) -> "TrialNames":
         return cls({t.id: list(t.names) for t in trials.values()}, {t.id: list(t.described_as) for t in trials.values()},
-                   frozenset(tokenize(" ".join(t.title for t in trials.values()))))
+                   frozenset(tokenize(" ".join(t.title for t in trials.values()))),
+                   {t.id: [site.country for site in t.site_settings] for t in trials.values()})
 
     @classmethod
     def from_knowledge(cls) -> "TrialNames":
@@ -77,6 +83,7 @@ class TrialNames:
                 end = self._end_of_description(text, m.end())
                 if end is not None:
                     found.append((trial, m.start(), end))
+        found += [(trial, m.start(), m.end()) for trial, located in self._located for m in located.finditer(text or "")]
         return sorted(set(found), key=lambda f: (f[1], -f[2]))
 
     def find(self, text: str) -> list[str]:

@@ -89,6 +89,13 @@ def test_question_without_trial_is_answered_for_each_trial_labelled_then_asks_wh
                                                            '/choose_trial{"trial":"STSINJ"}']
 
 
+def test_a_question_while_the_pre_screen_asks_which_trial_does_not_ask_it_twice():
+    messages, _ = run(rasa_actions.ActionAnswerQuestion, tracker("Who is the sponsor of the study?",
+                                                                 slots={"requested_slot": "trial"}))
+    assert "For the STSINJ trial (University of Pittsburgh):" in messages[0]["text"]
+    assert all(m.get("text") != say("ask_which_trial") for m in messages)  # the form asks which trial next
+
+
 def test_question_the_texts_do_not_answer_points_to_the_study_team():
     messages, events = run(rasa_actions.ActionAnswerQuestion,
                            tracker("Is there parking at the clinic?", slots={"trial": "STSINJ"}))

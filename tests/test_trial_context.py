@@ -23,6 +23,10 @@ from actions.trial_context import resolve_trials
     ("who runs the french sodium thiosulfate study?", ["NCT03582800"]),
     ("the French STS trial", ["NCT03582800"]),
     ("is there a french version of the study?", []),
+    # a trial by its sites' country (site_settings)
+    ("the one in france", ["NCT03582800"]),
+    ("the study in the United States", ["STSINJ"]),
+    ("do they speak english in france?", []),
     ("do i need to speak french in the study", []),
     ("do i need to speak french for a study?", []),  # "for", "a" are in a title, but say nothing of it
     ("Is the treatment safe?", []),
