@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import asks_for_advice, asks_to_go_on, is_question, says_more_than_joining
+from actions.questions import asks_for_advice, asks_to_go_on, is_question, only_asks_to_go_on, says_more_than_joining
 from actions.answer_parsing import NO, NOT_SURE, YES, YOU, parse_yes_no, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
@@ -92,7 +92,7 @@ class ValidateEligibilityForm(FormValidationAction):
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
         # (A message that resumes a paused pre-screen is answered only when it asks something.)
         if (says_more_than_joining(svc.names.without_names(text)) and (is_question(text) or not answers_of(tracker))
-                and not answered_this_turn(tracker)):
+                and not only_asks_to_go_on(text) and not answered_this_turn(tracker)):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
             # said not covered, then the pre-screen starts.

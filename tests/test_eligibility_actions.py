@@ -289,6 +289,14 @@ def test_a_question_answered_before_the_pre_screen_resumes_is_not_answered_again
     assert not any("(Source:" in t for t in texts) and any("Your earlier answers are kept" in t for t in texts)
 
 
+def test_a_message_that_only_asks_to_go_on_resumes_without_an_answer_from_the_texts():
+    # After an emergency: help came, and the question mark is only "can we carry on".
+    _, texts = start("ok the ambulance came, he's fine now. can we carry on", answers={"diagnosis": "ippsd2_ossification"})
+    assert not any("(Source:" in t for t in texts) and any("Your earlier answers are kept" in t for t in texts)
+    _, texts = start("ok he's fine now. can we carry on? and who pays for it?", answers={"diagnosis": "ippsd2_ossification"})
+    assert any("(Source:" in t for t in texts)
+
+
 def test_facts_in_the_opening_message_are_kept_when_the_trial_is_chosen_in_a_second_step():
     opener = "my son is 9 and has iPPSD2, can he take part?"
     events = [{"event": "user", "text": opener}, {"event": "active_loop", "name": "eligibility_form"},
