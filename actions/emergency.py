@@ -78,6 +78,9 @@ def is_emergency(text: str | None, knowledge_dir: Path = KNOWLEDGE_DIR) -> bool:
 
 EXEMPLARS_FILE = Path(__file__).with_name("emergency_exemplars.yml")
 EMERGENCY_INTENT = "emergency"
+# What a trained EmergencyModel depends on besides the NLU data: a change to any of them trains it again.
+MODEL_INPUTS = (EXEMPLARS_FILE, PHRASES_FILE, Path(__file__), Path(__file__).with_name("questions.py"),
+                Path(__file__).with_name("language.py"))
 
 
 def exemplars(path: Path = EXEMPLARS_FILE) -> tuple[list[str], list[str]]:

@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.emergency import EMERGENCY_INTENT, EXEMPLARS_FILE, EmergencyModel, exemplars
+from actions.emergency import EMERGENCY_INTENT, MODEL_INPUTS, EmergencyModel, exemplars
 from actions.language import language_of
 from components.intent_rules import IntentRules
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
@@ -44,7 +44,10 @@ class EmergencyOverride(IntentRules):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        return hashlib.sha256(EXEMPLARS_FILE.read_bytes()).hexdigest()
+        digest = hashlib.sha256()
+        for path in MODEL_INPUTS:
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
                  model: Optional[EmergencyModel] = None) -> None:

@@ -214,15 +214,41 @@ def check_the_tracker_store_reads_back_what_rasas_reads() -> None:
         assert asyncio.run(store._retrieve("nobody", False)) is None
 
 
+def check_the_emergency_model_is_trained_again_when_what_it_reads_changes() -> None:
+    """Rasa reuses a trained component while its config and the NLU data are unchanged; the emergency
+    model also depends on the bank, the patterns and the code of its features."""
+    import tempfile
+    from pathlib import Path
+
+    from actions.emergency import EXEMPLARS_FILE, PHRASES_FILE
+    from components import emergency_override
+
+    assert {EXEMPLARS_FILE, PHRASES_FILE, Path(emergency_override.__file__).parents[1] / "actions" / "emergency.py"} <= \
+        {p.resolve() for p in emergency_override.MODEL_INPUTS}
+    with tempfile.TemporaryDirectory() as tmp:
+        features = Path(tmp) / "emergency.py"
+        features.write_text("a")
+        saved = emergency_override.MODEL_INPUTS
+        emergency_override.MODEL_INPUTS = (*saved, features)
+        try:
+            before = emergency_override.EmergencyOverride.fingerprint_addon({})
+            features.write_text("b")
+            assert emergency_override.EmergencyOverride.fingerprint_addon({}) != before
+        finally:
+            emergency_override.MODEL_INPUTS = saved
+
+
 if __name__ == "__main__":
     check_same_verdicts_as_rasa()
     check_the_faster_replay_gives_rasas_events()
     check_the_tracker_store_reads_back_what_rasas_reads()
     check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothing()
     check_the_minilm_featurizer_runs_the_action_servers_export()
+    check_the_emergency_model_is_trained_again_when_what_it_reads_changes()
     check_a_turn_that_raises_gets_an_apology()
     check_an_emergency_gets_the_sites_numbers_without_the_action_server()
     check_the_circuit_breaker_line_names_no_conversation()
     print("components: action server replies are judged as Rasa judges them; how-to-join and small talk "
           "misreads are questions; stopping a treatment is no request to stop; the MiniLM featurizer gives the "
-          "action server's vectors; the faster replay applies Rasa's events; the tracker store reads back Rasa's tracker; a failing turn gets an apology; the fallback loop's warning names no conversation")
+          "action server's vectors; the emergency model is trained again when its bank, patterns or code change; "
+          "the faster replay applies Rasa's events; the tracker store reads back Rasa's tracker; a failing turn gets an apology; the fallback loop's warning names no conversation")
