@@ -40,7 +40,7 @@ MODEL_FILE = "emergency_model.skops"
 class EmergencyOverride(IntentRules):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"model_dir": None, "threshold": 0.5, "regularisation": 4.0}
+        return {"model_dir": None, "threshold": 0.45, "regularisation": 4.0}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -82,6 +82,8 @@ class EmergencyOverride(IntentRules):
         # No fallback to an untrained component: without its model no emergency would be recognised.
         with model_storage.read_from(resource) as directory:
             path = directory / MODEL_FILE
+            # Written by train() above, in this model archive; skops does not trust scipy's sparse matrix
+            # by default, and its module path changes between scipy versions.
             saved = sio.load(path, trusted=sio.get_untrusted_types(file=path))
         return cls({**cls.get_default_config(), **config}, model_storage, resource,
                    EmergencyModel(saved["words"], saved["classifier"]))
