@@ -140,9 +140,10 @@ class ValidateEligibilityForm(FormValidationAction):
         if instead:
             dispatcher.utter_message(text=instead)
             return {"trial": value, "screening_reply": DONE}
-        if tracker.get_slot("requested_slot") == "trial" or not answers_of(tracker):
+        asked, answered = tracker.get_slot("requested_slot") == "trial", bool(answers_of(tracker))
+        if asked or not answered:
             dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
-        if tracker.get_slot("requested_slot") == "trial" and not answers_of(tracker):
+        if asked and not answered:
             # Chosen in a second step ("the american one"): what the first message said is kept.
             return {"trial": value, **note_answers(dispatcher, criteria_for(svc, value), opening_message(tracker),
                                                    tracker.get_slot("screening_person"))}
@@ -160,8 +161,8 @@ class ValidateEligibilityForm(FormValidationAction):
         if criterion is None or value == DONE:
             return {"screening_reply": DONE}
         text = str(value or "")
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        confidence = (tracker.latest_message.get("intent") or {}).get("confidence") or 0.0
+        read = tracker.latest_message.get("intent") or {}
+        intent, confidence = read.get("name"), read.get("confidence") or 0.0
         parsed = criterion.parse(text)
         if intent == "change_answer" and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
             return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}

@@ -53,30 +53,30 @@ def question_of(tracker: Tracker, svc: Services) -> str:
     return last if last and repeats_last_question(text, svc.names) else text
 
 
+def _bot_events(tracker: Tracker, turns_back: int = 0) -> list[dict]:
+    """What the assistant sent after the latest user message (0), or after the one before it (1)."""
+    users, sent = 0, []
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users > turns_back:
+                break
+        elif event.get("event") == "bot" and users == turns_back:
+            sent.append(event)
+    return sent
+
+
 def answered_this_turn(tracker: Tracker) -> bool:
     """Whether an action has already answered the latest message (a question typed instead of yes or
     no to "delete your answers?", before the pre-screen resumes on that same message)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            return False
-        if event.get("event") == "bot" and ((event.get("data") or {}).get("custom") or {}).get("type") == "answer":
-            return True
-    return False
+    return any(((e.get("data") or {}).get("custom") or {}).get("type") == "answer" for e in _bot_events(tracker))
 
 
 def offered_screening(tracker: Tracker) -> bool:
     """Whether the reply to the message before the latest offered the pre-screen (its button), so that
     a typed "yes" or "no" answers that offer."""
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users == 2:
-                return False
-        elif users == 1 and event.get("event") == "bot" and any(
-                b.get("payload") == START_SCREENING_BUTTON["payload"] for b in (event.get("data") or {}).get("buttons") or []):
-            return True
-    return False
+    return any(b.get("payload") == START_SCREENING_BUTTON["payload"]
+               for e in _bot_events(tracker, turns_back=1) for b in (e.get("data") or {}).get("buttons") or [])
 
 
 def debug_route(dispatcher: CollectingDispatcher, tracker: Tracker, route: str, reason: str) -> None:
