@@ -24,9 +24,11 @@ KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 # (The folders too: a file taken out of data/ changes its folder's time, and the model is trained again.)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type d -o -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml actions/emergency_exemplars.yml actions/questions.py \
-	actions/embedding.py actions/language.py
+	actions/embedding.py actions/language.py actions/emergency_classifier.py
 # The model's ONNX export (made by the index build), which the NLU's featurizer reads too.
 ONNX_EXPORT := build/model/export.json
+# The emergency classifier (fine-tuned MiniLM), which the Rasa model's emergency component copies in.
+EMERGENCY_CLASSIFIER := build/emergency/classifier.json
 
 .PHONY: run cluster shell test unit-test rasa-test e2e-test bench eval report purge install system-test-deps index train clean import
 
@@ -79,10 +81,14 @@ train: $(MODEL)
 $(ONNX_EXPORT): $(ACTIONS_VENV)/.installed
 	$(PY) -m actions.build_index
 
-$(MODEL): $(RASA_VENV)/.installed $(RASA_INPUTS) $(ONNX_EXPORT)
+$(EMERGENCY_CLASSIFIER): $(ACTIONS_VENV)/.installed actions/emergency_classifier.py actions/emergency_exemplars.yml \
+		$(wildcard data/nlu/*.yml)
+	$(PY) -m actions.emergency_classifier
+
+$(MODEL): $(RASA_VENV)/.installed $(RASA_INPUTS) $(ONNX_EXPORT) $(EMERGENCY_CLASSIFIER)
 	$(RASA) train --fixed-model-name trial-assistant --out models --quiet
 
-unit-test: $(ACTIONS_VENV)/.installed index
+unit-test: $(ACTIONS_VENV)/.installed index $(EMERGENCY_CLASSIFIER)
 	$(PY) -m pytest -q tests --ignore=tests/e2e
 
 rasa-test: $(MODEL)

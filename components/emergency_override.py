@@ -5,8 +5,10 @@ Whether a message is an emergency is actions/emergency.py's `EmergencyModel`: le
 model is trained, from the exemplar bank (actions/emergency_exemplars.yml) and the NLU examples
 (`emergency` or not), over the message's character n-grams, its sentence vectors from the packaged
 MiniLM (components/minilm_featurizer.py) and the patterns of actions/emergency_phrases.yml with the
-other hand-written readings. At or above `threshold` (config.yml) it is one. Each message's
-probability is in its parse data (`emergency_check`).
+other hand-written readings; and by actions/emergency_classifier.py's fine-tuned MiniLM (built before
+`rasa train`, copied into the model archive). Their two probabilities are averaged: at or above
+`threshold` (config.yml) the message is an emergency. Each message's probability is in its parse
+data (`emergency_check`).
 
 A message in French that is an emergency also gets the entity `language: fr`, which sets the slot
 the emergency response's French variation depends on (domain.yml).
@@ -16,6 +18,8 @@ Placed last in the pipeline, after the FallbackClassifier, so nothing overrides 
 from __future__ import annotations
 
 import hashlib
+import shutil
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from rasa.engine.graph import ExecutionContext
@@ -27,6 +31,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.emergency import EMERGENCY_INTENT, MODEL_INPUTS, EmergencyModel, exemplars
+from actions.emergency_classifier import (CLASSIFIER_DIR, ONNX_FILE, RECORD_FILE, TOKENIZER_FILE,
+                                          EmergencyClassifier, record)
 from actions.language import language_of
 from components.intent_rules import IntentRules
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
@@ -40,18 +46,21 @@ MODEL_FILE = "emergency_model.skops"
 class EmergencyOverride(IntentRules):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {"model_dir": None, "threshold": 0.45, "regularisation": 4.0}
+        return {"model_dir": None, "threshold": 0.4, "regularisation": 4.0}
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         digest = hashlib.sha256()
         for path in MODEL_INPUTS:
             digest.update(path.read_bytes())
+        # A new fine-tuned classifier is copied in again.
+        digest.update(str((record(CLASSIFIER_DIR) or {}).get("onnx_sha256")).encode())
         return digest.hexdigest()
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[EmergencyModel] = None) -> None:
-        self.config, self.model_storage, self.resource, self.model = config, model_storage, resource, model
+                 model: Optional[EmergencyModel] = None, classifier: Optional[EmergencyClassifier] = None) -> None:
+        self.config, self.model_storage, self.resource = config, model_storage, resource
+        self.model, self.classifier = model, classifier
         self.encoder = encoder(export_dir(config))
 
     @classmethod
@@ -65,6 +74,9 @@ class EmergencyOverride(IntentRules):
             (emergencies if example.get(INTENT) == EMERGENCY_INTENT else others).append(example.get(TEXT))
         self.model = EmergencyModel.fit(emergencies, others, self.encoder.encode,
                                         regularisation=self.config["regularisation"])
+        if record(CLASSIFIER_DIR) is None:
+            raise FileNotFoundError(f"no emergency classifier in {CLASSIFIER_DIR}: run `make train`")
+        self.classifier = EmergencyClassifier(CLASSIFIER_DIR)
         self.persist()
         return self.resource
 
@@ -73,6 +85,8 @@ class EmergencyOverride(IntentRules):
 
         with self.model_storage.write_to(self.resource) as directory:
             sio.dump({"words": self.model.words, "classifier": self.model.classifier}, directory / MODEL_FILE)
+            for name in (ONNX_FILE, TOKENIZER_FILE, RECORD_FILE):
+                shutil.copyfile(CLASSIFIER_DIR / name, Path(directory) / name)
 
     @classmethod
     def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -85,8 +99,11 @@ class EmergencyOverride(IntentRules):
             # Written by train() above, in this model archive; skops does not trust scipy's sparse matrix
             # by default, and its module path changes between scipy versions.
             saved = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+            if record(Path(directory)) is None:
+                raise FileNotFoundError(f"the model archive's emergency classifier is missing or altered: retrain")
+            classifier = EmergencyClassifier(Path(directory))
         return cls({**cls.get_default_config(), **config}, model_storage, resource,
-                   EmergencyModel(saved["words"], saved["classifier"]))
+                   EmergencyModel(saved["words"], saved["classifier"]), classifier)
 
     def process(self, messages: List[Message]) -> List[Message]:
         with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
@@ -94,8 +111,8 @@ class EmergencyOverride(IntentRules):
             texts = [m.get(TEXT) for m in with_text]
             vectors = [m.get(SENTENCE_EMBEDDING) for m in with_text]
             known = all(v is not None for v in vectors)
-            probabilities = dict(zip(map(id, with_text), self.model.probability(texts, self.encoder.encode,
-                                                                                vectors if known else None)))
+            learned = self.model.probability(texts, self.encoder.encode, vectors if known else None)
+            probabilities = dict(zip(map(id, with_text), self.classifier.with_model(learned, texts)))
         for message in messages:
             text = message.get(TEXT) or ""
             if not text.strip():
