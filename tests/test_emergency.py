@@ -148,7 +148,7 @@ _STORY = ("we drove three hours for the screening visit and the parking was a ni
 
 
 @pytest.mark.xfail(strict=True, reason="a known false alarm: the fine-tuned classifier reads this calm ending "
-                                       "of a long story as an emergency (0.70); with it the held-out writers' "
+                                       "of a long story as an emergency (0.65); with it the held-out writers' "
                                        "false alarms halved (docs/evaluation.md)")
 def test_a_calm_ending_to_a_long_story_is_no_emergency(model, threshold):
     assert probability(model, _STORY + "she is asleep in the car now") < threshold

@@ -16,10 +16,12 @@ from actions.evaluation import ask_over_rest, load_cases, summarise
 # no factual question refused as advice. With the learned emergency model (2026-12-05), two of the
 # set's questions, both not covered, are taken for an emergency (not covered recall 0.895 -> 0.872):
 # the price of recognising 98 instead of 90 of a held-out writer's 100 emergencies
-# (tests/e2e/test_emergency_held_out.py).
+# (tests/e2e/test_emergency_held_out.py). With the fine-tuned classifier beside it (2026-12-05,
+# evening) neither is, and recall is 0.895 again; one false alarm is allowed for the fine-tuning's
+# run-to-run differences when CI builds it afresh.
 FLOORS = {"answer_accuracy": 0.76, "answer_accuracy_lenient": 0.92, "not_covered_precision": 0.95,
-          "not_covered_recall": 0.86}
-CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 2,
+          "not_covered_recall": 0.87}
+CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 1,
             "medical_advice_false": 0}
 
 
