@@ -18,8 +18,11 @@ START_PAYLOAD = "/check_eligibility"
 # Measured on 2026-12-05: requests started 0.89; requests that ask how, started or offered 0.76;
 # look-alikes that started it 0.03. Half of an eleventh writer's messages in the NLU data took these
 # to 0.94 / 0.94 / 0.05, but cost conversation turns and FAQ answers elsewhere (docs/evaluation.md):
-# not kept. Limits just beyond what ships.
-FLOORS = {"wants_to_join": 0.87, "wants_to_join_and_asks_how": 0.74}
+# not kept. Limits just beyond what ships. With the fine-tuned emergency classifier (2026-12-05,
+# evening) requests started 0.86: 5 of the 150 requests are taken for an emergency (a story of pain
+# before the request, "I'd like to throw my hat in the ring"), its cost on this kind of message
+# (docs/evaluation.md, ninth session).
+FLOORS = {"wants_to_join": 0.84, "wants_to_join_and_asks_how": 0.74}
 CEILING_NOT_ASKING = 0.05
 
 
