@@ -66,31 +66,72 @@ def torch_encode(texts: list[str], batch_size: int = 32) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def _weights_sha256() -> str:
+def weights_sha256() -> str:
     return hashlib.sha256((Path(model_path()) / "model.safetensors").read_bytes()).hexdigest()
 
 
-def _file_sha256(path: Path) -> str | None:
+def file_sha256(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def intact_record(folder: Path, record_file: str, files: dict[str, str]) -> dict | None:
+    """A build's JSON record in `folder` when the files it names (`files`: record key -> file name)
+    are there with the digests it records; else None."""
+    try:
+        saved = json.loads((folder / record_file).read_text())
+    except (OSError, ValueError):
+        return None
+    intact = all(saved.get(key) is not None and saved.get(key) == file_sha256(folder / name) for key, name in files.items())
+    return saved if intact else None
 
 
 def export_intact(onnx_dir: Path | None = None) -> dict | None:
     """The export's record when onnx_dir (ONNX_DIR) holds the files it names, unchanged; else None.
     The Rasa server's featurizer checks this much (it has no torch and no packaged weights)."""
-    onnx_dir = onnx_dir or ONNX_DIR
-    try:
-        export = json.loads((onnx_dir / EXPORT_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    files_match = all(export.get(f"{key}_sha256") is not None and export.get(f"{key}_sha256") == _file_sha256(onnx_dir / name)
-                      for key, name in (("onnx", ONNX_FILE), ("tokenizer", TOKENIZER_FILE)))
-    return export if files_match else None
+    return intact_record(onnx_dir or ONNX_DIR, EXPORT_FILE, {"onnx_sha256": ONNX_FILE, "tokenizer_sha256": TOKENIZER_FILE})
 
 
 def export_current(onnx_dir: Path | None = None) -> bool:
     """Whether onnx_dir (ONNX_DIR) holds a checked export of the packaged weights."""
     export = export_intact(onnx_dir)
-    return export is not None and export.get("weights_sha256") == _weights_sha256()
+    return export is not None and export.get("weights_sha256") == weights_sha256()
+
+
+def keyword_forward(model, output: str):
+    """The model's forward pass by keyword, as transformers 5 wants it, returning one output: what
+    torch.onnx.export traces."""
+    import torch
+
+    class KeywordForward(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return getattr(self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                      token_type_ids=token_type_ids), output)
+
+    return KeywordForward()
+
+
+def onnx_session(path: Path, threads: int):
+    """An onnxruntime session on the CPU with this many threads for one operation, one between them."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def padded_tokenizer(path: Path, max_tokens: int):
+    """The model's tokenizer (tokenizer.json), cutting at max_tokens and padding a batch."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_tokens)
+    tokenizer.enable_padding()
+    return tokenizer
 
 
 def export_onnx(onnx_dir: Path | None = None) -> dict:
@@ -101,16 +142,7 @@ def export_onnx(onnx_dir: Path | None = None) -> dict:
         return json.loads((onnx_dir / EXPORT_FILE).read_text())
     import torch
 
-    class LastHiddenState(torch.nn.Module):  # the forward pass by keyword, as transformers 5 wants it
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).last_hidden_state
-
-    transformer = LastHiddenState(load_model()[0].auto_model.eval())
+    transformer = keyword_forward(load_model()[0].auto_model.eval(), "last_hidden_state")
     batch = load_model().tokenizer(_CHECK_SENTENCES, padding=True, truncation=True, max_length=MAX_TOKENS,
                                    return_tensors="pt")
     tmp = onnx_dir.with_name(onnx_dir.name + ".tmp")
@@ -125,8 +157,8 @@ def export_onnx(onnx_dir: Path | None = None) -> dict:
     difference = float(np.abs(OnnxEncoder(tmp).encode(_CHECK_SENTENCES) - torch_encode(_CHECK_SENTENCES)).max())
     if difference > EXPORT_TOLERANCE:
         raise RuntimeError(f"the ONNX export differs from torch by {difference:.2e}: not used")
-    export = {"weights_sha256": _weights_sha256(), "onnx_sha256": _file_sha256(tmp / ONNX_FILE),
-              "tokenizer_sha256": _file_sha256(tmp / TOKENIZER_FILE), "torch": torch.__version__,
+    export = {"weights_sha256": weights_sha256(), "onnx_sha256": file_sha256(tmp / ONNX_FILE),
+              "tokenizer_sha256": file_sha256(tmp / TOKENIZER_FILE), "torch": torch.__version__,
               "max_abs_difference": difference}
     (tmp / EXPORT_FILE).write_text(json.dumps(export, indent=2) + "\n")
     if onnx_dir.exists():
@@ -144,16 +176,8 @@ class OnnxEncoder:
 
     def __init__(self, onnx_dir: Path | None = None):
         onnx_dir = onnx_dir or ONNX_DIR
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = _threads()
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(onnx_dir / ONNX_FILE), options, providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(onnx_dir / TOKENIZER_FILE))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding()
+        self.session = onnx_session(onnx_dir / ONNX_FILE, _threads())
+        self.tokenizer = padded_tokenizer(onnx_dir / TOKENIZER_FILE, MAX_TOKENS)
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Unit-length sentence vectors."""

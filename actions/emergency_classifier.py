@@ -63,23 +63,13 @@ def inputs_sha256(nlu_dir: Path = NLU_DIR) -> str:
     digest = hashlib.sha256()
     for path in _inputs(nlu_dir):
         digest.update(path.read_bytes())
-    digest.update((Path(embedding.model_path()) / "model.safetensors").read_bytes())
+    digest.update(embedding.weights_sha256().encode())
     return digest.hexdigest()
-
-
-def _sha256(path: Path) -> str | None:
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 def record(classifier_dir: Path = CLASSIFIER_DIR) -> dict | None:
     """The export's record when the folder holds the files it names, unchanged; else None."""
-    try:
-        saved = json.loads((classifier_dir / RECORD_FILE).read_text())
-    except (OSError, ValueError):
-        return None
-    intact = all(saved.get(key) and saved.get(key) == _sha256(classifier_dir / name)
-                 for key, name in (("onnx_sha256", ONNX_FILE), ("tokenizer_sha256", TOKENIZER_FILE)))
-    return saved if intact else None
+    return embedding.intact_record(classifier_dir, RECORD_FILE, {"onnx_sha256": ONNX_FILE, "tokenizer_sha256": TOKENIZER_FILE})
 
 
 def fine_tune(emergencies: list[str], others: list[str], epochs: int = EPOCHS):
@@ -119,14 +109,6 @@ def export(model, tokenizer, classifier_dir: Path = CLASSIFIER_DIR, **facts) -> 
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    class Logit(torch.nn.Module):  # the forward pass by keyword, as transformers 5 wants it
-        def __init__(self, model):
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
-
     check = ["help she cant breathe", "how many injections are there?", "je veux en finir"]
     batch = tokenizer(check, truncation=True, max_length=MAX_TOKENS, padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -136,7 +118,7 @@ def export(model, tokenizer, classifier_dir: Path = CLASSIFIER_DIR, **facts) -> 
     shutil.copyfile(Path(embedding.model_path()) / TOKENIZER_FILE, tmp / TOKENIZER_FILE)
     with torch.no_grad():
         expected = model(**{n: batch[n] for n in names}).logits.squeeze(-1).numpy()
-        torch.onnx.export(Logit(model), tuple(batch[n] for n in names), str(tmp / ONNX_FILE), input_names=names,
+        torch.onnx.export(embedding.keyword_forward(model, "logits"), tuple(batch[n] for n in names), str(tmp / ONNX_FILE), input_names=names,
                           output_names=["logit"], dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names} | {"logit": {0: "batch"}},
                           opset_version=17, dynamo=False)
     difference = float(np.abs(EmergencyClassifier(tmp).logits(check) - expected).max())
@@ -151,7 +133,8 @@ def export(model, tokenizer, classifier_dir: Path = CLASSIFIER_DIR, **facts) -> 
     shift = float(np.abs(EmergencyClassifier(tmp).probability(check) - 1 / (1 + np.exp(-expected))).max())
     if shift > QUANTISED_TOLERANCE:
         raise RuntimeError(f"the quantised classifier moves a probability by {shift:.2f}: not used")
-    saved = {**facts, "onnx_sha256": _sha256(tmp / ONNX_FILE), "tokenizer_sha256": _sha256(tmp / TOKENIZER_FILE),
+    saved = {**facts, "onnx_sha256": embedding.file_sha256(tmp / ONNX_FILE),
+             "tokenizer_sha256": embedding.file_sha256(tmp / TOKENIZER_FILE),
              "torch": torch.__version__, "max_abs_difference": difference, "quantised_shift": shift}
     (tmp / RECORD_FILE).write_text(json.dumps(saved, indent=2) + "\n")
     shutil.rmtree(classifier_dir, ignore_errors=True)
@@ -177,17 +160,8 @@ class EmergencyClassifier:
     """The export, run by onnxruntime: each message's probability of being an emergency."""
 
     def __init__(self, classifier_dir: Path = CLASSIFIER_DIR):
-        import onnxruntime
-        from tokenizers import Tokenizer
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(classifier_dir / ONNX_FILE), options,
-                                                    providers=["CPUExecutionProvider"])
-        self.tokenizer = Tokenizer.from_file(str(classifier_dir / TOKENIZER_FILE))
-        self.tokenizer.enable_truncation(MAX_TOKENS)
-        self.tokenizer.enable_padding()
+        self.session = embedding.onnx_session(classifier_dir / ONNX_FILE, threads=1)
+        self.tokenizer = embedding.padded_tokenizer(classifier_dir / TOKENIZER_FILE, MAX_TOKENS)
 
     def logits(self, texts: list[str]) -> np.ndarray:
         encoded = self.tokenizer.encode_batch(texts)

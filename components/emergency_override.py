@@ -100,7 +100,7 @@ class EmergencyOverride(IntentRules):
             # by default, and its module path changes between scipy versions.
             saved = sio.load(path, trusted=sio.get_untrusted_types(file=path))
             if record(Path(directory)) is None:
-                raise FileNotFoundError(f"the model archive's emergency classifier is missing or altered: retrain")
+                raise FileNotFoundError("the model archive's emergency classifier is missing or altered: retrain")
             classifier = EmergencyClassifier(Path(directory))
         return cls({**cls.get_default_config(), **config}, model_storage, resource,
                    EmergencyModel(saved["words"], saved["classifier"]), classifier)
