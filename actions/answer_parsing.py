@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -25,6 +26,8 @@ _WORD = re.compile(r"[a-z]+")
 
 def normalise(text: str | None) -> str:
     text = (text or "").lower().replace("\u2019", "'")
+    # Accents dropped, not the letters: "bébé" is read as "bebe", "âgée" as "agee".
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(re.sub(r"[^a-z0-9'.,\- ]", " ", text).split())
 
 
@@ -54,10 +57,78 @@ _LEADING_NO = re.compile(r"^(no|nope|nah|never|none|non)\b")
 _FILLER = re.compile(r"^((ok|okay|oh|well|um+|uh+|erm|hmm+|so|then|alright|ah|right|hi|hello|i mean)\b[\s,.!]*)+")
 
 
-def parse_yes_no(text: str | None, medicines: str | None = None) -> str | None:
+# Words that say nothing of a topic: who, auxiliaries, yes and no, hedges. A clause of these alone
+# is a bare answer ("no she doesn't", "yes I think so").
+_NO_TOPIC = frozenset("""i i'm im i've ive my mine myself you your u she she's shes her hers herself he he's hes his
+himself they they're theyre them their we we're our it it's its this that these those there here one ones someone
+anyone anything something nothing none any some all both do does did don't dont doesn't doesnt didn't didnt is isn't
+isnt am are aren't arent was wasn't wasnt were weren't be been being have has had haven't havent hasn't hasnt hadn't
+will won't would wouldn't wouldnt can can't cant cannot could couldn't should may might must yes yeah yep yup ya y
+sure oui correct right absolutely definitely course of no nope nah never non not negative ok okay well really
+actually honestly honest tbh think so guess believe know idea unsure dunno idk clue nobody maybe perhaps certain
+remember forget as far at ever yet still just only currently now anymore longer like the a an to in on for with
+about from by lol haha sorry oh thanks please totally quite very much aware said says told or if me us him""".split())
+_INTERJECTION = re.compile(r"^(yes|yeah|yep|yup|ya|sure|oui|correct|absolutely|definitely|of course|nope|nah|non)\b|"
+                           r"^(no|never)\b(?!\s+(?!(" + "|".join(map(re.escape, sorted(_NO_TOPIC))) + r")\b)[a-z])")
+_NOT_WHO = re.compile(r"^(not|no) (me|him|her|us|them|myself|himself|herself)$")  # "not me": who, not what
+_CLAUSES = re.compile(r"[,.;:!?()]|\b(?:but|and|so|because|though|although|since)\b")
+
+
+def leads_with_answer(clause: str) -> bool:
+    """Whether a clause starts with a yes or a no said as one ("no, she's 68", not "no surgery")."""
+    return bool(_INTERJECTION.match(normalise(clause)))
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of a message, split at punctuation and at "but", "and", "so", "because"."""
+    return [c.strip() for c in _CLAUSES.split(text or "") if c and c.strip()]
+
+
+def topic_stems(text: str) -> frozenset[str]:
+    """The words a text is about, cut to five letters ("pregnancy" and "pregnant" meet), with the
+    listing words of its lay phrases ("lumps" and "calcium deposits" meet through "calcinosis")."""
+    from actions.lay_terms import listing_words
+
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9']*", normalise(text)) if w not in _NO_TOPIC and (len(w) >= 2 or w.isdigit())]
+    words += [w for phrase in listing_words(text) for w in phrase.split()]
+    return frozenset(w[:5] for w in words)
+
+
+# The words of "why do you ask?" and its kin: they name no topic of their own.
+_ASKING_WHY = frozenset(w[:5] for w in """why what what's how ask asking asked need needed want matter matters important
+importance relevant relevance reason question questions information info point purpose aims objective trial study
+care""".split())
+
+
+def names_another_topic(text: str, topic: frozenset[str]) -> bool:
+    """Whether a "does that matter?" names something other than the open question's topic ("my mum
+    had a heart attack, does that matter?"): a question of its own, not "why do you ask?"."""
+    named = topic_stems(text) - _ASKING_WHY
+    return bool(named) and not named & topic
+
+
+def about_topic(text: str, topic: frozenset[str], medicines: str | None = None) -> str:
+    """The clauses of a reply that answer a question on `topic`: a leading yes or no ("no, she's a
+    boy"), a bare answer ("she doesn't"), or a clause about the topic ("no blood thinners"). A yes or
+    no about something else ("not me", "no surgery planned" to a question on deposits) is left out."""
+    kept = []
+    for clause in clauses(text):
+        if _NOT_WHO.match(clause):
+            continue
+        stems = topic_stems(clause)
+        if (leads_with_answer(clause) or _NOT_SURE.search(clause) or not stems or stems & topic
+                or (medicines and named_medicine(clause, medicines))):
+            kept.append(clause)
+    return ". ".join(kept)
+
+
+def parse_yes_no(text: str | None, medicines: str | None = None, topic: frozenset[str] | None = None) -> str | None:
     """yes / no / not_sure, or None. With a medicine group, a named medicine of it is "yes" and
-    taking one it does not know is "not sure" (never guessed)."""
+    taking one it does not know is "not sure" (never guessed). With the question's topic
+    (topic_stems), only the clauses about it or bare answers are read."""
     t = _FILLER.sub("", normalise(text))
+    if t and topic is not None:
+        t = about_topic(t, topic, medicines)
     if not t:
         return None
     if _NOT_SURE.search(t):
@@ -81,8 +152,8 @@ def parse_yes_no(text: str | None, medicines: str | None = None) -> str | None:
 
 
 _UNITS = [  # unit words -> years per unit
-    (re.compile(r"^(years?|yrs?|y|yo)\b"), 1.0),
-    (re.compile(r"^(months?|mos?|mths?)\b"), 1 / 12),
+    (re.compile(r"^(years?|yrs?|y|yo|ans?)\b"), 1.0),
+    (re.compile(r"^(months?|mos?|mths?|mois)\b"), 1 / 12),
     (re.compile(r"^(weeks?|wks?)\b"), 1 / 52),
     (re.compile(r"^(days?)\b"), 1 / 365),
 ]
@@ -186,7 +257,10 @@ _STATED_AGE = re.compile(
     rf"\b(i am|i'm|im|he is|she is|he's|she's|hes|shes|aged?|turned|turns|{_RELATIVES} is)\s+(\d{{1,2}})\s*(months?|mos?)\b|"
     # "my husband (61)", "my son, 30 months,": a number right after a relative.
     rf"\b{_RELATIVES}[\s,]+(\d{{1,3}})(?!\s*((years?|yrs?|months?|mos?)\s+)?(ago|%|mg|kg|times|days?|weeks?|\d))"
-    r"(\s*(months?|mos?|years?|yrs?))?\b")
+    r"(\s*(months?|mos?|years?|yrs?))?\b|"
+    # French: "il a 6 ans", "mon fils de 6 ans", "agee de 18 mois", "ma fille, 6 ans" (not "il y a 2
+    # ans", "depuis plus de 2 ans").
+    r"(?<!y )(?<!plus )(?<!moins )\b(a|de|fils|fille|enfant|bebe|garcon|mari|femme|mere|pere)[\s,(]+(\d{1,3})\s*(ans|mois)\b")
 
 
 def stated_age(text: str | None) -> float | None:
@@ -216,6 +290,10 @@ _RELATIVE = re.compile(
 # "My wife and I want her in this study": the other parent, not the one who would take part.
 _CO_PARENT = re.compile(r"\b(my|our) (wife|husband|partner) and (i|me)\b|\b(me|i) and my (wife|husband|partner)\b")
 _SAYS_WHO = {"girl": "daughter", "boy": "son", "kid": "child", "teen": "teenager", "mam": "mum"}
+# French: "mon fils", "ma fille" (accents dropped by normalise); the questions are asked in English.
+_FRENCH_RELATIVE = re.compile(r"\b(mon|ma|notre)\s+(?P<who>fils|fille|enfant|bebe|garcon|mari|femme|mere|pere|frere|soeur)\b")
+_FRENCH_WHO = {"fils": "son", "fille": "daughter", "enfant": "child", "bebe": "baby", "garcon": "son", "mari": "husband",
+               "femme": "wife", "mere": "mother", "pere": "father", "frere": "brother", "soeur": "sister"}
 _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|me|my (own )?(skin|hands?|fingers?|elbows?|knees?|lumps?|deposits?|"
                            r"doctor|rheumatologist|scleroderma|lupus|dermatomyositis|diagnosis))\b")
 
@@ -228,4 +306,7 @@ def person_in(text: str | None) -> str | None:
     if match:
         who = match.group("who")
         return f"your {_SAYS_WHO.get(who, who)}"
+    match = _FRENCH_RELATIVE.search(t)
+    if match:
+        return f"your {_FRENCH_WHO[match.group('who')]}"
     return YOU if _FIRST_PERSON.search(t) else None

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import yaml
 
-from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, choices_named, named_medicine, normalise, parse_age, parse_choice,
-                                    parse_yes_no, stated_age, stated_ages)
+from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, choices_named, clauses, leads_with_answer, named_medicine,
+                                    normalise, parse_age, parse_choice, parse_yes_no, stated_age, stated_ages,
+                                    topic_stems)
 from actions.knowledge_base import KnowledgeError, Trial
 from actions.trial_facts import closed
 
@@ -44,6 +45,12 @@ class Criterion:
     # with any such criterion is off.
     review: str | None = None
 
+    @functools.cached_property
+    def topic(self) -> frozenset[str]:
+        """What the question is about: a yes or no in a message about something else is no answer."""
+        return topic_stems(" ".join([self.key.replace("_", " "), self.question or "", self.why or "",
+                                     *self.asked_of.values()]))
+
     @property
     def asked(self) -> bool:
         return self.checked_by is None
@@ -57,10 +64,16 @@ class Criterion:
             return self.asked_of["someone"].format(person=person)
         return self.question or ""
 
-    def parse(self, text: str | None):
-        """The normalised answer in the text, or None when it cannot be read."""
+    def parse(self, text: str | None, others: list[Criterion] = ()):
+        """The normalised answer in the text, or None when it cannot be read. A clause that answers
+        one of the `others` (the pre-screen's other questions) is not read as a yes or no to this one
+        ("he is 6, he has iPPSD2" says nothing of planned surgery)."""
         if self.answer_type == "yes_no":
-            return parse_yes_no(text, self.lexicon)
+            others = [c for c in others if c.key != self.key]
+            if others:
+                text = ". ".join(c for c in clauses(normalise(text))
+                                 if leads_with_answer(c) or not answers_in_message(others, c))
+            return parse_yes_no(text, self.lexicon, self.topic)
         if self.answer_type == "number":
             return NOT_SURE if parse_yes_no(text) == NOT_SURE else parse_age(text)
         return parse_choice(text, list(self.choices))

@@ -11,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import asks_for_advice, asks_to_go_on, is_question, only_asks_to_go_on, says_more_than_joining
-from actions.answer_parsing import NO, NOT_SURE, YES, YOU, parse_yes_no, person_in
+from actions.answer_parsing import NO, NOT_SURE, YES, YOU, names_another_topic, parse_yes_no, person_in
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
 from actions.messages import say
@@ -85,13 +85,15 @@ class ValidateEligibilityForm(FormValidationAction):
             return await super().run(dispatcher, tracker, domain)
         # The message that starts (or resumes) the screening.
         svc = services()
-        if in_french(tracker):
+        french = in_french(tracker)
+        if french:
             send_french_note(dispatcher, tracker)
         context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
                                  svc.names, list(svc.trials))
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
-        # (A message that resumes a paused pre-screen is answered only when it asks something.)
-        if (says_more_than_joining(svc.names.without_names(text)) and (is_question(text) or not answers_of(tracker))
+        # (A message that resumes a paused pre-screen is answered only when it asks something; one in
+        # French has had the French note: the English texts cannot answer it.)
+        if (not french and says_more_than_joining(svc.names.without_names(text)) and (is_question(text) or not answers_of(tracker))
                 and not only_asks_to_go_on(text) and not answered_this_turn(tracker)):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
@@ -163,7 +165,7 @@ class ValidateEligibilityForm(FormValidationAction):
         text = str(value or "")
         read = tracker.latest_message.get("intent") or {}
         intent, confidence = read.get("name"), read.get("confidence") or 0.0
-        parsed = criterion.parse(text)
+        parsed = criterion.parse(text, criteria)
         if intent == "change_answer" and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
             return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}
         if parsed is None and _WHY_DO_YOU_ASK.search(text):
@@ -291,10 +293,13 @@ class ActionExplainCriterion(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         svc = services()
         criterion = next_question(criteria_for(svc, tracker.get_slot("trial")), answers_of(tracker))
+        text = tracker.latest_message.get("text") or ""
+        if criterion is not None and tracker.active_loop.get("name") == FORM and names_another_topic(text, criterion.topic):
+            return answer_from_texts(dispatcher, tracker)  # "my mum had a stroke, does that matter?"
         if criterion is None or tracker.active_loop.get("name") != FORM:
             # Outside the pre-screen a "why" is a question about the trial ("why do researchers think
             # it could work?"), unless it only asks why we ask.
-            if _WHY_DO_YOU_ASK.search(tracker.latest_message.get("text") or ""):
+            if _WHY_DO_YOU_ASK.search(text):
                 dispatcher.utter_message(text=say("nothing_to_explain"))
                 return []
             return answer_from_texts(dispatcher, tracker)
@@ -335,10 +340,11 @@ def correct_answer(dispatcher: CollectingDispatcher, tracker: Tracker, criteria:
     text = tracker.latest_message.get("text") or ""
     criterion, new = correction_in(text, criteria, answers)
     open_question = next_question(criteria, answers)
-    if criterion is None and open_question is not None and open_question.parse(text) is not None:
+    parsed = open_question.parse(text, criteria) if criterion is None and open_question is not None else None
+    if parsed is not None:
         # No earlier answer named, but the question still open is answered ("and yes she takes heparin,
         # that's the blood thinner question" after an emergency paused the pre-screen): taken, and on.
-        answers[open_question.key] = open_question.parse(text)
+        answers[open_question.key] = parsed
         finished = next_question(criteria, answers) is None
         return {"screening_answers": answers, "screening_reply": DONE if finished else None, "screening_failures": None}
     if criterion is None:
@@ -375,7 +381,7 @@ class ActionTakeAnswer(Action):
         answers = answers_of(tracker)
         open_question = next_question(criteria, answers) if answers else None
         text = tracker.latest_message.get("text") or ""
-        parsed = open_question.parse(text) if open_question else None
+        parsed = open_question.parse(text, criteria) if open_question else None
         if parsed is None:
             # "yes" typed to "Would you like to check whether you could take part?" starts it.
             reply = parse_yes_no(text) if open_question is None and offered_screening(tracker) else None

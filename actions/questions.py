@@ -175,7 +175,9 @@ _WHETHER = re.compile(r"\b(find out|know|check|see|tell|learn|work out)\b.{0,20}
 
 # "Can we go on with the questions?": the pre-screen's open question is asked again.
 _GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we|"
-                    r"let'?s (go|do this|proceed)|proceed|move on)\b", re.IGNORECASE)
+                    r"let'?s (go|do this|proceed)|proceed|move on|"
+                    # French, on a French site: "on peut continuer ?", "on reprend", "la suite"
+                    r"continuer|on continue|reprendre|on reprend|la suite|question suivante|allons-y)\b", re.IGNORECASE)
 
 
 def asks_to_go_on(text: str) -> bool:

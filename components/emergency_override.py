@@ -35,9 +35,9 @@ from actions.emergency_classifier import (CLASSIFIER_DIR, ONNX_FILE, RECORD_FILE
                                           EmergencyClassifier, record)
 from actions.language import language_of
 from components.intent_rules import IntentRules
+from components.question_routing import FALLBACK_INTENT, QuestionRouting
 from components.minilm_featurizer import SENTENCE_EMBEDDING, encoder, export_dir
 
-FALLBACK_INTENT = "nlu_fallback"
 RUNNER_UP_MIN_CONFIDENCE = 0.3  # below it, a message that is not an emergency is treated as not understood
 MODEL_FILE = "emergency_model.skops"
 
@@ -137,4 +137,5 @@ class EmergencyOverride(IntentRules):
                 else:
                     message.set(INTENT, {"name": FALLBACK_INTENT, "confidence": 1 - runner_up.get("confidence", 0)},
                                 add_to_output=True)
+                QuestionRouting.route(message)  # as if the classifier had read it so
         return messages

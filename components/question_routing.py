@@ -12,7 +12,7 @@ a message that only mentions such words is none of them: a question about someth
 need to stop my blood thinners?") or "stop" with a treatment ("stop my warfarin") takes the next
 intent of the ranking.
 
-Placed before EmergencyOverride, which has the last word.
+Placed before EmergencyOverride, which has the last word (and routes here the intent it falls back to).
 """
 from __future__ import annotations
 
@@ -24,10 +24,12 @@ from rasa.shared.nlu.training_data.message import Message
 
 from actions.questions import (DELETING_INTENTS, asks_how_to_join, asks_whether_someone_can_join,
                                deletion_only_mentioned, is_question, only_asks_to_go_on, question_in_small_talk)
+from actions.emergency import EMERGENCY_INTENT
 from actions.follow_up import goes_on
 from components.intent_rules import IntentRules
 
 QUESTION_INTENT = "ask_question"
+FALLBACK_INTENT = "nlu_fallback"
 SMALL_TALK = ("greet", "thank", "goodbye")
 
 
@@ -35,23 +37,31 @@ SMALL_TALK = ("greet", "thank", "goodbye")
 class QuestionRouting(IntentRules):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            text = message.get(TEXT) or ""
-            intent = (message.get(INTENT) or {}).get("name")
-            if intent in DELETING_INTENTS and deletion_only_mentioned(text):
-                ranking = message.get(INTENT_RANKING_KEY) or []
-                intent = next((r.get("name") for r in ranking if r.get("name") not in DELETING_INTENTS), QUESTION_INTENT)
-                self.set_intent(message, intent)
-            if intent == "give_answer" and asks_whether_someone_can_join(text):
-                # Facts with a request to join ("can my mum take part? she has scleroderma") start the
-                # pre-screen, which takes the facts as answers.
-                self.set_intent(message, "check_eligibility")
-                continue
-            if intent in SMALL_TALK and only_asks_to_go_on(text):
-                # "Thanks, he's ok now. ok to keep going" (or "... can we keep going?"): thanks that ask
-                # to go on with the pre-screen.
-                self.set_intent(message, "check_eligibility")
-                continue
-            if ((intent == "check_eligibility" and asks_how_to_join(text))
-                    or (intent in SMALL_TALK and (question_in_small_talk(text) or (goes_on(text) and is_question(text))))):
-                self.set_intent(message, QUESTION_INTENT)
+            self.route(message)
         return messages
+
+    @classmethod
+    def route(cls, message: Message) -> None:
+        """The intent these rules give the message (EmergencyOverride routes its runner-up here too,
+        when it does not confirm the classifier's emergency)."""
+        text = message.get(TEXT) or ""
+        intent = (message.get(INTENT) or {}).get("name")
+        if intent in DELETING_INTENTS and deletion_only_mentioned(text):
+            ranking = message.get(INTENT_RANKING_KEY) or []
+            # (Not the emergency intent: EmergencyOverride decides that on its own reading.)
+            intent = next((r.get("name") for r in ranking if r.get("name") not in DELETING_INTENTS | {EMERGENCY_INTENT}),
+                          QUESTION_INTENT)
+            cls.set_intent(message, intent)
+        if intent == "give_answer" and asks_whether_someone_can_join(text):
+            # Facts with a request to join ("can my mum take part? she has scleroderma") start the
+            # pre-screen, which takes the facts as answers.
+            cls.set_intent(message, "check_eligibility")
+            return
+        if intent in SMALL_TALK + (QUESTION_INTENT, FALLBACK_INTENT) and only_asks_to_go_on(text):
+            # "Thanks, he's ok now. ok to keep going" (or "... can we keep going?", "les pompiers
+            # sont la, il va mieux. on peut continuer ?"): asks only to go on with the pre-screen.
+            cls.set_intent(message, "check_eligibility")
+            return
+        if ((intent == "check_eligibility" and asks_how_to_join(text))
+                or (intent in SMALL_TALK and (question_in_small_talk(text) or (goes_on(text) and is_question(text))))):
+            cls.set_intent(message, QUESTION_INTENT)

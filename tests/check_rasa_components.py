@@ -99,6 +99,10 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("can we go on with the questions?", "check_eligibility", "check_eligibility"),
              ("she's ok now, the ambulance came. can we keep going", "thank", "check_eligibility"),
              ("thanks, ok to keep going. who pays for it?", "thank", "ask_question"),
+             # Asking only to go on, whatever the classifier made of it (French on a French site too).
+             ("les pompiers sont la, il va mieux. on peut continuer ?", "nlu_fallback", "check_eligibility"),
+             ("he's fine now, can we carry on?", "ask_question", "check_eligibility"),
+             ("ok, and can we carry on after the break, how long is it?", "ask_question", "ask_question"),
              ("hi, what is this study actually testing?", "greet", "ask_question"),
              ("hey, can you help me?", "greet", "greet"),
              ("thanks, and who pays for it?", "thank", "ask_question"),

@@ -92,3 +92,51 @@ def test_ages_stated_in_passing(text, ages):
                                           ("well, yes", "yes"), ("nobody ever said that", "no")])
 def test_words_before_a_yes_or_no_are_not_one(text, answer):
     assert parse_yes_no(text) == answer
+
+
+@pytest.mark.parametrize("text, answer", [
+    # Only the clauses about the question's topic, or bare answers, are read.
+    ("sorry that was about my mum, not me. no surgery planned", None),
+    ("not me", None),
+    ("no, not me", "no"),
+    ("she has them, but they don't hurt", "yes"),
+    ("no she doesn't have any lumps you can see", "no"),
+    ("she doesn't have lumps", "no"),
+    ("not that I know of", "no"),
+    ("no, she's 68, long past that", "no"),
+    ("she has lupus", None),
+    ("he is 6", None),
+    ("not sure to be honest", "not_sure"),
+    ("nobody ever said that to us", "no"),
+])
+def test_a_yes_or_no_about_something_else_is_no_answer(text, answer):
+    from actions.answer_parsing import topic_stems
+
+    topic = topic_stems("calcinosis: does she have calcium deposits under the skin that a doctor can see and measure?")
+    assert parse_yes_no(text, topic=topic) == answer
+
+
+@pytest.mark.parametrize("text, ages, person", [
+    ("bonjour, mon fils de 6 ans a un PHP1a avec des petites boules", [6.0], "your son"),
+    ("ma fille a 18 mois", [1.5], "your daughter"),
+    ("ma fille, 9 ans, a une PHP", [9.0], "your daughter"),
+    ("elle a des boules depuis plus de 2 ans", [], None),
+    ("il y a 3 ans il a eu une opération", [], None),
+    ("mon bébé a une PHP", [], "your baby"),
+])
+def test_french_openers_give_an_age_and_who_would_take_part(text, ages, person):
+    from actions.answer_parsing import person_in, stated_ages
+
+    assert stated_ages(text) == ages and person_in(text) == person
+
+
+@pytest.mark.parametrize("text, other", [
+    ("my mum had a heart attack two years ago, does that matter for her too?", True),
+    ("why do you need to know about allergies?", False),
+    ("why does that matter for the trial?", False),
+    ("why do you ask?", False),
+])
+def test_a_does_that_matter_about_another_topic_is_a_question_of_its_own(text, other):
+    from actions.answer_parsing import names_another_topic, topic_stems
+
+    assert names_another_topic(text, topic_stems("Has the person ever had an allergy to sodium thiosulfate (STS)?")) is other

@@ -386,3 +386,24 @@ def test_an_answer_about_someone_else_turns_the_questions_to_them():
     assert result["screening_person"] == "your wife"
     result, _ = validate("my wife has dermatomyositis", person="your daughter")
     assert "screening_person" not in result  # someone named already stays who the questions are about
+
+
+def test_a_no_about_another_topic_does_not_answer_the_open_question():
+    # Seen in the widget: the "no" of "no surgery planned" (and of "not me") answered "does your mum
+    # have calcium deposits a doctor can measure?" and gave a wrong outcome.
+    result, messages = validate("sorry that was about my mum, not me. no surgery planned", trial="STSINJ",
+                                answers={"condition": "systemic_sclerosis", "calcinosis": "yes"})
+    assert "measurable_lesions" not in (result.get("screening_answers") or {})
+    assert result["screening_reply"] is None and "didn't catch that" in messages[0]["text"]
+    assert "screening_person" not in result
+
+
+def test_does_that_matter_about_another_topic_is_answered_not_explained():
+    # "why we ask" belongs to the open question; a past heart attack is a question of its own.
+    text = "my mum had a heart attack two years ago, does that matter for her too?"
+    events, messages = run(ea.ActionExplainCriterion, tracker(text, "explain_question", trial="STSINJ",
+                                                              answers={"condition": "lupus", "calcinosis": "yes"}))
+    assert messages and not any((m.get("text") or "").startswith("We ask because") for m in messages)
+    _, messages = run(ea.ActionExplainCriterion, tracker("why do you need to know that?", "explain_question", trial="STSINJ",
+                                                         answers={"condition": "lupus", "calcinosis": "yes"}))
+    assert messages[0]["text"].startswith("We ask because: The trial measures how the deposits change.")

@@ -210,3 +210,14 @@ def test_loader_rejects_yaml_booleans_among_words(knowledge_copy, bad_yaml, name
 ])
 def test_answers_in_the_opening_message_are_only_what_it_says_plainly(trials, trial, text, expected):
     assert answers_in_message(load_criteria(trials[trial]), text) == expected
+
+
+@pytest.mark.parametrize("key, text, answer", [
+    # What answers another question of the pre-screen is not a yes or no to this one.
+    ("planned_surgery", "he is 6, he has iPPSD2", None),
+    ("planned_surgery", "no, he is 6", "no"),
+    ("childbearing_potential", "no she's 84", "no"),
+    ("anticoagulant_therapy", "she has dermatomyositis and takes warfarin", "yes"),
+])
+def test_a_reply_that_restates_other_answers_does_not_answer_the_open_question(limoges, key, text, answer):
+    assert limoges[key].parse(text, list(limoges.values())) == answer
