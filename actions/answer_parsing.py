@@ -67,7 +67,8 @@ will won't would wouldn't wouldnt can can't cant cannot could couldn't should ma
 sure oui correct right absolutely definitely course of no nope nah never non not negative ok okay well really
 actually honestly honest tbh think so guess believe know idea unsure dunno idk clue nobody maybe perhaps certain
 remember forget as far at ever yet still just only currently now anymore longer like the a an to in on for with
-about from by lol haha sorry oh thanks please totally quite very much aware said says told or if me us him""".split())
+about from by lol haha sorry oh thanks please totally quite very much aware said says told or if me us him hi
+hello hey bonjour salut thank""".split())
 _INTERJECTION = re.compile(r"^(yes|yeah|yep|yup|ya|sure|oui|correct|absolutely|definitely|of course|nope|nah|non)\b|"
                            r"^(no|never)\b(?!\s+(?!(" + "|".join(map(re.escape, sorted(_NO_TOPIC))) + r")\b)[a-z])")
 _NOT_WHO = re.compile(r"^(not|no) (me|him|her|us|them|myself|himself|herself)$")  # "not me": who, not what
@@ -89,7 +90,8 @@ def topic_stems(text: str) -> frozenset[str]:
     listing words of its lay phrases ("lumps" and "calcium deposits" meet through "calcinosis")."""
     from actions.lay_terms import listing_words
 
-    words = [w for w in re.findall(r"[a-z0-9][a-z0-9']*", normalise(text)) if w not in _NO_TOPIC and (len(w) >= 2 or w.isdigit())]
+    words = [w for w in re.findall(r"[a-z0-9][a-z0-9']*", normalise(text))
+             if w not in _NO_TOPIC and (len(w) >= 2 or w.isdigit())]
     words += [w for phrase in listing_words(text) for w in phrase.split()]
     return frozenset(w[:5] for w in words)
 
@@ -110,15 +112,22 @@ def names_another_topic(text: str, topic: frozenset[str]) -> bool:
 def about_topic(text: str, topic: frozenset[str], medicines: str | None = None) -> str:
     """The clauses of a reply that answer a question on `topic`: a leading yes or no ("no, she's a
     boy"), a bare answer ("she doesn't"), or a clause about the topic ("no blood thinners"). A yes or
-    no about something else ("not me", "no surgery planned" to a question on deposits) is left out."""
-    kept = []
+    no about something else ("not me", "no surgery planned" to a question on deposits) is left out,
+    and a bare one that only repeats it is no answer either ("sorry, no, not an emergency": a no to
+    which question?; but "she has them, but they don't hurt" is a yes)."""
+    kept, on_topic, elsewhere = [], False, set()
     for clause in clauses(text):
         if _NOT_WHO.match(clause):
             continue
         stems = topic_stems(clause)
-        if (leads_with_answer(clause) or _NOT_SURE.search(clause) or not stems or stems & topic
-                or (medicines and named_medicine(clause, medicines))):
+        about = bool(stems & topic) or bool(medicines and named_medicine(clause, medicines))
+        if about or leads_with_answer(clause) or _NOT_SURE.search(clause) or not stems:
             kept.append(clause)
+            on_topic = on_topic or about or bool(_NOT_SURE.search(clause))
+        else:
+            elsewhere.add(parse_yes_no(clause))
+    if kept and not on_topic and parse_yes_no(". ".join(kept)) in elsewhere:
+        return ""
     return ". ".join(kept)
 
 
@@ -213,8 +222,14 @@ def parse_age(text: str | None) -> float | None:
     return round(value, 2)
 
 
-def parse_choice(text: str | None, choices: list[dict]) -> str | None:
-    """The value of the choice the text names: its label, one of its words, or its number."""
+# A choice's words that are only a no ("none of these"): read only from the clauses that answer the
+# question asked (about_topic), not from "sorry, no, not an emergency. i just want to sign her up".
+_NEGATIVE_CHOICE_WORDS = frozenset(["no", "none", "nope", "non", "neither", "none of these"])
+
+
+def parse_choice(text: str | None, choices: list[dict], topic: frozenset[str] = frozenset()) -> str | None:
+    """The value of the choice the text names: its label, one of its words, or its number; a
+    "none" choice by a no that answers the question (`topic`: see topic_stems)."""
     t = normalise(text)
     if not t:
         return None
@@ -225,7 +240,9 @@ def parse_choice(text: str | None, choices: list[dict]) -> str | None:
             return choice["value"]
     if t.isdigit() and 1 <= int(t) <= len(choices):
         return choices[int(t) - 1]["value"]
-    matched = choices_named(t, choices)
+    matched = choices_named(t, choices, _NEGATIVE_CHOICE_WORDS)
+    if not matched:
+        matched = choices_named(about_topic(t, topic), choices)
     return matched[0] if len(matched) == 1 else None
 
 

@@ -76,7 +76,7 @@ class Criterion:
             return parse_yes_no(text, self.lexicon, self.topic)
         if self.answer_type == "number":
             return NOT_SURE if parse_yes_no(text) == NOT_SURE else parse_age(text)
-        return parse_choice(text, list(self.choices))
+        return parse_choice(text, list(self.choices), self.topic)
 
     def evaluate(self, answer) -> bool | None:
         """True: met (for an exclusion: not ruled out); False: not met; None: cannot tell."""

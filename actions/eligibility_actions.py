@@ -11,7 +11,8 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import asks_for_advice, asks_to_go_on, is_question, only_asks_to_go_on, says_more_than_joining
-from actions.answer_parsing import NO, NOT_SURE, YES, YOU, names_another_topic, parse_yes_no, person_in
+from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
+                                    person_in, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
 from actions.messages import say
@@ -93,7 +94,9 @@ class ValidateEligibilityForm(FormValidationAction):
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
         # (A message that resumes a paused pre-screen is answered only when it asks something; one in
         # French has had the French note: the English texts cannot answer it.)
-        if (not french and says_more_than_joining(svc.names.without_names(text)) and (is_question(text) or not answers_of(tracker))
+        # A statement of facts for the pre-screen ("my son has iPPSD2 and is 7") gets them noted instead.
+        if (not french and says_more_than_joining(svc.names.without_names(text))
+                and (is_question(text) or not (answers_of(tracker) or states_screening_facts(tracker, text)))
                 and not only_asks_to_go_on(text) and not answered_this_turn(tracker)):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
@@ -166,12 +169,14 @@ class ValidateEligibilityForm(FormValidationAction):
         read = tracker.latest_message.get("intent") or {}
         intent, confidence = read.get("name"), read.get("confidence") or 0.0
         parsed = criterion.parse(text, criteria)
-        if intent == "change_answer" and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
+        correcting = intent == "change_answer" and answers
+        if correcting and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
             return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}
         if parsed is None and _WHY_DO_YOU_ASK.search(text):
             explain(dispatcher, criterion)
             return {"screening_reply": None}
-        if parsed is None and (asks_to_go_on(text) or intent == "check_eligibility"):
+        joining_only = intent == "check_eligibility" and not says_more_than_joining(text)
+        if parsed is None and (asks_to_go_on(text) or joining_only):
             return {"screening_reply": None}  # only asks to go on: the question again
         asks = (intent in QUESTION_INTENTS or is_question(text)) and not _ANSWER_START.match(text)
         if asks and (parsed is None or intent in QUESTION_INTENTS):
@@ -366,10 +371,26 @@ def correct_answer(dispatcher: CollectingDispatcher, tracker: Tracker, criteria:
     return {"screening_answers": answers, "screening_reply": DONE if finished else None, "screening_failures": None}
 
 
+def states_screening_facts(tracker: Tracker, text: str) -> bool:
+    """Whether a message only states answers to the pre-screen of a trial in context (the page's, the
+    one it names or talked about, else any): every clause an age, a condition or a medicine ("my son
+    has iPPSD2 and is 7"), nothing else said or asked."""
+    svc = services()
+    context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"), svc.names,
+                             list(svc.trials))
+    parts = clauses(normalise(text))
+    for trial_id in context.trials or svc.trials:
+        criteria = criteria_for(svc, trial_id)
+        if criteria and all(answers_in_message(criteria, part) or not topic_stems(part) for part in parts):
+            return bool(answers_in_message(criteria, text))
+    return False
+
+
 class ActionTakeAnswer(Action):
     """An answer outside the form: to the question still open of a paused pre-screen (after an
-    emergency or a question, "no allergies") it is taken and the pre-screen goes on; else it is
-    handled like any message the NLU was unsure of."""
+    emergency or a question, "no allergies") it is taken and the pre-screen goes on; facts for a
+    pre-screen not started yet ("my son has iPPSD2 and is 7") start it; else it is handled like any
+    message the NLU was unsure of."""
 
     def name(self) -> str:
         return "action_take_answer"
@@ -390,6 +411,9 @@ class ActionTakeAnswer(Action):
             if reply == NO:
                 dispatcher.utter_message(text=say("screening_declined"))
                 return [SlotSet("resume_screening", False)]
+            if not answers and not is_question(text) and states_screening_facts(tracker, text):
+                # "my son has iPPSD2 and is 7" (no question): the pre-screen starts, with the facts noted.
+                return [SlotSet("resume_screening", True)]
             return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
         answers[open_question.key] = parsed
         finished = next_question(criteria, answers) is None

@@ -49,8 +49,8 @@ class QuestionRouting(IntentRules):
         if intent in DELETING_INTENTS and deletion_only_mentioned(text):
             ranking = message.get(INTENT_RANKING_KEY) or []
             # (Not the emergency intent: EmergencyOverride decides that on its own reading.)
-            intent = next((r.get("name") for r in ranking if r.get("name") not in DELETING_INTENTS | {EMERGENCY_INTENT}),
-                          QUESTION_INTENT)
+            not_next = DELETING_INTENTS | {EMERGENCY_INTENT}
+            intent = next((r.get("name") for r in ranking if r.get("name") not in not_next), QUESTION_INTENT)
             cls.set_intent(message, intent)
         if intent == "give_answer" and asks_whether_someone_can_join(text):
             # Facts with a request to join ("can my mum take part? she has scleroderma") start the

@@ -108,6 +108,8 @@ def test_words_before_a_yes_or_no_are_not_one(text, answer):
     ("he is 6", None),
     ("not sure to be honest", "not_sure"),
     ("nobody ever said that to us", "no"),
+    ("sorry, no, not an emergency. i just want to sign her up", None),  # a no to which question?
+    ("not sure, we haven't decided", "not_sure"),
 ])
 def test_a_yes_or_no_about_something_else_is_no_answer(text, answer):
     from actions.answer_parsing import topic_stems

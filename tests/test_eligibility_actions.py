@@ -365,6 +365,16 @@ def test_an_answer_while_the_screening_is_paused_is_taken_and_it_goes_on():
     assert SlotSet("resume_screening", False) in events and messages  # nothing paused: the fallback's reply
 
 
+
+def test_facts_for_a_pre_screen_not_started_start_it():
+    # "my son has iPPSD2 and is 7" on the Limoges page got "Sorry, I didn't understand that".
+    events, messages = run(ea.ActionTakeAnswer, tracker("my son has iPPSD2 and is 7", answers=None, active=False))
+    assert events == [SlotSet("resume_screening", True)] and messages == []  # the form notes them
+    slots, texts = start("my son has iPPSD2 and is 7")
+    assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 7}
+    assert not any("(Source:" in t for t in texts)  # noted, not answered with a passage
+
+
 def test_yes_or_no_typed_to_the_offer_of_a_pre_screen_answers_it():
     offer = [{"event": "user", "text": "how do i sign up?"},
              {"event": "bot", "text": say("offer_screening"), "data": {"buttons": [START_SCREENING_BUTTON]}},
@@ -407,3 +417,13 @@ def test_does_that_matter_about_another_topic_is_answered_not_explained():
     _, messages = run(ea.ActionExplainCriterion, tracker("why do you need to know that?", "explain_question", trial="STSINJ",
                                                          answers={"condition": "lupus", "calcinosis": "yes"}))
     assert messages[0]["text"].startswith("We ask because: The trial measures how the deposits change.")
+
+
+def test_a_request_to_join_that_asks_more_is_answered_in_the_pre_screen():
+    # "could she still be in it" with a fact of its own is a question; "can she still join?" only asks to go on.
+    answers = {"diagnosis": "dermatomyositis_calcification"}
+    result, messages = validate("she cant really understand papers anymore, could she still be in it",
+                                intent="check_eligibility", answers=answers)
+    assert result["screening_reply"] is None and "(Source:" in messages[0]["text"]
+    result, messages = validate("can she still join?", intent="check_eligibility", answers=answers)
+    assert result == {"screening_reply": None} and messages == []

@@ -221,3 +221,12 @@ def test_answers_in_the_opening_message_are_only_what_it_says_plainly(trials, tr
 ])
 def test_a_reply_that_restates_other_answers_does_not_answer_the_open_question(limoges, key, text, answer):
     assert limoges[key].parse(text, list(limoges.values())) == answer
+
+
+@pytest.mark.parametrize("text, answer", [
+    ("no", "none"), ("none of these", "none"), ("nope, something else", "none"), ("lupus", "lupus"),
+    # Seen over REST: after a false emergency, this "no" was read as "None of these" and ruled her out.
+    ("sorry no, not an emergency. i just want to sign her up", None),
+])
+def test_none_of_these_is_read_only_from_a_no_to_the_question(stsinj, text, answer):
+    assert stsinj["condition"].parse(text, list(stsinj.values())) == answer

@@ -208,3 +208,19 @@ def test_the_classifier_is_trained_from_the_current_bank_and_nlu_data_and_refuse
                                '- intent: emergency\n  examples: |\n    - help he is not breathing\n')
     assert nlu_examples(nlu) == (["help he is not breathing"], ["she is 18 months"])
     assert inputs_sha256(nlu) != inputs_sha256()
+
+
+def test_no_held_out_message_is_learned_from():
+    """The held-out sets measure messages never trained on: none is in the exemplar bank or the NLU."""
+    from pathlib import Path
+
+    import yaml
+
+    from actions.answer_parsing import normalise
+    from actions.emergency import exemplars
+
+    learned = {normalise(t) for group in (*exemplars(), *nlu_examples()) for t in group}
+    held_out = Path(__file__).parent / "eval"
+    for name in ("emergency_test.yml", "after_emergency_test.yml", "emergency_feeling_test.yml"):
+        texts = [t for group in yaml.safe_load((held_out / name).read_text()).values() for t in group]
+        assert not [t for t in texts if normalise(t) in learned], name

@@ -6,6 +6,8 @@
   of speech).
 - tests/eval/after_emergency_test.yml (a sixth writer): after an emergency reply, a message saying
   help has come is no new emergency, and one saying the danger goes on still is.
+- tests/eval/emergency_feeling_test.yml (writer K, a third in French): strong feeling with no danger
+  (eager requests to join, idioms, venting, hard stories that end calmly), and emergencies told so.
 """
 from __future__ import annotations
 
@@ -33,8 +35,11 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 #   help came taken for an emergency (24 before the writer's other half was learned from; 16 before
 #   the learned model); 22 with the fine-tuned classifier beside it (23 quantised), a cost of its
 #   fewer false alarms elsewhere (docs/evaluation.md).
+# - emergency_feeling_test, 2026-12-05: 166 of 166 emergencies recognised, 30 of 253 look-alikes (12 %)
+#   taken for one, before any change; the issue's target is 1 %, so this ceiling records a fault.
 LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.10)},
-          "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.38)}}
+          "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.38)},
+          "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.13)}}
 
 
 @pytest.fixture(scope="module")
