@@ -132,6 +132,12 @@ class ValidateEligibilityForm(FormValidationAction):
         context = resolve_trials(tracker.latest_message.get("text"), tracker.latest_message.get("metadata"),
                                  tracker.get_slot("trial"), svc.names, list(svc.trials))
         chosen = button or (context.trials[0] if len(context.trials) == 1 else None)
+        if not chosen and tracker.get_slot("requested_slot") == "trial" and \
+                (tracker.latest_message.get("intent") or {}).get("name") == "check_eligibility":
+            # Asked to join again while the trial is being chosen ("i just mean i want to take part"):
+            # which trial, again. (Left unset, the form rejected the message and the dialogue fell
+            # back, over and over.)
+            return {"trial": None}
         if chosen and chosen != tracker.get_slot("trial") and answers_of(tracker):
             return {"trial": chosen, "screening_answers": None}  # another trial's answers do not carry over
         return {"trial": chosen} if chosen and chosen != tracker.get_slot("trial") else {}

@@ -78,6 +78,16 @@ def test_trial_unknown_at_the_start_is_asked_with_buttons(patient):
     assert payloads(messages, "eligibility_question")[0]["criterion"] == "condition"
 
 
+def test_asking_to_join_again_while_the_trial_is_chosen_asks_which_trial_once(patient):
+    # Found in the widget: with the trial question open on the index page, "i just mean i want to take
+    # part" was rejected by the form and the fallback repeated ten times, then every turn failed.
+    patient.send("i would love to join one of these trials")
+    messages = patient.send("sorry, i just mean i want to take part")
+    texts = [m.get("text") or "" for m in messages]
+    assert texts.count("Which trial would you like to check?") == 1 and len(texts) == 1, texts
+    assert payloads(patient.send("the pittsburgh one"), "eligibility_question")[0]["trial"] == "STSINJ"
+
+
 def test_question_mid_form_is_answered_and_the_form_resumes(patient):
     patient.send("am I eligible?", {"trial": "NCT03582800"})
     patient.send("Calcium deposits from dermatomyositis")
