@@ -19,9 +19,10 @@
       "only the study team decides who can take part. In an emergency, call your emergency number" +
       (emergencyNumbers ? " (" + emergencyNumbers + ")." : ".");
   }
+  // Said of whoever the questions were about ("you" was wrong when they were about a daughter).
   var OUTCOMES = {
-    may_be_eligible: "Pre-screen result: you may be able to take part. The study team will confirm.",
-    likely_not_eligible: "Pre-screen result: you are probably not able to take part. The study team can confirm.",
+    may_be_eligible: "Pre-screen result: taking part may be possible. The study team will confirm.",
+    likely_not_eligible: "Pre-screen result: taking part is probably not possible. The study team can confirm.",
     unknown: "Pre-screen result: not known yet. The study team will go over it with you."
   };
   var MAX_CHARS = 1000;          // a patient's message; the server accepts far more, the box needs no more
