@@ -10,6 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from actions.lay_terms import listing_words
+
 YES, NO, NOT_SURE = "yes", "no", "not_sure"
 MEDICATIONS_FILE = Path(__file__).with_name("medications.yml")
 
@@ -88,8 +90,6 @@ def clauses(text: str) -> list[str]:
 def topic_stems(text: str) -> frozenset[str]:
     """The words a text is about, cut to five letters ("pregnancy" and "pregnant" meet), with the
     listing words of its lay phrases ("lumps" and "calcium deposits" meet through "calcinosis")."""
-    from actions.lay_terms import listing_words
-
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9']*", normalise(text))
              if w not in _NO_TOPIC and (len(w) >= 2 or w.isdigit())]
     words += [w for phrase in listing_words(text) for w in phrase.split()]
@@ -121,9 +121,10 @@ def about_topic(text: str, topic: frozenset[str], medicines: str | None = None) 
             continue
         stems = topic_stems(clause)
         about = bool(stems & topic) or bool(medicines and named_medicine(clause, medicines))
-        if about or leads_with_answer(clause) or _NOT_SURE.search(clause) or not stems:
+        not_sure = bool(_NOT_SURE.search(clause))
+        if about or not_sure or leads_with_answer(clause) or not stems:
             kept.append(clause)
-            on_topic = on_topic or about or bool(_NOT_SURE.search(clause))
+            on_topic = on_topic or about or not_sure
         else:
             elsewhere.add(parse_yes_no(clause))
     if kept and not on_topic and parse_yes_no(". ".join(kept)) in elsewhere:

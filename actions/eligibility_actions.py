@@ -305,9 +305,10 @@ class ActionExplainCriterion(Action):
         svc = services()
         criterion = next_question(criteria_for(svc, tracker.get_slot("trial")), answers_of(tracker))
         text = tracker.latest_message.get("text") or ""
-        if criterion is not None and tracker.active_loop.get("name") == FORM and names_another_topic(text, criterion.topic):
+        screening = criterion is not None and tracker.active_loop.get("name") == FORM
+        if screening and names_another_topic(text, criterion.topic):
             return answer_from_texts(dispatcher, tracker)  # "my mum had a stroke, does that matter?"
-        if criterion is None or tracker.active_loop.get("name") != FORM:
+        if not screening:
             # Outside the pre-screen a "why" is a question about the trial ("why do researchers think
             # it could work?"), unless it only asks why we ask.
             if _WHY_DO_YOU_ASK.search(text):
