@@ -56,13 +56,16 @@ def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) ->
 
 def note_answers(dispatcher: CollectingDispatcher, criteria, text: str, person: str | None) -> dict:
     """The answers a message gives plainly ("my son is 12 and has iPPSD2"), said back, each with its
-    question; one that rules out ends the pre-screen with the outcome, which says how to change it."""
+    question. When they end the pre-screen (one rules out), the outcome follows at once and says
+    them itself, with how to change them: they are not said twice."""
     given = answers_in_message(criteria, text)
     if not given:
         return {}
+    if next_question(criteria, given) is None:
+        return {"screening_answers": given, "screening_reply": DONE}
     noted = "\n".join(f"• {c.question_about(person)} {c.display(given[c.key])}" for c in criteria if c.key in given)
     dispatcher.utter_message(text=say("answers_noted", answers=noted))
-    return {"screening_answers": given, **({"screening_reply": DONE} if next_question(criteria, given) is None else {})}
+    return {"screening_answers": given}
 
 
 def opening_message(tracker: Tracker) -> str:
@@ -288,8 +291,13 @@ class ActionEligibilityOutcome(Action):
         if result.outcome != LIKELY_NOT_ELIGIBLE and result.team_checks:
             checks = "\n".join(f"• {step}" for step in dict.fromkeys(c.next_step for c in result.team_checks))
             parts.append(say("team_checks", checks=checks))
-        recap = "\n".join(f"• {c.question_about(person)} {c.display(a)}" for c, a, _ in result.results)
-        parts += [say("recap", answers=recap), say("next_step", contact=trial.contact)]
+        # Every answer, unless the outcome has just quoted each one (a single answer that rules out,
+        # or only "not sure"s).
+        quoted = {result.ruled_out_by.key} if result.outcome == LIKELY_NOT_ELIGIBLE else {c.key for c in result.not_sure}
+        if any(c.key not in quoted for c, _, _ in result.results):
+            recap = "\n".join(f"• {c.question_about(person)} {c.display(a)}" for c, a, _ in result.results)
+            parts.append(say("recap", answers=recap))
+        parts.append(say("next_step", contact=trial.contact))
         parts += listing_ended_notes([trial]) + [say("how_to_change")]
         dispatcher.utter_message(text="\n\n".join(parts), json_message=result.payload(trial_id))
         return []
