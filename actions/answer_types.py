@@ -8,6 +8,7 @@ is answered only by a sentence that speaks of pain. Questions that ask for nothi
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +27,7 @@ class Topic:
     answered_by: str  # a pattern; {counted} is filled in from the question
     about_trials: bool  # a topic of questions about trials (not merely a kind of fact: who, when)
     alike: tuple[frozenset[str], ...] = ()
+    sections: frozenset[str] = frozenset()  # keys of sections that say it whatever their words
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class Asked:
     topic: str  # as coordinators read it: "pain", "number of injections"
     evidence: re.Pattern
     about_trials: bool  # the question is about the trials whatever the NLU made of it ("placebo")
+    sections: frozenset[str] = frozenset()
 
     def held_by(self, text: str) -> bool:
         return bool(self.evidence.search(text))
@@ -49,7 +52,8 @@ def _topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
             if not all(isinstance(f, str) and f for f in fields):
                 raise ValueError(f"{path}: {key}[{n}]: needs `topic`, `asks` and `answered_by` (text)")
             alike = tuple(frozenset(w.lower() for w in group) for group in entry.get("alike", []))
-            topics.append(Topic(fields[0], re.compile(fields[1], re.IGNORECASE), fields[2], about_trials, alike))
+            topics.append(Topic(fields[0], re.compile(fields[1], re.IGNORECASE), fields[2], about_trials, alike,
+                                frozenset(entry.get("sections", []))))
     return tuple(topics)
 
 
@@ -70,13 +74,14 @@ def asked_for(question: str) -> Asked | None:
             counted = match.groupdict().get("counted")
             evidence = topic.answered_by.replace("{counted}", _counted_words(counted, topic) if counted else "")
             return Asked(f"number of {counted}" if counted else topic.name, re.compile(evidence, re.IGNORECASE),
-                         topic.about_trials)
+                         topic.about_trials, topic.sections)
     return None
 
 
-def holds(asked: Asked | None, text: str) -> bool:
-    """Whether the text says what the question asks for (always true when it asks for nothing in particular)."""
-    return asked is None or asked.held_by(text)
+def holds(asked: Asked | None, text: str, sections: Iterable[str] = ()) -> bool:
+    """Whether the text says what the question asks for (always true when it asks for nothing in
+    particular): by its words, or by being from a section of the kind that says it."""
+    return asked is None or asked.held_by(text) or not asked.sections.isdisjoint(sections)
 
 
 # "What does iPPSD2 mean?", "what does parturient stand for?", "what counts as a contraindication?":

@@ -198,7 +198,8 @@ class QuestionAnswerer:
         # What was asked for may be said by another on-topic passage than the best one ("how old":
         # the age criterion, second after the consent one).
         best = max(h.score for h in found)
-        saying = [h for h in found if holds(fact, h.passage.text) and (term is None or defines(term, h.passage.text))
+        saying = [h for h in found if holds(fact, h.passage.text, [h.passage.section])
+                  and (term is None or defines(term, h.passage.text))
                   and h.score >= best - SAYING_MARGIN]
         if saying:
             return self._compose(trial, query, fact, saying, term)
@@ -237,7 +238,7 @@ class QuestionAnswerer:
         shown = [p for n, p in enumerate(shown) if all(p.text != q.text for q in shown[:n])]
         # The fact asked for may sit in a close sentence of the section rather than the best one.
         shown_text = "\n".join(p.text for p in shown)
-        complete = holds(fact, shown_text) and (term is None or defines(term, shown_text))
+        complete = holds(fact, shown_text, {p.section for p in shown}) and (term is None or defines(term, shown_text))
         return AnswerPart(trial, shown, section, complete)
 
 

@@ -92,6 +92,22 @@ def test_only_what_answers_the_question_holds_it():
     assert holds(investigator, "Robyn T Domsis, MD\nPrincipal Investigator") and not holds(investigator, "University Hospital, Limoges")
 
 
+def test_a_section_of_the_kind_asked_for_says_it_whatever_its_words():
+    # A registry field rendered as a sentence: "Number of participants: 45 planned" holds no
+    # "45 participants", but an enrollment section is the number of participants.
+    size = asked_for("How many patients are they planning to enroll?")
+    assert not holds(size, "Number of participants: 45 planned (anticipated enrollment).")
+    assert holds(size, "Number of participants: 45 planned (anticipated enrollment).", ["enrollment"])
+    assert not holds(size, "Anticoagulant therapy", ["exclusion"])  # another kind of section does not
+    lead = asked_for("who is the doctor in charge of the study")
+    assert holds(lead, "Study director: Liping Jing, Doctor.", ["team"]) and not holds(lead, "Study director: Liping Jing, Doctor.")
+
+
+def test_who_paid_asks_for_the_funder_not_about_payment():
+    assert asked_for("who paid for this research").topic == "person"
+    assert asked_for("will i get paid for taking part?").topic == "payment"
+
+
 def test_topics_of_trial_questions_are_told_from_mere_kinds_of_fact():
     assert asked_for("do I get a placebo?").about_trials
     assert not asked_for("who won the football game").about_trials  # "who": a kind of fact, no trial topic

@@ -144,10 +144,19 @@ def test_outcome_likely_not_eligible_quotes_the_criterion():
     assert "likely not able to take part" in text and "“Patient aged 2 years or over”" in text
     assert 'You answered "12 months"' in text  # under two years, as parents say it
     assert "you are eligible" not in text.lower()
+    assert "Your answers:\n• Which of these" in text  # the answers it has not quoted, with the rest
+    assert text.count("change my answer") == 1
     assert messages[0]["custom"] == {"type": "eligibility_result", "trial": "NCT03582800",
                                      "outcome": "likely_not_eligible",
                                      "criteria": [{"key": "diagnosis", "answer": "ippsd2_ossification", "met": True},
                                                   {"key": "age", "answer": 1, "met": False}]}
+
+
+def test_an_outcome_that_quotes_the_only_answer_does_not_list_it_again():
+    _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers={"anticoagulant_therapy": "yes"}))
+    text = messages[0]["text"]
+    assert 'You answered "Yes" to: Does the person take a blood thinner' in text and "Your answers:" not in text
+    assert "change my answer" in text and "forget my answers" in text
 
 
 def test_outcome_unknown_lists_not_sure_answers():
