@@ -25,6 +25,9 @@ _BULLET = re.compile(r"^[\s•·]+")
 _CONTINUES = re.compile(r"(\b(with|or|and)|[:,])$", re.IGNORECASE)
 # Sentences of a line end at a space; a newline inside a passage joins a label or heading to its line.
 _SENTENCE_END = re.compile(r"(?<=[.!?]) +(?=[A-Z(])")
+# ... except after a line's list number ("I. Determine whether ...", "2. Patients receive ..."): it
+# belongs to its sentence.
+_ENUMERATOR = re.compile(r"(?:^|\n)\s*(?:[IVX]{1,4}|\d{1,2}|[a-z])\.$")
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,8 @@ def _sentences(unit: tuple[str, int, int]) -> list[tuple[str, int, int]]:
         return end - (len(text) - pos) if pos > last_line else start + pos
 
     pieces, cursor = [], 0
-    for bound in [m.start() for m in _SENTENCE_END.finditer(text)] + [len(text)]:
+    ends = [m.start() for m in _SENTENCE_END.finditer(text) if not _ENUMERATOR.search(text, 0, m.start())]
+    for bound in ends + [len(text)]:
         chunk = text[cursor:bound].strip()
         if chunk:
             lead = text.index(chunk, cursor)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.ingest import split_all, split_trial
+from actions.ingest import _sentences, split_all, split_trial
 from actions.knowledge_base import TEAM_ANSWERS_FILE, TRIAL_FILE, KnowledgeError, load_trials
 
 CHROME = ["Lorem ipsum", "Sign up as volunteer", "private note", "passcode", "Yes No Not Sure",
@@ -103,6 +103,16 @@ def test_a_heading_line_stays_with_the_sentence_it_introduces(passages):
     assert not any(t.rstrip().endswith("?") for t in participation)
     assert any("What happens next?\nYou can expect the study team to contact you via email or phone" in t
                for t in participation)
+
+
+def test_a_list_number_stays_with_its_sentence():
+    """Registry descriptions number their aims ("I. Determine whether ..."): "I." is no passage."""
+    def sentences(text):
+        return [s[0] for s in _sentences((text, 0, len(text)))]
+
+    assert sentences("PRIMARY OBJECTIVES:\nI. Determine whether genistein lowers CPCs. It is given daily.") == [
+        "PRIMARY OBJECTIVES:\nI. Determine whether genistein lowers CPCs.", "It is given daily."]
+    assert sentences("He is 2. Then he is 3.") == ["He is 2.", "Then he is 3."]  # a number ending a sentence
 
 
 def test_criteria_carry_their_plain_words_from_the_pre_screen(passages):
