@@ -54,18 +54,22 @@ def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) ->
             "step": step, "of": of}
 
 
-def note_answers(dispatcher: CollectingDispatcher, criteria, text: str, person: str | None) -> dict:
+def note_answers(dispatcher: CollectingDispatcher, criteria, text: str, person: str | None,
+                 answers: dict | None = None) -> dict:
     """The answers a message gives plainly ("my son is 12 and has iPPSD2"), said back, each with its
-    question. When they end the pre-screen (one rules out), the outcome follows at once and says
-    them itself, with how to change them: they are not said twice."""
+    question, and kept with the answers already given. When they end the pre-screen (one rules out),
+    the outcome follows at once and says them itself, with how to change them: not said twice."""
     given = answers_in_message(criteria, text)
+    answers = answers or {}
     if not given:
         return {}
-    if next_question(criteria, given) is None:
-        return {"screening_answers": given, "screening_reply": DONE}
-    noted = "\n".join(f"• {c.question_about(person)} {c.display(given[c.key])}" for c in criteria if c.key in given)
+    kept = {**given, **answers}
+    if next_question(criteria, kept) is None:
+        return {"screening_answers": kept, "screening_reply": DONE}
+    noted = "\n".join(f"• {c.question_about(person)} {c.display(given[c.key])}" for c in criteria
+                       if c.key in given and c.key not in answers)
     dispatcher.utter_message(text=say("answers_noted", answers=noted))
-    return {"screening_answers": given}
+    return {"screening_answers": kept}
 
 
 def opening_message(tracker: Tracker) -> str:
@@ -155,13 +159,26 @@ class ValidateEligibilityForm(FormValidationAction):
             dispatcher.utter_message(text=instead)
             return {"trial": value, "screening_reply": DONE}
         asked, answered = tracker.get_slot("requested_slot") == "trial", bool(answers_of(tracker))
-        if asked or not answered:
+        slots = {"trial": value}
+        text = tracker.latest_message.get("text") or ""
+        if asked and is_question(svc.names.without_names(text)):
+            # Chosen with a question about it ("is the pittsburgh one still open?"): answered first.
+            answer = look_up(dispatcher, svc, text, [value])
+            if answer:
+                slots |= {e["name"]: e["value"] for e in send_answer(dispatcher, answer, text) if e.get("event") == "slot"}
+        # What the messages so far state (chosen in a second step, "the american one", "the french
+        # one, my son is 5": the first message and this one).
+        stated = f"{opening_message(tracker)}\n{text}" if asked else text
+        criteria = criteria_for(svc, value)
+        # No "one question at a time" when what they state ends it: the outcome follows at once.
+        ends = next_question(criteria, answers_in_message(criteria, stated)) is None
+        if (asked or not answered) and not ends:
             dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
         if asked and not answered:
-            # Chosen in a second step ("the american one"): what the first message said is kept.
-            return {"trial": value, **note_answers(dispatcher, criteria_for(svc, value), opening_message(tracker),
-                                                   tracker.get_slot("screening_person"))}
-        return {"trial": value}
+            person = person_in(text) or tracker.get_slot("screening_person")
+            slots |= {"screening_person": person} if person else {}
+            slots |= note_answers(dispatcher, criteria, stated, person)
+        return slots
 
     def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: dict) -> dict:
@@ -185,7 +202,9 @@ class ValidateEligibilityForm(FormValidationAction):
             explain(dispatcher, criterion)
             return {"screening_reply": None}
         joining_only = intent == "check_eligibility" and not says_more_than_joining(text)
-        if parsed is None and (asks_to_go_on(text) or joining_only):
+        # "ok the american one then": names the trial being screened for, and nothing more.
+        names_it_only = svc.names.find(text) == [trial_id] and not says_more_than_joining(svc.names.without_names(text))
+        if parsed is None and (asks_to_go_on(text) or joining_only or names_it_only):
             return {"screening_reply": None}  # only asks to go on: the question again
         asks = (intent in QUESTION_INTENTS or is_question(text)) and not _ANSWER_START.match(text)
         if asks and (parsed is None or intent in QUESTION_INTENTS):
@@ -206,6 +225,16 @@ class ValidateEligibilityForm(FormValidationAction):
                 events = send_answer(dispatcher, answer, question)
                 return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         failures = int(tracker.get_slot("screening_failures") or 0)
+        others = {k: v for k, v in answers_in_message(criteria, text).items() if k not in answers and k != criterion.key}
+        if parsed is None and others:
+            # Answers to other questions only ("my son is 5" to "which condition?"): kept, said back,
+            # and the open question asked again, of whoever the reply names.
+            person = person_in(text)
+            if tracker.get_slot("screening_person") not in (None, YOU) or person in (None, YOU):
+                person = None
+            asked_about = person or tracker.get_slot("screening_person")
+            noted = note_answers(dispatcher, criteria, text, asked_about, answers)
+            return {"screening_reply": None, **noted, **({"screening_person": person} if person else {})}
         if parsed is None:
             failures += 1
             if failures < MAX_FAILURES:

@@ -318,6 +318,38 @@ def test_facts_in_the_opening_message_are_kept_when_the_trial_is_chosen_in_a_sec
                for m in dispatcher.messages)
 
 
+def test_a_question_asked_while_choosing_the_trial_is_answered_before_the_questions():
+    dispatcher = CollectingDispatcher()
+    tr = tracker("is the pittsburgh one still open?", "ask_question", trial=None, requested="trial")
+    slots = ea.ValidateEligibilityForm().validate_trial("STSINJ", dispatcher, tr, {})
+    texts = [m["text"] for m in dispatcher.messages if m.get("text")]
+    assert slots["trial"] == "STSINJ" and slots["last_question"] == "is the pittsburgh one still open?"
+    assert "doesn't cover that" in texts[0] and texts[1].startswith("Let's check a few things about the STSINJ trial")
+
+
+def test_facts_given_with_the_trial_chosen_in_a_second_step_are_kept():
+    dispatcher = CollectingDispatcher()
+    events = [{"event": "user", "text": "can my daughter join"}, {"event": "active_loop", "name": "eligibility_form"}]
+    tr = tracker("the limoges one, she has iPPSD2", "choose_trial", trial=None, requested="trial", events=events,
+                 person="your daughter")
+    slots = ea.ValidateEligibilityForm().validate_trial("NCT03582800", dispatcher, tr, {})
+    assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification"}
+    assert any("Which of these does your daughter have?" in m["text"] for m in dispatcher.messages)
+
+
+def test_a_reply_that_answers_other_questions_only_is_kept_and_the_open_one_asked_again():
+    # "my son is 5" to "which condition do you have?": his age is kept, and the questions are about him.
+    result, messages = validate("my son is 5", answers={})
+    assert result["screening_answers"] == {"age": 5} and result["screening_person"] == "your son"
+    assert result["screening_reply"] is None and "screening_failures" not in result  # no hint, no failure
+    assert messages[0]["text"].startswith("From your message I noted:\n• How old is your son?")
+
+
+def test_naming_the_trial_being_screened_for_asks_the_question_again():
+    result, messages = validate("ok the american one then", intent="ask_question", trial="STSINJ", answers={})
+    assert result == {"screening_reply": None} and messages == []
+
+
 def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
     slots, texts = start("my son is 12 and has iPPSD2, can he join the Limoges study?", trial=None)
     assert slots["trial"] == "NCT03582800"
