@@ -182,8 +182,9 @@ class QuestionAnswerer:
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
                 if part.complete and len(asked) == 1 and not names_section(query, part.passages[0].title):
+                    # Within what a patient reads at once, its own source line counted too.
                     parts.extend(p for p in self._other_section(trial, part, found)
-                                 if len(part.text()) + len(p.text()) <= ANSWER_CHARS)
+                                 if len(part.text()) + len(p.text()) + len(p.source()) <= ANSWER_CHARS)
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 

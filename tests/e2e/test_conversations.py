@@ -132,6 +132,21 @@ def test_an_age_in_months_under_two_years_is_taken(patient):
     assert "18 months" in texts(replies) and "change my answer" in texts(replies)
 
 
+def test_a_reply_that_answers_another_question_is_kept_and_the_question_asked_of_that_person(patient):
+    patient.send("can I take part?", LIMOGES)
+    replies = patient.send("my son is 5", LIMOGES)
+    assert "How old is your son? (in years, or months for a baby) 5 years" in texts(replies)
+    assert criterion(replies) == "diagnosis" and "Which of these does your son have?" in texts(replies)
+
+
+def test_a_question_asked_while_choosing_the_trial_is_answered_and_the_screening_goes_on(patient):
+    patient.send("i want to join")  # the index page: which trial?
+    replies = patient.send("is the pittsburgh one still open?")
+    assert payloads(replies, "answer") and criterion(replies) == "condition"
+    replies = patient.send("ok the american one then")
+    assert not payloads(replies, "answer") and criterion(replies) == "condition"
+
+
 def test_a_correction_that_names_the_old_answer_too_is_taken(patient):
     patient.send("can I take part?", PITTSBURGH)
     patient.send("scleroderma", PITTSBURGH)
