@@ -54,12 +54,12 @@ def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) ->
             "step": step, "of": of}
 
 
-def note_answers(dispatcher: CollectingDispatcher, criteria, text: str, person: str | None,
+def note_answers(dispatcher: CollectingDispatcher, criteria, given: dict, person: str | None,
                  answers: dict | None = None) -> dict:
-    """The answers a message gives plainly ("my son is 12 and has iPPSD2"), said back, each with its
-    question, and kept with the answers already given. When they end the pre-screen (one rules out),
-    the outcome follows at once and says them itself, with how to change them: not said twice."""
-    given = answers_in_message(criteria, text)
+    """The answers a message gives plainly ("my son is 12 and has iPPSD2": `answers_in_message`), said
+    back, each with its question, and kept with the answers already given. When they end the
+    pre-screen (one rules out), the outcome follows at once and says them itself, with how to change
+    them: not said twice."""
     answers = answers or {}
     if not given:
         return {}
@@ -123,7 +123,9 @@ class ValidateEligibilityForm(FormValidationAction):
             if not correcting and next_question(criteria_for(svc, trial_id), answers_of(tracker)) is not None:
                 dispatcher.utter_message(text=say("screening_resumed", trial_label=svc.trials[trial_id].label))
             return events
-        noted = note_answers(dispatcher, criteria_for(svc, trial_id), text, person or tracker.get_slot("screening_person"))
+        criteria = criteria_for(svc, trial_id)
+        noted = note_answers(dispatcher, criteria, answers_in_message(criteria, text),
+                             person or tracker.get_slot("screening_person"))
         return events + [SlotSet(name, value) for name, value in noted.items()]
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
@@ -177,7 +179,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if asked and not answered:
             person = person_in(text) or tracker.get_slot("screening_person")
             slots |= {"screening_person": person} if person else {}
-            slots |= note_answers(dispatcher, criteria, stated, person)
+            slots |= note_answers(dispatcher, criteria, answers_in_message(criteria, stated), person)
         return slots
 
     def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -225,15 +227,18 @@ class ValidateEligibilityForm(FormValidationAction):
                 events = send_answer(dispatcher, answer, question)
                 return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         failures = int(tracker.get_slot("screening_failures") or 0)
-        others = {k: v for k, v in answers_in_message(criteria, text).items() if k not in answers and k != criterion.key}
+        # Answers to other questions only ("my son is 5" to "which condition?"): kept, said back, and
+        # the open question asked again, of whoever the reply names. An age or a condition, not a
+        # medicine named: "stop my warfarin" says no more than its own question will ask.
+        stated_only = {c.key for c in criteria if c.answer_type in ("number", "choice")}
+        others = {k: v for k, v in answers_in_message(criteria, text).items()
+                  if k in stated_only and k not in answers and k != criterion.key}
         if parsed is None and others:
-            # Answers to other questions only ("my son is 5" to "which condition?"): kept, said back,
-            # and the open question asked again, of whoever the reply names.
             person = person_in(text)
             if tracker.get_slot("screening_person") not in (None, YOU) or person in (None, YOU):
                 person = None
             asked_about = person or tracker.get_slot("screening_person")
-            noted = note_answers(dispatcher, criteria, text, asked_about, answers)
+            noted = note_answers(dispatcher, criteria, others, asked_about, answers)
             return {"screening_reply": None, **noted, **({"screening_person": person} if person else {})}
         if parsed is None:
             failures += 1
