@@ -249,15 +249,22 @@ def parse_choice(text: str | None, choices: list[dict], topic: frozenset[str] = 
 
 def choices_named(text: str, choices: list[dict], ignored: frozenset = frozenset()) -> list[str]:
     """The values of the choices whose words the text names (not the `ignored` words), in the
-    choices' order; typos in longer words ("dermatomiositis") when no word is named exactly."""
+    choices' order; typos in longer words ("dermatomiositis", "mixed connective tisue") when no word
+    is named exactly."""
     t = normalise(text)
     words = [c.get("words", []) for c in choices]
     matched = [c["value"] for c, ws in zip(choices, words)
                if any(w not in ignored and re.search(rf"\b{re.escape(normalise(w))}\b", t) for w in ws)]
     if not matched:
         typed = _WORD.findall(t)
-        matched = [c["value"] for c, ws in zip(choices, words) for w in ws if w not in ignored and " " not in w
-                   and len(w) >= 6 and any(SequenceMatcher(None, x, w).ratio() >= 0.85 for x in typed)]
+
+        def typed_as(word: str) -> bool:  # as many typed words in a row, spelled nearly the same
+            n = len(word.split())
+            return any(SequenceMatcher(None, " ".join(typed[i:i + n]), word).ratio() >= 0.85
+                       for i in range(len(typed) - n + 1))
+
+        matched = [c["value"] for c, ws in zip(choices, words) for w in ws
+                   if w not in ignored and len(w) >= 6 and typed_as(normalise(w))]
     return list(dict.fromkeys(matched))
 
 

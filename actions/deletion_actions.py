@@ -62,8 +62,10 @@ class ActionAskToDelete(Action):
                 dispatcher.utter_message(text=say("nothing_to_stop"))
                 events = []
             return events + [SlotSet("deletion_pending", False), SlotSet("resume_screening", False)]
-        if request == "restart_screening" and not resume and not answers_of(tracker):
-            return [SlotSet("deletion_pending", False), SlotSet("resume_screening", True)]  # nothing to delete: start
+        if request == "restart_screening" and not answers_of(tracker):
+            # No answer yet ("can i start the questions then", the first question open or not):
+            # nothing to delete, so it starts, or asks the first question again.
+            return [SlotSet("deletion_pending", False), SlotSet("resume_screening", True)]
         dispatcher.utter_message(text=say(ASK[request]),
                                  buttons=[{"title": YES_BUTTON, "payload": YES_BUTTON},
                                           {"title": NO_BUTTON, "payload": NO_BUTTON}],

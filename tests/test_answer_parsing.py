@@ -55,6 +55,7 @@ CHOICES = [
 @pytest.mark.parametrize("text, expected", [
     ("Calcium deposits from dermatomyositis", "dm"),  # the button
     ("she has scleroderma", "ssc"), ("Systemic Sclerosis", "ssc"), ("dermatomiositis", "dm"),  # typo
+    ("sistemic sclerosis", "ssc"),  # a typo in a choice of several words
     ("pseudohypoparathyroidism", "ippsd2"), ("3", "ssc"), ("something else", "other"),
     ("not sure", NOT_SURE), ("dermatomyositis or scleroderma", None), ("banana", None),
 ])

@@ -65,6 +65,9 @@ def test_asking_to_stop_and_delete_with_nothing_going_on_asks_to_delete_what_was
 def test_start_over_with_nothing_to_delete_starts_the_screening():
     events, messages = run(da.ActionAskToDelete(), tracker("start over", "restart_screening", None, active=False))
     assert messages == [] and SlotSet("resume_screening", True) in events
+    # The first question open, nothing answered yet ("can i start the questions then"): it is asked again.
+    events, messages = run(da.ActionAskToDelete(), tracker("can i start the questions then", "restart_screening", None))
+    assert messages == [] and SlotSet("resume_screening", True) in events
 
 
 @pytest.mark.parametrize("reply, intent, yes", [
