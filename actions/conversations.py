@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from actions.evaluation import EMERGENCY_MARKS, EVAL_DIR, NEVER_SAY, reply_route, reply_text
+from actions.evaluation import EMERGENCY_MARKS, EVAL_DIR, NEVER_SAY, reply_route, reply_text, says
 
 SETS = {"dev": "conversations_dev.yml", "test": "conversations_test.yml"}
 EXPECTS = ("screening_question", "screening_outcome", "confirm_delete", "deleted", "answer", "not_covered",
@@ -97,7 +97,7 @@ def grade_turn(turn: dict, messages: list[dict], stored: dict | None, stored_bef
     if expect in ("answer", "answer_and_offer"):
         if route != "retrieval":
             problems.append(f"route {route}, not an answer")
-        missing = [w for w in turn.get("include") or [] if w.lower() not in low]
+        missing = [w for w in turn.get("include") or [] if not says(low, w)]
         if missing:
             problems.append(f"missing {missing}")
         if turn.get("trial") and _answer_trials(messages) and turn["trial"] not in _answer_trials(messages):

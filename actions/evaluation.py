@@ -6,6 +6,7 @@ says which route answered. Grading reads only the reply, never the bot's interna
 """
 from __future__ import annotations
 
+import re
 import statistics
 import uuid
 from collections import defaultdict
@@ -72,6 +73,27 @@ def reply_route(messages: list[dict]) -> str:
 
 
 NOT_COVERED_ROUTES = ("not_covered", "partial")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\.? (\d{{1,2}}),? (\d{{4}})\b")
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}) {_MONTH}\.? (\d{{4}})\b")
+
+
+def _iso_dates(low: str) -> str:
+    """Dates in any usual spelling as ISO ("Mar 18, 2023", "18 March 2023" -> "2023-03-18")."""
+    def iso(month: str, day: str, year: str) -> str:
+        number = next(n for n, name in enumerate(_MONTHS, 1) if name.startswith(month[:3]))
+        return f"{year}-{number:02d}-{int(day):02d}"
+
+    low = _MONTH_DAY_YEAR.sub(lambda m: iso(m[1], m[2], m[3]), low)
+    return _DAY_MONTH_YEAR.sub(lambda m: iso(m[2], m[1], m[3]), low)
+
+
+def says(low: str, phrase: str) -> bool:
+    """Whether a reply (lower case) says the phrase: a date counts in any spelling of it."""
+    phrase = phrase.lower()
+    return phrase in low or _iso_dates(phrase) in _iso_dates(low)
 
 
 def grade(case: dict, messages: list[dict]) -> dict:
@@ -96,9 +118,9 @@ def grade(case: dict, messages: list[dict]) -> dict:
     else:
         if route != "retrieval":
             problems.append(f"route {route}")
-        if case["expect_any"] and not any(e.lower() in low for e in case["expect_any"]):
+        if case["expect_any"] and not any(says(low, e) for e in case["expect_any"]):
             lenient.append("expected word missing")
-        missing = [group for group in case["require"] if not any(p.lower() in low for p in group)]
+        missing = [group for group in case["require"] if not any(says(low, p) for p in group)]
         if missing:
             strict.append(f"facts missing: {missing}")
         if case.get("max_chars") and len(text) > case["max_chars"]:
