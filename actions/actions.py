@@ -15,8 +15,8 @@ from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
-from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, listing_ended_notes,
-                             look_up, offer_screening, question_of, remember_trial, send_answer, send_french_note,
+from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, look_up,
+                             offer_screening, question_of, remember_trial, send_answer, send_french_note, still_open_notes,
                              trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
@@ -123,7 +123,7 @@ class ActionChooseTrial(Action):
             dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
         # Said once: the answer to a question on whether it is still open has given it already.
         said = {m.get("text") for m in dispatcher.messages}
-        for note in listing_ended_notes([svc.trials[chosen]]):
+        for note in still_open_notes([svc.trials[chosen]]):
             if note not in said:
                 dispatcher.utter_message(text=note)
         return events + [SlotSet("trial", chosen)]

@@ -16,8 +16,8 @@ from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_anoth
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, screening_blocked)
 from actions.messages import say
-from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, listing_ended_notes,
-                             look_up, offered_screening, question_of, send_answer, send_french_note, trial_buttons)
+from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, look_up,
+                             offered_screening, question_of, send_answer, send_french_note, still_open_notes, trial_buttons)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -332,7 +332,7 @@ class ActionEligibilityOutcome(Action):
             recap = "\n".join(f"• {c.question_about(person)} {c.display(a)}" for c, a, _ in result.results)
             parts.append(say("recap", answers=recap))
         parts.append(say("next_step", contact=trial.contact))
-        parts += listing_ended_notes([trial]) + [say("how_to_change")]
+        parts += still_open_notes([trial]) + [say("how_to_change")]
         dispatcher.utter_message(text="\n\n".join(parts), json_message=result.payload(trial_id))
         return []
 

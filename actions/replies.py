@@ -15,7 +15,7 @@ from actions.answers import Answer, debug_lines
 from actions.follow_up import repeats_last_question
 from actions.eligibility import screening_blocked
 from actions.knowledge_base import Trial, contact_lines, emergency_numbers
-from actions.trial_facts import status_sentence
+from actions.trial_facts import closed, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
 from actions.questions import asks_how_to_join, asks_whether_someone_can_join
@@ -100,11 +100,18 @@ def contacts_for(svc: Services, trial_ids: list[str]) -> str:
     return contact_lines(t for t in svc.trials.values() if not trial_ids or t.id in trial_ids)
 
 
-def listing_ended_notes(trials: list[Trial], today: date | None = None) -> list[str]:
-    """For each trial whose listing's end date has passed: a note to ask whether it is still open."""
+def still_open_notes(trials: list[Trial], today: date | None = None) -> list[str]:
+    """For each trial that may no longer take anyone: its stated status when that says so (a
+    registry record's "terminated"), else, when its listing's end date has passed, a note to ask the
+    study team whether it is still open."""
     today = today or date.today()
-    return [say("listing_ended", trial_label=t.label, end=f"{end:%d %B %Y}")
-            for t in trials if (end := t.end_date_passed(today))]
+    notes = []
+    for trial in trials:
+        if closed(trial):
+            notes.append(status_sentence(trial))
+        elif end := trial.end_date_passed(today):
+            notes.append(say("listing_ended", trial_label=trial.label, end=f"{end:%d %B %Y}"))
+    return notes
 
 
 def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str = "") -> list[EventType]:
@@ -118,7 +125,7 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str 
     if answer.covered and _HOW_TO_REACH.search(question):
         dispatcher.utter_message(text=say("contacts", contacts=contact_lines(answer.asked)))
     if _STATUS_QUESTION.search(question):
-        for note in listing_ended_notes(answer.asked):
+        for note in still_open_notes(answer.asked):
             dispatcher.utter_message(text=note)
     if DEBUG:
         dispatcher.utter_message(text=debug_lines(answer))

@@ -17,6 +17,7 @@ from actions.evaluation import REGISTRY_RECORDS
 from actions.ingest import split_trial
 from actions.knowledge_base import load_trials
 from actions.registry_import import RecordError, eligibility_items, import_record, main, read_record, repaired
+from actions.replies import still_open_notes
 from actions.retrieval import Retriever
 from actions.trial_facts import closed, status_sentence
 from actions.trial_names import TrialNames
@@ -107,6 +108,8 @@ def test_a_trial_that_takes_no_one_says_so_and_has_no_pre_screen(knowledge_copy)
     trial = next(t for t in load_trials(knowledge_copy).values() if t.registry_id)
     assert closed(trial) and screening_blocked(trial) == "not_recruiting"
     assert "is terminated on ClinicalTrials.gov: it was stopped early and takes no new participants" in status_sentence(trial)
+    # Asked whether it is still open, it says its status, not to ask whether it is.
+    assert still_open_notes([trial]) == [status_sentence(trial)]
     # The two hand-made trials state no status: their pre-screens stay on.
     for own in ("STSINJ", "NCT03582800"):
         assert screening_blocked(load_trials(knowledge_copy)[own]) is None

@@ -13,10 +13,11 @@ from actions.evaluation import REGISTRY_RECORDS, ask_over_rest, load_cases, summ
 from actions.registry_import import knowledge_with_imports, read_record
 from servers import Chat, action_server, free_port, rasa_server, web_server
 
-# Measured over REST on 2026-12-05 (make eval --set registry_test): strict right answer 0.618, not
-# covered precision 0.750 / recall 0.625. The targets (0.85 / 0.9) are not reached yet: the
-# floors hold what works, just below it.
-FLOORS = {"answer_accuracy": 0.55, "not_covered_recall": 0.55, "not_covered_precision": 0.65}
+# Measured over REST (make eval --set registry_test): strict right answer 0.618, not covered
+# precision 0.750 / recall 0.625 on 2026-12-05; 0.632, 0.833 / 0.625 on 2026-12-06 (sections of the
+# kind asked for answer it). The targets (0.85 / 0.9) are not reached yet: the floors hold
+# what works, just below it.
+FLOORS = {"answer_accuracy": 0.6, "not_covered_recall": 0.55, "not_covered_precision": 0.75}
 
 
 @pytest.fixture(scope="module")
