@@ -10,7 +10,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import asks_for_advice, asks_to_go_on, is_question, only_asks_to_go_on, says_more_than_joining
+from actions.questions import (asks_for_advice, asks_to_go_on, asks_what_it_means, is_question, only_asks_to_go_on,
+                               says_more_than_joining, without_asking_what_it_means)
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
                                     person_in, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
@@ -200,7 +201,8 @@ class ValidateEligibilityForm(FormValidationAction):
         correcting = intent == "change_answer" and answers
         if correcting and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
             return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}
-        if parsed is None and _WHY_DO_YOU_ASK.search(text):
+        # "Why do you ask?"; "i dont know what you mean by measurable" (no "not sure": it asks what the question means).
+        if (parsed is None and _WHY_DO_YOU_ASK.search(text)) or asks_what_it_means(text):
             explain(dispatcher, criterion)
             return {"screening_reply": None}
         joining_only = intent == "check_eligibility" and not says_more_than_joining(text)
@@ -348,7 +350,7 @@ class ActionExplainCriterion(Action):
         criterion = next_question(criteria_for(svc, tracker.get_slot("trial")), answers_of(tracker))
         text = tracker.latest_message.get("text") or ""
         screening = criterion is not None and tracker.active_loop.get("name") == FORM
-        if screening and names_another_topic(text, criterion.topic):
+        if screening and names_another_topic(without_asking_what_it_means(text), criterion.topic):
             return answer_from_texts(dispatcher, tracker)  # "my mum had a stroke, does that matter?"
         if not screening:
             # Outside the pre-screen a "why" is a question about the trial ("why do researchers think

@@ -176,8 +176,38 @@ _WHETHER = re.compile(r"\b(find out|know|check|see|tell|learn|work out)\b.{0,20}
 # "Can we go on with the questions?": the pre-screen's open question is asked again.
 _GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we|"
                     r"let'?s (go|do this|proceed)|proceed|move on|"
+                    # the open question again: "what was the question again?", "sorry, can you repeat that"
+                    r"what (was|is) the question|repeat (that|the question|it)|say (that|it) again|come again|"
                     # French, on a French site: "on peut continuer ?", "on reprend", "la suite"
                     r"continuer|on continue|reprendre|on reprend|la suite|question suivante|allons-y)\b", re.IGNORECASE)
+
+
+# "What do you mean by measurable?", "i don't understand the question": what the open question means.
+_WHAT_IT_MEANS = re.compile(r"\b(what (do |did )?(you|u) mean|what does (that|this|it|the question) mean|"
+                            r"(don'?t|dont|do not) (understand|get) (the question|what you mean|it|that|this))\b", re.IGNORECASE)
+# Words of a request to stop, start over, delete or change something ("stop", "change my age").
+_REQUEST_WORD = re.compile(r"\b(stop|quit|cancel|end|forget|forgot|delete|erase|remove|clear|wipe|start|restart|begin|"
+                           r"reset|change|correct|wrong|mistake|edit|update)", re.IGNORECASE)
+
+
+def asks_what_it_means(text: str) -> bool:
+    """Whether a message asks what the open question means (never a request to stop or delete)."""
+    return bool(_WHAT_IT_MEANS.search(text or ""))
+
+
+def without_asking_what_it_means(text: str) -> str:
+    """The message without its words asking what something means ("i don't understand the
+    question" -> "i"): what is left names what it asks about, if anything."""
+    return _WHAT_IT_MEANS.sub(" ", text or "")
+
+
+def asks_about_the_question_only(text: str) -> bool:
+    """Whether a message only asks for the open question again or what it means ("what was the
+    question again?", "i dont know what you mean by measurable"), with no word of a request to stop,
+    start over, delete or change: never one of those requests, whatever the classifier read."""
+    text = text or ""
+    return ((only_asks_to_go_on(text) or asks_what_it_means(text))
+            and not _REQUEST_WORD.search(text))
 
 
 def asks_to_go_on(text: str) -> bool:

@@ -10,7 +10,8 @@ pre-screen; thanks that ask to go on ("thanks, he's ok now, ok to keep going") g
 A request to stop, to start over or to forget the answers is asked back before anything is deleted;
 a message that only mentions such words is none of them: a question about something else ("do I
 need to stop my blood thinners?") or "stop" with a treatment ("stop my warfarin") takes the next
-intent of the ranking.
+intent of the ranking, and so does one that asks what the question means or asks for it again ("i
+dont know what you mean by measurable", "what was the question again?").
 
 Placed before EmergencyOverride, which has the last word (and routes here the intent it falls back to).
 """
@@ -22,8 +23,9 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import (DELETING_INTENTS, asks_how_to_join, asks_whether_someone_can_join,
-                               deletion_only_mentioned, is_question, only_asks_to_go_on, question_in_small_talk)
+from actions.questions import (DELETING_INTENTS, asks_about_the_question_only, asks_how_to_join, asks_what_it_means,
+                               asks_whether_someone_can_join, deletion_only_mentioned, is_question, only_asks_to_go_on,
+                               question_in_small_talk)
 from actions.emergency import EMERGENCY_INTENT
 from actions.follow_up import goes_on
 from components.intent_rules import IntentRules
@@ -46,6 +48,11 @@ class QuestionRouting(IntentRules):
         when it does not confirm the classifier's emergency)."""
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get("name")
+        if intent in DELETING_INTENTS | {"change_answer", "explain_question"} and asks_about_the_question_only(text):
+            # "what was the question again?": the question again; "i dont know what you mean by
+            # measurable": what it means.
+            cls.set_intent(message, "explain_question" if asks_what_it_means(text) else "check_eligibility")
+            return
         if intent in DELETING_INTENTS and deletion_only_mentioned(text):
             ranking = message.get(INTENT_RANKING_KEY) or []
             # (Not the emergency intent: EmergencyOverride decides that on its own reading.)

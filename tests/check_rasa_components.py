@@ -117,7 +117,14 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("can we start over?", "restart_screening", "restart_screening"),
              ("i forgot to say i take warfarin", "forget_answers", "give_answer"),
              ("please delete what i told you", "forget_answers", "forget_answers"),
-             ("that's enough for today", "stop_screening", "stop_screening")]
+             ("that's enough for today", "stop_screening", "stop_screening"),
+             # Asking for the open question again, or what it means, is never a request to stop,
+             # delete or change: the question again, or what it means.
+             ("what was the question again?", "explain_question", "check_eligibility"),
+             ("sorry can you repeat that", "change_answer", "check_eligibility"),
+             ("i dont know what you mean by measurable", "forget_answers", "explain_question"),
+             ("i dont get it, can we stop", "stop_screening", "stop_screening"),
+             ("i don't understand, change my answer", "change_answer", "change_answer")]
     messages = []
     for text, intent, _ in cases:
         message = Message({TEXT: text})

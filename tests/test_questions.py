@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.follow_up import repeats_last_question
-from actions.questions import asks_for_advice, is_question
+from actions.questions import asks_about_the_question_only, asks_for_advice, is_question, without_asking_what_it_means
 
 
 @pytest.mark.parametrize("text", [
@@ -79,3 +79,18 @@ def test_asking_whether_someone_could_join(text, asks):
     from actions.questions import asks_whether_someone_can_join
 
     assert asks_whether_someone_can_join(text) is asks
+
+
+@pytest.mark.parametrize("text, only", [
+    ("what was the question again?", True), ("sorry can you repeat that", True), ("i dont get it", True),
+    ("i dont know what you mean by measurable", True), ("what does that mean?", True),
+    ("stop, i dont understand it", False), ("i dont get it, can we end this", False),  # a request too
+    ("i don't understand, change my answer", False), ("what is the purpose?", False), ("no", False),
+])
+def test_asking_for_the_question_again_or_what_it_means(text, only):
+    assert asks_about_the_question_only(text) is only
+
+
+def test_what_is_left_once_the_asking_what_it_means_is_taken_out():
+    assert without_asking_what_it_means("i don't understand the question").split() == ["i"]
+    assert "measurable" in without_asking_what_it_means("i dont know what you mean by measurable")

@@ -147,6 +147,16 @@ def test_a_question_asked_while_choosing_the_trial_is_answered_and_the_screening
     assert not payloads(replies, "answer") and criterion(replies) == "condition"
 
 
+def test_asking_for_the_question_again_or_what_it_means_gets_it_and_deletes_nothing(patient):
+    patient.send("can i join", PITTSBURGH)
+    patient.send("lupus", PITTSBURGH)
+    patient.send("yes", PITTSBURGH)
+    replies = patient.send("i dont know what you mean by measurable", PITTSBURGH)  # was: "delete your answers?"
+    assert not payloads(replies, "confirm_deletion") and "We ask because" in texts(replies)
+    replies = patient.send("what was the question again?", PITTSBURGH)  # was: answered from the listing
+    assert not payloads(replies, "answer") and criterion(replies) == "measurable_lesions"
+
+
 def test_a_correction_that_names_the_old_answer_too_is_taken(patient):
     patient.send("can I take part?", PITTSBURGH)
     patient.send("scleroderma", PITTSBURGH)
