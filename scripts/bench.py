@@ -283,7 +283,8 @@ def print_table(report: dict) -> None:
                  (f"{c} conversations x 10: HTTP errors", s[f"load_{c}"]["errors"], o[f"load_{c}"]["errors"]),
                  (f"{c} conversations x 10: turns with no reply", s[f"load_{c}"]["no_reply"], o[f"load_{c}"]["no_reply"])]
     rows += [("start-up to first answer (s)", s["startup_to_first_answer_s"], o["startup_to_first_answer_s"]),
-             ("resident memory, all processes (MB)", sum(s["rss_mb"].values()), sum(o["rss_mb"].values()))]
+             ("resident memory, all processes (MB)", round(sum(s["rss_mb"].values()), 1),
+              round(sum(o["rss_mb"].values()), 1))]
     print(f"\n{report['date']} on {report['machine']}\n")
     print(f"{'':40} {'starter':>10} {'ours':>10} {'ours/starter':>13}")
     for label, a, b in rows:
