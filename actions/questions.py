@@ -174,10 +174,11 @@ _WHETHER = re.compile(r"\b(find out|know|check|see|tell|learn|work out)\b.{0,20}
 
 
 # "Can we go on with the questions?": the pre-screen's open question is asked again.
+_REPEAT = r"what (was|is) the question|repeat (that|the question|it)|say (that|it) again|come again"
 _GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the questions?|resume|next question|where were we|"
                     r"let'?s (go|do this|proceed)|proceed|move on|"
                     # the open question again: "what was the question again?", "sorry, can you repeat that"
-                    r"what (was|is) the question|repeat (that|the question|it)|say (that|it) again|come again|"
+                    rf"{_REPEAT}|"
                     # French, on a French site: "on peut continuer ?", "on reprend", "la suite"
                     r"continuer|on continue|reprendre|on reprend|la suite|question suivante|allons-y)\b", re.IGNORECASE)
 
@@ -185,6 +186,7 @@ _GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the question
 # "What do you mean by measurable?", "i don't understand the question": what the open question means.
 _WHAT_IT_MEANS = re.compile(r"\b(what (do |did )?(you|u) mean|what does (that|this|it|the question) mean|"
                             r"(don'?t|dont|do not) (understand|get) (the question|what you mean|it|that|this))\b", re.IGNORECASE)
+_REPEATS = re.compile(rf"\b({_REPEAT})\b", re.IGNORECASE)
 # Words of a request to stop, start over, delete or change something ("stop", "change my age").
 _REQUEST_WORD = re.compile(r"\b(stop|quit|cancel|end|forget|forgot|delete|erase|remove|clear|wipe|start|restart|begin|"
                            r"reset|change|correct|wrong|mistake|edit|update)", re.IGNORECASE)
@@ -206,8 +208,7 @@ def asks_about_the_question_only(text: str) -> bool:
     question again?", "i dont know what you mean by measurable"), with no word of a request to stop,
     start over, delete or change: never one of those requests, whatever the classifier read."""
     text = text or ""
-    return ((only_asks_to_go_on(text) or asks_what_it_means(text))
-            and not _REQUEST_WORD.search(text))
+    return bool(_REPEATS.search(text) or asks_what_it_means(text)) and not _REQUEST_WORD.search(text)
 
 
 def asks_to_go_on(text: str) -> bool:
