@@ -124,6 +124,7 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("sorry can you repeat that", "change_answer", "check_eligibility"),
              ("i dont know what you mean by measurable", "forget_answers", "explain_question"),
              ("i dont get it, can we stop", "stop_screening", "stop_screening"),
+             ("i don't want to continue", "stop_screening", "stop_screening"),
              ("i don't understand, change my answer", "change_answer", "change_answer")]
     messages = []
     for text, intent, _ in cases:

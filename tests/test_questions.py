@@ -86,6 +86,7 @@ def test_asking_whether_someone_could_join(text, asks):
     ("i dont know what you mean by measurable", True), ("what does that mean?", True),
     ("stop, i dont understand it", False), ("i dont get it, can we end this", False),  # a request too
     ("i don't understand, change my answer", False), ("what is the purpose?", False), ("no", False),
+    ("i don't want to continue", False), ("lets not continue", False),  # a request to stop
 ])
 def test_asking_for_the_question_again_or_what_it_means(text, only):
     assert asks_about_the_question_only(text) is only
