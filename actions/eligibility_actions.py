@@ -230,17 +230,18 @@ class ValidateEligibilityForm(FormValidationAction):
                 return {"screening_reply": None, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
         failures = int(tracker.get_slot("screening_failures") or 0)
         # Answers to other questions only ("my son is 5" to "which condition?"): kept, said back, and
-        # the open question asked again, of whoever the reply names. An age or a condition, not a
-        # medicine named: "stop my warfarin" says no more than its own question will ask.
+        # the open question asked again, of whoever the reply names (when the questions were about
+        # "you"; for a trial that asks no age, "my son is 5" only says who). An age or a condition,
+        # not a medicine named: "stop my warfarin" says no more than its own question will ask.
         stated_only = {c.key for c in criteria if c.answer_type in ("number", "choice")}
         others = {k: v for k, v in answers_in_message(criteria, text).items()
                   if k in stated_only and k not in answers and k != criterion.key}
-        if parsed is None and others:
-            person = person_in(text)
-            if tracker.get_slot("screening_person") not in (None, YOU) or person in (None, YOU):
-                person = None
+        person = person_in(text)
+        if tracker.get_slot("screening_person") not in (None, YOU) or person in (None, YOU):
+            person = None
+        if parsed is None and (others or person):
             asked_about = person or tracker.get_slot("screening_person")
-            noted = note_answers(dispatcher, criteria, others, asked_about, answers)
+            noted = note_answers(dispatcher, criteria, others, asked_about, answers) if others else {}
             return {"screening_reply": None, **noted, **({"screening_person": person} if person else {})}
         if parsed is None:
             failures += 1
@@ -256,8 +257,7 @@ class ValidateEligibilityForm(FormValidationAction):
         slots = {"screening_answers": answers, "screening_failures": None, "screening_reply": DONE if finished else None}
         # Someone else named in an answer ("my wife is 62 with scleroderma", after "count me in") is
         # who the questions are about, unless someone else was already.
-        person = person_in(text)
-        if tracker.get_slot("screening_person") in (None, YOU) and person not in (None, YOU):
+        if person:
             slots["screening_person"] = person
         return slots
 

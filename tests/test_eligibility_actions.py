@@ -345,6 +345,15 @@ def test_a_reply_that_answers_other_questions_only_is_kept_and_the_open_one_aske
     assert messages[0]["text"].startswith("From your message I noted:\n• How old is your son?")
 
 
+def test_a_reply_that_only_says_who_would_take_part_asks_the_question_of_them():
+    # The Pittsburgh pre-screen asks no age: "my son is 5" says who the questions are about.
+    result, messages = validate("my son is 5", trial="STSINJ", answers={})
+    assert result == {"screening_reply": None, "screening_person": "your son"} and messages == []
+    # Someone else already named: not changed by a mention of another person.
+    result, _ = validate("my son is 5", trial="STSINJ", answers={}, person="your daughter")
+    assert "screening_person" not in result
+
+
 def test_naming_the_trial_being_screened_for_asks_the_question_again():
     result, messages = validate("ok the american one then", intent="ask_question", trial="STSINJ", answers={})
     assert result == {"screening_reply": None} and messages == []
@@ -445,7 +454,7 @@ def test_a_no_about_another_topic_does_not_answer_the_open_question():
     # Seen in the widget: the "no" of "no surgery planned" (and of "not me") answered "does your mum
     # have calcium deposits a doctor can measure?" and gave a wrong outcome.
     result, messages = validate("sorry that was about my mum, not me. no surgery planned", trial="STSINJ",
-                                answers={"condition": "systemic_sclerosis", "calcinosis": "yes"})
+                                answers={"condition": "systemic_sclerosis", "calcinosis": "yes"}, person="your mum")
     assert "measurable_lesions" not in (result.get("screening_answers") or {})
     assert result["screening_reply"] is None and "didn't catch that" in messages[0]["text"]
     assert "screening_person" not in result
