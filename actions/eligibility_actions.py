@@ -73,6 +73,14 @@ def note_answers(dispatcher: CollectingDispatcher, criteria, given: dict, person
     return {"screening_answers": kept}
 
 
+def someone_else_named(tracker: Tracker, text: str) -> str | None:
+    """Who the questions are now about, when a message names someone other than the patient ("my
+    son is 5", "my wife is 62 with scleroderma") and they were about "you" so far; else None ("i
+    want the french one" does not turn a daughter's pre-screen into the patient's)."""
+    person = person_in(text)
+    return person if tracker.get_slot("screening_person") in (None, YOU) and person not in (None, YOU) else None
+
+
 def opening_message(tracker: Tracker) -> str:
     """The message that started the pre-screen (the one before the form became active)."""
     started = False
@@ -178,9 +186,10 @@ class ValidateEligibilityForm(FormValidationAction):
         if (asked or not answered) and not ends:
             dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
         if asked and not answered:
-            person = person_in(text) or tracker.get_slot("screening_person")
+            person = someone_else_named(tracker, text)
             slots |= {"screening_person": person} if person else {}
-            slots |= note_answers(dispatcher, criteria, answers_in_message(criteria, stated), person)
+            slots |= note_answers(dispatcher, criteria, answers_in_message(criteria, stated),
+                                  person or tracker.get_slot("screening_person"))
         return slots
 
     def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -236,9 +245,7 @@ class ValidateEligibilityForm(FormValidationAction):
         stated_only = {c.key for c in criteria if c.answer_type in ("number", "choice")}
         others = {k: v for k, v in answers_in_message(criteria, text).items()
                   if k in stated_only and k not in answers and k != criterion.key}
-        person = person_in(text)
-        if tracker.get_slot("screening_person") not in (None, YOU) or person in (None, YOU):
-            person = None
+        person = someone_else_named(tracker, text)
         if parsed is None and (others or person):
             asked_about = person or tracker.get_slot("screening_person")
             noted = note_answers(dispatcher, criteria, others, asked_about, answers) if others else {}

@@ -337,6 +337,15 @@ def test_facts_given_with_the_trial_chosen_in_a_second_step_are_kept():
     assert any("Which of these does your daughter have?" in m["text"] for m in dispatcher.messages)
 
 
+def test_i_at_the_trial_choice_does_not_change_who_the_questions_are_about():
+    dispatcher = CollectingDispatcher()
+    events = [{"event": "user", "text": "can my daughter join"}, {"event": "active_loop", "name": "eligibility_form"}]
+    tr = tracker("i want the french one", "choose_trial", trial=None, requested="trial", events=events,
+                 person="your daughter")
+    slots = ea.ValidateEligibilityForm().validate_trial("NCT03582800", dispatcher, tr, {})
+    assert "screening_person" not in slots
+
+
 def test_a_reply_that_answers_other_questions_only_is_kept_and_the_open_one_asked_again():
     # "my son is 5" to "which condition do you have?": his age is kept, and the questions are about him.
     result, messages = validate("my son is 5", answers={})
