@@ -181,15 +181,15 @@ class ValidateEligibilityForm(FormValidationAction):
         # one, my son is 5": the first message and this one).
         stated = f"{opening_message(tracker)}\n{text}" if asked else text
         criteria = criteria_for(svc, value)
+        given = answers_in_message(criteria, stated)
         # No "one question at a time" when what they state ends it: the outcome follows at once.
-        ends = next_question(criteria, answers_in_message(criteria, stated)) is None
+        ends = next_question(criteria, given) is None
         if (asked or not answered) and not ends:
             dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
         if asked and not answered:
             person = someone_else_named(tracker, text)
             slots |= {"screening_person": person} if person else {}
-            slots |= note_answers(dispatcher, criteria, answers_in_message(criteria, stated),
-                                  person or tracker.get_slot("screening_person"))
+            slots |= note_answers(dispatcher, criteria, given, person or tracker.get_slot("screening_person"))
         return slots
 
     def validate_screening_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -216,8 +216,8 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"screening_reply": None}
         joining_only = intent == "check_eligibility" and not says_more_than_joining(text)
         # "ok the american one then": names the trial being screened for, and nothing more.
-        names_it_only = svc.names.find(text) == [trial_id] and not says_more_than_joining(svc.names.without_names(text))
-        if parsed is None and (asks_to_go_on(text) or joining_only or names_it_only):
+        if parsed is None and (asks_to_go_on(text) or joining_only or (
+                svc.names.find(text) == [trial_id] and not says_more_than_joining(svc.names.without_names(text)))):
             return {"screening_reply": None}  # only asks to go on: the question again
         asks = (intent in QUESTION_INTENTS or is_question(text)) and not _ANSWER_START.match(text)
         if asks and (parsed is None or intent in QUESTION_INTENTS):
@@ -242,9 +242,9 @@ class ValidateEligibilityForm(FormValidationAction):
         # the open question asked again, of whoever the reply names (when the questions were about
         # "you"; for a trial that asks no age, "my son is 5" only says who). An age or a condition,
         # not a medicine named: "stop my warfarin" says no more than its own question will ask.
+        stated = answers_in_message(criteria, text)
         stated_only = {c.key for c in criteria if c.answer_type in ("number", "choice")}
-        others = {k: v for k, v in answers_in_message(criteria, text).items()
-                  if k in stated_only and k not in answers and k != criterion.key}
+        others = {k: v for k, v in stated.items() if k in stated_only and k not in answers and k != criterion.key}
         person = someone_else_named(tracker, text)
         if parsed is None and (others or person):
             asked_about = person or tracker.get_slot("screening_person")
@@ -258,8 +258,7 @@ class ValidateEligibilityForm(FormValidationAction):
             dispatcher.utter_message(text=say("noted_not_sure"))
             parsed = NOT_SURE
         # Other facts the reply states plainly ("she's 7 and has juvenile dermatomyositis") are kept too.
-        answers = {**{k: v for k, v in answers_in_message(criteria, text).items() if k not in answers}, **answers,
-                   criterion.key: parsed}
+        answers = {**{k: v for k, v in stated.items() if k not in answers}, **answers, criterion.key: parsed}
         finished = next_question(criteria, answers) is None
         slots = {"screening_answers": answers, "screening_failures": None, "screening_reply": DONE if finished else None}
         # Someone else named in an answer ("my wife is 62 with scleroderma", after "count me in") is

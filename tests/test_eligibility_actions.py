@@ -31,6 +31,15 @@ def validate(text, **kwargs):
     return result, dispatcher.messages
 
 
+def choose_trial(text: str, trial_id: str, intent: str = "choose_trial", opener: str | None = None, **kwargs):
+    """The trial chosen at "which trial would you like to check?" (after `opener`, if given): the
+    slots validate_trial sets and the messages it sends."""
+    events = [{"event": "user", "text": opener}, {"event": "active_loop", "name": "eligibility_form"}] if opener else []
+    dispatcher = CollectingDispatcher()
+    tr = tracker(text, intent, trial=None, requested="trial", events=events, **kwargs)
+    return ea.ValidateEligibilityForm().validate_trial(trial_id, dispatcher, tr, {}), dispatcher.messages
+
+
 def run(action, tr):
     dispatcher = CollectingDispatcher()
     return action().run(dispatcher, tr, {}), dispatcher.messages
@@ -307,42 +316,28 @@ def test_a_message_that_only_asks_to_go_on_resumes_without_an_answer_from_the_te
 
 
 def test_facts_in_the_opening_message_are_kept_when_the_trial_is_chosen_in_a_second_step():
-    opener = "my son is 9 and has iPPSD2, can he take part?"
-    events = [{"event": "user", "text": opener}, {"event": "active_loop", "name": "eligibility_form"},
-              {"event": "bot", "text": say("ask_which_trial_to_screen")}, {"event": "user", "text": "the french one"}]
-    dispatcher = CollectingDispatcher()
-    tr = tracker("the french one", "choose_trial", trial=None, requested="trial", events=events, person="your son")
-    slots = ea.ValidateEligibilityForm().validate_trial("NCT03582800", dispatcher, tr, {})
+    slots, messages = choose_trial("the french one", "NCT03582800", opener="my son is 9 and has iPPSD2, can he take part?",
+                                   person="your son")
     assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 9}
-    assert any(m["text"].startswith("From your message I noted:\n• Which of these does your son have?")
-               for m in dispatcher.messages)
+    assert any(m["text"].startswith("From your message I noted:\n• Which of these does your son have?") for m in messages)
 
 
 def test_a_question_asked_while_choosing_the_trial_is_answered_before_the_questions():
-    dispatcher = CollectingDispatcher()
-    tr = tracker("is the pittsburgh one still open?", "ask_question", trial=None, requested="trial")
-    slots = ea.ValidateEligibilityForm().validate_trial("STSINJ", dispatcher, tr, {})
-    texts = [m["text"] for m in dispatcher.messages if m.get("text")]
+    slots, messages = choose_trial("is the pittsburgh one still open?", "STSINJ", "ask_question")
+    texts = [m["text"] for m in messages if m.get("text")]
     assert slots["trial"] == "STSINJ" and slots["last_question"] == "is the pittsburgh one still open?"
     assert "doesn't cover that" in texts[0] and texts[1].startswith("Let's check a few things about the STSINJ trial")
 
 
 def test_facts_given_with_the_trial_chosen_in_a_second_step_are_kept():
-    dispatcher = CollectingDispatcher()
-    events = [{"event": "user", "text": "can my daughter join"}, {"event": "active_loop", "name": "eligibility_form"}]
-    tr = tracker("the limoges one, she has iPPSD2", "choose_trial", trial=None, requested="trial", events=events,
-                 person="your daughter")
-    slots = ea.ValidateEligibilityForm().validate_trial("NCT03582800", dispatcher, tr, {})
+    slots, messages = choose_trial("the limoges one, she has iPPSD2", "NCT03582800", opener="can my daughter join",
+                                   person="your daughter")
     assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification"}
-    assert any("Which of these does your daughter have?" in m["text"] for m in dispatcher.messages)
+    assert any("Which of these does your daughter have?" in m["text"] for m in messages)
 
 
 def test_i_at_the_trial_choice_does_not_change_who_the_questions_are_about():
-    dispatcher = CollectingDispatcher()
-    events = [{"event": "user", "text": "can my daughter join"}, {"event": "active_loop", "name": "eligibility_form"}]
-    tr = tracker("i want the french one", "choose_trial", trial=None, requested="trial", events=events,
-                 person="your daughter")
-    slots = ea.ValidateEligibilityForm().validate_trial("NCT03582800", dispatcher, tr, {})
+    slots, _ = choose_trial("i want the french one", "NCT03582800", opener="can my daughter join", person="your daughter")
     assert "screening_person" not in slots
 
 
