@@ -288,6 +288,11 @@ _STATED_AGE = re.compile(
     r"(?<!y )(?<!plus )(?<!moins )\b(a|de|fils|fille|enfant|bebe|garcon|mari|femme|mere|pere)[\s,(]+(\d{1,3})\s*(ans|mois)\b")
 
 
+# "my 4 month old", "a 4 month old": an age that names someone (a noun), not "I'm 4 months old" or
+# "I'm a 45 year old woman".
+_POSSESSED = re.compile(r"\b(my|our|his|her|their)\s+$|(?<!\bi am )(?<!\bi'm )(?<!\bim )\b(a|an)\s+$")
+
+
 def stated_age(text: str | None) -> float | None:
     """An age the text states in passing, or None (never guessed from any number)."""
     ages = stated_ages(text)
@@ -297,7 +302,11 @@ def stated_age(text: str | None) -> float | None:
 def stated_ages(text: str | None) -> list[float]:
     """Every age the text states, in order ("I'm 45 not 54": [45, 54])."""
     t = normalise(text)
-    ages = [parse_age(m.group(0)) for m in _STATED_AGE.finditer(t)]
+    # "breastfeeding my 4 month old, can i join?": the age of someone the writer speaks of, when the
+    # writer is the one who would take part.
+    theirs = person_in(text) == YOU
+    ages = [parse_age(m.group(0)) for m in _STATED_AGE.finditer(t)
+            if not (theirs and _POSSESSED.search(t[:m.start()]))]
     # "not 54", "instead of 54", "54 was wrong": a second number said of the same age.
     if ages:
         ages += [float(m.group(2)) for m in re.finditer(r"\b(not|instead of|rather than|than)\s+(\d{1,3})\b", t)]

@@ -156,8 +156,12 @@ class QuestionAnswerer:
     def __init__(self, retriever: Retriever, trials: dict[str, Trial], names: TrialNames):
         self.retriever, self.trials, self.names = retriever, trials, names
 
-    def answer(self, question: str, trial_ids: list[str] | None = None, threshold: float = ANSWER_THRESHOLD) -> Answer:
-        """Answers from the given trials (all of them when none is known)."""
+    def answer(self, question: str, trial_ids: list[str] | None = None, threshold: float = ANSWER_THRESHOLD,
+               second_section: bool = True) -> Answer:
+        """Answers from the given trials (all of them when none is known); `second_section=False`
+        when the pre-screen starts in the same turn (its intro and first question follow): the best
+        part only. (Mid-screening, where only the question follows, the second part stays: it is
+        sometimes the one that answers.)"""
         question = question_in(question)
         query = self.topic(question)
         fact = asked_for(query)
@@ -181,7 +185,8 @@ class QuestionAnswerer:
                 part = self._part(trial, query, fact, found, term)
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
-                if part.complete and len(asked) == 1 and not names_section(query, part.passages[0].title):
+                if (second_section and part.complete and len(asked) == 1
+                        and not names_section(query, part.passages[0].title)):
                     # Within what a patient reads at once, its own source line counted too.
                     parts.extend(p for p in self._other_section(trial, part, found)
                                  if len(part.text()) + len(p.text()) + len(p.source()) <= ANSWER_CHARS)

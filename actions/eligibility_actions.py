@@ -12,10 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import (asks_for_advice, asks_to_go_on, asks_what_it_means, is_question, only_asks_to_go_on,
                                says_more_than_joining, without_asking_what_it_means)
+from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
                                     person_in, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
-                                 decide, load_criteria, next_question, progress, screening_blocked)
+                                 decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
 from actions.messages import say
 from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, look_up,
                              offered_screening, question_of, send_answer, send_french_note, still_open_notes, trial_buttons)
@@ -73,6 +74,18 @@ def note_answers(dispatcher: CollectingDispatcher, criteria, given: dict, person
     return {"screening_answers": kept}
 
 
+def outcome_quotes(answer: Answer, svc: Services, trial_ids: list[str], text: str) -> bool:
+    """Whether the answer only quotes the criterion by which what the message states ends the
+    pre-screen ("I take warfarin, can I still join?": “Anticoagulant therapy”): the outcome, which
+    follows at once, quotes and explains it."""
+    if len(trial_ids) != 1:
+        return False
+    criteria = criteria_for(svc, trial_ids[0])
+    failed = ruled_out_by(criteria, answers_in_message(criteria, text))
+    shown = [p.text for part in answer.parts for p in part.passages]
+    return bool(failed and shown) and all(" ".join(t.split()) == " ".join(failed.source.split()) for t in shown)
+
+
 def someone_else_named(tracker: Tracker, text: str) -> str | None:
     """Who the questions are now about, when a message names someone other than the patient ("my
     son is 5", "my wife is 62 with scleroderma") and they were about "you" so far; else None ("i
@@ -117,8 +130,9 @@ class ValidateEligibilityForm(FormValidationAction):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
             # said not covered, then the pre-screen starts.
-            answer = look_up(dispatcher, svc, text, context.trials)
-            if answer:
+            # (The pre-screen's intro and first question follow: the answer's best part only.)
+            answer = look_up(dispatcher, svc, text, context.trials, second_section=False)
+            if answer and not outcome_quotes(answer, svc, context.trials, text):
                 answered = send_answer(dispatcher, answer, text)
         person = person_in(text)
         if person:
@@ -174,7 +188,7 @@ class ValidateEligibilityForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if asked and is_question(svc.names.without_names(text)):
             # Chosen with a question about it ("is the pittsburgh one still open?"): answered first.
-            answer = look_up(dispatcher, svc, text, [value])
+            answer = look_up(dispatcher, svc, text, [value], second_section=False)
             if answer:
                 slots |= {e["name"]: e["value"] for e in send_answer(dispatcher, answer, text) if e.get("event") == "slot"}
         # What the messages so far state (chosen in a second step, "the american one", "the french
@@ -299,6 +313,10 @@ class ActionAskEligibilityAnswer(Action):
         return []
 
 
+# How the criterion that rules out is quoted, by its kind.
+_RULES_OUT = {"inclusion": "criterion_inclusion", "exclusion": "criterion_exclusion"}
+
+
 class ActionEligibilityOutcome(Action):
     """The explained outcome: never "you are eligible"; the study team confirms."""
 
@@ -324,7 +342,8 @@ class ActionEligibilityOutcome(Action):
             failed = result.ruled_out_by
             parts.append(say("result_likely_not_eligible", trial_label=trial.label,
                              answer=failed.display(answers_of(tracker)[failed.key]),
-                             question=failed.question_about(person), source=failed.source, **who))
+                             question=failed.question_about(person),
+                             criterion=say(_RULES_OUT[failed.kind], source=failed.source), **who))
         elif result.outcome == MAY_BE_ELIGIBLE:
             parts.append(say("result_may_be_eligible", trial_label=trial.label, **who))
         else:

@@ -32,8 +32,9 @@ _STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open|r
 MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
 START_SCREENING_BUTTON = {"title": "Check if I could take part", "payload": "/check_eligibility"}
 # "Who is the head doctor, and how do I reach him?": an answer from the texts is followed by the contact.
-_HOW_TO_REACH = re.compile(r"\b(reach|contact|get in touch|call|phone|e-?mail|talk to|speak to|speak with|write to)\b",
-                           re.IGNORECASE)
+# ("after they call me ...": the team reaching the patient is no request for its contacts.)
+_HOW_TO_REACH = re.compile(r"\b(reach|contact|get in touch|call|phone|e-?mail|talk to|speak to|speak with|write to)\b"
+                           r"(?!\s+(me|us)\b)", re.IGNORECASE)
 
 
 def trial_context(tracker: Tracker, svc: Services) -> TrialContext:
@@ -133,10 +134,10 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str 
 
 
 def look_up(dispatcher: CollectingDispatcher, svc: Services, text: str, trial_ids: list[str],
-            threshold: float = ANSWER_THRESHOLD) -> Answer | None:
+            threshold: float = ANSWER_THRESHOLD, second_section: bool = True) -> Answer | None:
     """The answer from the texts; None (after an apology) when the index cannot be used."""
     try:
-        return svc.answerer.answer(text, trial_ids, threshold=threshold)
+        return svc.answerer.answer(text, trial_ids, threshold=threshold, second_section=second_section)
     except IndexNotReady as error:
         logger.error("cannot answer: %s", error)
         dispatcher.utter_message(text=say("service_unavailable"))

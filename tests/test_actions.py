@@ -63,6 +63,12 @@ def test_asking_how_to_reach_someone_gets_the_contact_after_the_answer():
                                                           f"{services().trials['STSINJ'].contact}")
 
 
+def test_the_team_calling_the_patient_is_no_request_for_its_contacts():
+    messages, _ = run(rasa_actions.ActionAnswerQuestion,
+                      tracker("after they call me is there more testing before i'm accepted", slots={"trial": "NCT03582800"}))
+    assert not any("How to reach the study team" in t for t in texts(messages))
+
+
 def test_answer_from_remembered_trial_sets_no_slot():
     messages, events = run(rasa_actions.ActionAnswerQuestion,
                            tracker("How old do you have to be to join?", slots={"trial": "NCT03582800"}))

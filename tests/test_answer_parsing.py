@@ -82,6 +82,9 @@ def test_who_would_take_part(text, person):
     ("my daughter is 18 months old and has iPPSD2", [1.5]), ("she is 18 months", [1.5]),
     ("My son (30 months) was diagnosed last year", [2.5]), ("I'm 45 not 54", [45.0, 54.0]),
     ("the study is 6 months long", []), ("my son 2 years ago had surgery", []),
+    # The age of someone the writer speaks of is not the writer's, when the writer would take part.
+    ("im still breastfeeding my 4 month old, can i join", []), ("i have a 4 month old, can i join?", []),
+    ("I am a 45 year old woman, can i join", [45.0]), ("my 4 month old has iPPSD2, can he join?", [0.33]),
 ])
 def test_ages_stated_in_passing(text, ages):
     from actions.answer_parsing import stated_ages

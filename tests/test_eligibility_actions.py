@@ -146,11 +146,18 @@ def test_question_message_carries_text_buttons_and_payload():
                                  "kind": "inclusion", "step": 2, "of": 11}
 
 
+def test_an_exclusion_criterion_is_quoted_as_one():
+    # "The trial requires: “Anticoagulant therapy”" would tell a patient on warfarin the opposite.
+    _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers={"anticoagulant_therapy": "yes"}))
+    text = messages[0]["text"]
+    assert "The trial's exclusion criteria include: “Anticoagulant therapy”" in text and "requires" not in text
+
+
 def test_outcome_likely_not_eligible_quotes_the_criterion():
     answers = {"diagnosis": "ippsd2_ossification", "age": 1}
     _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers=answers))
     text = messages[0]["text"]
-    assert "likely not able to take part" in text and "“Patient aged 2 years or over”" in text
+    assert "likely not able to take part" in text and "The trial requires: “Patient aged 2 years or over”" in text
     assert 'You answered "12 months"' in text  # under two years, as parents say it
     assert "you are eligible" not in text.lower()
     assert "Your answers:\n• Which of these" in text  # the answers it has not quoted, with the rest
@@ -376,10 +383,16 @@ def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
     assert messages[0]["custom"]["criterion"] not in ("diagnosis", "age")
 
 
-def test_a_medicine_named_when_starting_is_answered_from_the_texts_and_taken():
+def test_a_medicine_named_when_starting_is_taken_and_its_criterion_left_to_the_outcome():
     slots, texts = start("I take warfarin, can I still join?")
-    assert any("Anticoagulant therapy" in t for t in texts)
     assert slots["screening_answers"] == {"anticoagulant_therapy": "yes"} and slots["screening_reply"] == ea.DONE
+    # The outcome that follows quotes “Anticoagulant therapy” and explains it: no answer quoting it first.
+    assert not any("Anticoagulant therapy" in t for t in texts)
+
+
+def test_a_question_beside_a_medicine_that_rules_out_is_still_answered():
+    _, texts = start("I take warfarin, can I still join? who runs the study?")
+    assert any("Limoges" in t and "Source:" in t for t in texts)
 
 
 def test_an_age_in_months_from_the_opener_is_taken_and_said_in_months():

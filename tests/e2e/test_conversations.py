@@ -132,6 +132,20 @@ def test_an_age_in_months_under_two_years_is_taken(patient):
     assert "18 months" in texts(replies) and "change my answer" in texts(replies)
 
 
+def test_an_opener_that_rules_out_gets_the_outcome_with_the_criterion_said_once(patient):
+    replies = patient.send("I take warfarin, can I still join?", LIMOGES)
+    result = payloads(replies, "eligibility_result")[-1]
+    assert result["outcome"] == "likely_not_eligible"
+    assert texts(replies).count("Anticoagulant therapy") == 1
+    assert "The trial's exclusion criteria include: “Anticoagulant therapy”" in texts(replies)
+
+
+def test_a_babys_age_is_not_the_age_of_the_mother_who_would_take_part(patient):
+    replies = patient.send("im still breastfeeding my 4 month old, can i join", LIMOGES)
+    assert "4 month" not in texts(replies).lower()
+    assert not any(c["key"] == "age" for r in payloads(replies, "eligibility_result") for c in r["criteria"])
+
+
 def test_a_reply_that_answers_another_question_is_kept_and_the_question_asked_of_that_person(patient):
     patient.send("can I take part?", LIMOGES)
     replies = patient.send("my son is 5", LIMOGES)
