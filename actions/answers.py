@@ -157,11 +157,11 @@ class QuestionAnswerer:
         self.retriever, self.trials, self.names = retriever, trials, names
 
     def answer(self, question: str, trial_ids: list[str] | None = None, threshold: float = ANSWER_THRESHOLD,
-               second_section: bool = True) -> Answer:
-        """Answers from the given trials (all of them when none is known); `second_section=False`
-        when the pre-screen starts in the same turn (its intro and first question follow): the best
-        part only. (Mid-screening, where only the question follows, the second part stays: it is
-        sometimes the one that answers.)"""
+               brief: bool = False) -> Answer:
+        """Answers from the given trials (all of them when none is known); `brief` when the pre-screen
+        starts in the same turn (its intro and first question follow): the best sentence only.
+        (Mid-screening, where only the question follows, the answer is whole: its second sentence
+        or section is sometimes the one that answers.)"""
         question = question_in(question)
         query = self.topic(question)
         fact = asked_for(query)
@@ -182,10 +182,10 @@ class QuestionAnswerer:
             # sentence that only mentions the word ("... results if provided by the sponsor").
             found.sort(key=lambda h: not names_section(query, h.passage.title))
             if found:
-                part = self._part(trial, query, fact, found, term)
+                part = self._part(trial, query, fact, found, term, brief)
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
-                if (second_section and part.complete and len(asked) == 1
+                if (not brief and part.complete and len(asked) == 1
                         and not names_section(query, part.passages[0].title)):
                     # Within what a patient reads at once, its own source line counted too.
                     parts.extend(p for p in self._other_section(trial, part, found)
@@ -197,8 +197,9 @@ class QuestionAnswerer:
         """The question without trial names: a name says which trial, not what is asked."""
         return self.names.without_names(question) or question
 
-    def _part(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
-        part = self._compose(trial, query, fact, found, term)
+    def _part(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None,
+              brief: bool = False) -> AnswerPart:
+        part = self._compose(trial, query, fact, found, term, brief)
         if part.complete:
             return part
         # What was asked for may be said by another on-topic passage than the best one ("how old":
@@ -208,7 +209,7 @@ class QuestionAnswerer:
                   and (term is None or defines(term, h.passage.text))
                   and h.score >= best - SAYING_MARGIN]
         if saying:
-            return self._compose(trial, query, fact, saying, term)
+            return self._compose(trial, query, fact, saying, term, brief)
         # The texts do not say it: what they say nearest is quoted, one sentence (the section on request).
         return AnswerPart(trial, [found[0].passage], part.section, False)
 
@@ -220,7 +221,8 @@ class QuestionAnswerer:
             return []
         return [AnswerPart(trial, [other.passage], self.retriever.section_passages(other.passage), True)]
 
-    def _compose(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None) -> AnswerPart:
+    def _compose(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None,
+                 brief: bool = False) -> AnswerPart:
         best = found[0]
         section = self.retriever.section_passages(best.passage)
         if names_section(query, best.passage.title):
@@ -232,11 +234,11 @@ class QuestionAnswerer:
             # A section's first sentence says what it is about ("This trial tests ..."): it leads the
             # answer when it is on topic too.
             lead = next((h for h in found if h.passage == section[0]), None)
-            if (lead and lead not in close and not best.passage.list_item and lead.score >= best.score - LEAD_MARGIN
-                    and _is_statement(lead.passage.text)):
+            if (not brief and lead and lead not in close and not best.passage.list_item
+                    and lead.score >= best.score - LEAD_MARGIN and _is_statement(lead.passage.text)):
                 close = [lead] + close
             kept = []
-            for h in close[:MAX_SENTENCES]:  # in order of score, the best one always
+            for h in close[:1 if brief else MAX_SENTENCES]:  # in order of score, the best one always
                 if not kept or sum(len(p.text) for p in kept) + len(h.passage.text) <= ANSWER_CHARS:
                     kept.append(h.passage)
             shown = sorted(kept, key=lambda p: p.start)

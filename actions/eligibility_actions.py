@@ -130,8 +130,8 @@ class ValidateEligibilityForm(FormValidationAction):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
             # said not covered, then the pre-screen starts.
-            # (The pre-screen's intro and first question follow: the answer's best part only.)
-            answer = look_up(dispatcher, svc, text, context.trials, second_section=False)
+            # (The pre-screen's intro and first question follow: the answer's best sentence only.)
+            answer = look_up(dispatcher, svc, text, context.trials, brief=True)
             if answer and not outcome_quotes(answer, svc, context.trials, text):
                 answered = send_answer(dispatcher, answer, text)
         person = person_in(text)
@@ -188,7 +188,7 @@ class ValidateEligibilityForm(FormValidationAction):
         text = tracker.latest_message.get("text") or ""
         if asked and is_question(svc.names.without_names(text)):
             # Chosen with a question about it ("is the pittsburgh one still open?"): answered first.
-            answer = look_up(dispatcher, svc, text, [value], second_section=False)
+            answer = look_up(dispatcher, svc, text, [value], brief=True)
             if answer:
                 slots |= {e["name"]: e["value"] for e in send_answer(dispatcher, answer, text) if e.get("event") == "slot"}
         # What the messages so far state (chosen in a second step, "the american one", "the french
@@ -199,7 +199,10 @@ class ValidateEligibilityForm(FormValidationAction):
         # No "one question at a time" when what they state ends it: the outcome follows at once.
         ends = next_question(criteria, given) is None
         if (asked or not answered) and not ends:
-            dispatcher.utter_message(text=say("screening_intro", trial_label=trial.label))
+            # After an answer this turn, whose source has just named the trial: not named again.
+            after_answer = any((m.get("custom") or {}).get("type") == "answer" for m in dispatcher.messages)
+            dispatcher.utter_message(text=say("screening_intro_after_answer") if after_answer
+                                     else say("screening_intro", trial_label=trial.label))
         if asked and not answered:
             person = someone_else_named(tracker, text)
             slots |= {"screening_person": person} if person else {}

@@ -134,10 +134,10 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str 
 
 
 def look_up(dispatcher: CollectingDispatcher, svc: Services, text: str, trial_ids: list[str],
-            threshold: float = ANSWER_THRESHOLD, second_section: bool = True) -> Answer | None:
+            threshold: float = ANSWER_THRESHOLD, brief: bool = False) -> Answer | None:
     """The answer from the texts; None (after an apology) when the index cannot be used."""
     try:
-        return svc.answerer.answer(text, trial_ids, threshold=threshold, second_section=second_section)
+        return svc.answerer.answer(text, trial_ids, threshold=threshold, brief=brief)
     except IndexNotReady as error:
         logger.error("cannot answer: %s", error)
         dispatcher.utter_message(text=say("service_unavailable"))

@@ -234,7 +234,7 @@ def test_when_words_and_meaning_point_to_two_sections_both_are_shown_each_with_i
     assert reply.count("(Source: ") == 2 and "For the" not in reply
     assert [s["section"] for s in answer.payload()["sources"]] == ["medications", "interventions"]
     # When the pre-screen's question follows in the same turn, the best part only.
-    brief = answerer.answer("pills or shots?", ["STSINJ"], second_section=False)
+    brief = answerer.answer("pills or shots?", ["STSINJ"], brief=True)
     assert [p.passages for p in brief.answering] == [[by_words]] and "Also relevant:" not in brief.render()
 
 

@@ -333,7 +333,9 @@ def test_a_question_asked_while_choosing_the_trial_is_answered_before_the_questi
     slots, messages = choose_trial("is the pittsburgh one still open?", "STSINJ", "ask_question")
     texts = [m["text"] for m in messages if m.get("text")]
     assert slots["trial"] == "STSINJ" and slots["last_question"] == "is the pittsburgh one still open?"
-    assert "doesn't cover that" in texts[0] and texts[1].startswith("Let's check a few things about the STSINJ trial")
+    assert "doesn't cover that" in texts[0] and "STSINJ trial" in texts[0]
+    # The answer has just named the trial: the intro does not name it again.
+    assert texts[1] == say("screening_intro_after_answer")
 
 
 def test_facts_given_with_the_trial_chosen_in_a_second_step_are_kept():
