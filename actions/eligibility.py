@@ -237,7 +237,9 @@ _CRITERION_WORD = re.compile(r"[a-z]+")
 _IGNORED = frozenset("the a an my his her your to of or in on is be do does did has have had change correct fix update "
                      "answer answers wrong i want would like please that this it for about she he they person "
                      "whether could will one question said say should got get actually sorry mistake made yes no "
-                     "not sure meant mean was were what which doctor".split())
+                     "not sure meant mean was were what which doctor"
+                     # The words of every question's "the person who would take part": no topic.
+                     " who take part these".split())
 
 
 def _stems(text: str) -> set[str]:

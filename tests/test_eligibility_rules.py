@@ -149,6 +149,8 @@ def test_correction_finds_the_named_answer(trials):
     assert find_criterion("my answer about the blood thinner was wrong", criteria, answers).key == "anticoagulant_therapy"
     assert find_criterion("fix the surgery one", criteria, answers).key == "planned_surgery"
     assert find_criterion("change it", criteria, answers) is None
+    # "take" is in every question ("the person who would take part"): it names none of them.
+    assert find_criterion("they booked one for june, to take out the lump on his wrist", criteria, answers) is None
 
 
 def test_bad_criteria_files_are_refused(knowledge_copy):
