@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 import re
 import shutil
@@ -27,6 +28,8 @@ import yaml
 
 from actions import embedding
 from actions.emergency import EMERGENCY_INTENT, EXEMPLARS_FILE, exemplars
+
+logger = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 CLASSIFIER_DIR = PROJECT_DIR / "build" / "emergency"
@@ -124,16 +127,21 @@ def export(model, tokenizer, classifier_dir: Path = CLASSIFIER_DIR, **facts) -> 
     difference = float(np.abs(EmergencyClassifier(tmp).logits(check) - expected).max())
     if difference > 1e-3:
         raise RuntimeError(f"the classifier's ONNX export differs from torch by {difference:.2e}: not used")
-    # Weights as 8-bit integers: a quarter of the size and of the time a message (about 0.8 ms against
-    # 3 ms), with the same figures on the held-out writers (docs/evaluation.md).
+    # Weights as 8-bit integers (a scale per output channel): a quarter of the size and of the time a
+    # message (about 0.8 ms against 3 ms), with the same figures on the held-out writers
+    # (docs/evaluation.md). A training run whose quantisation moves a probability too far keeps its
+    # full-precision export instead: slower, never a failed build or a shifted reading.
     full = tmp / ("full-" + ONNX_FILE)
     (tmp / ONNX_FILE).rename(full)
-    quantize_dynamic(str(full), str(tmp / ONNX_FILE), weight_type=QuantType.QInt8)
-    full.unlink()
+    quantize_dynamic(str(full), str(tmp / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True)
     shift = float(np.abs(EmergencyClassifier(tmp).probability(check) - 1 / (1 + np.exp(-expected))).max())
-    if shift > QUANTISED_TOLERANCE:
-        raise RuntimeError(f"the quantised classifier moves a probability by {shift:.2f}: not used")
-    saved = {**facts, "onnx_sha256": embedding.file_sha256(tmp / ONNX_FILE),
+    quantised = shift <= QUANTISED_TOLERANCE
+    if quantised:
+        full.unlink()
+    else:
+        logger.warning("the quantised classifier moves a probability by %.2f: the full-precision export is kept", shift)
+        full.replace(tmp / ONNX_FILE)
+    saved = {**facts, "quantised": quantised, "onnx_sha256": embedding.file_sha256(tmp / ONNX_FILE),
              "tokenizer_sha256": embedding.file_sha256(tmp / TOKENIZER_FILE),
              "torch": torch.__version__, "max_abs_difference": difference, "quantised_shift": shift}
     (tmp / RECORD_FILE).write_text(json.dumps(saved, indent=2) + "\n")

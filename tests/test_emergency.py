@@ -2,6 +2,7 @@
 words and sentence vectors (actions/emergency.py), fitted here as `rasa train` fits it."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from actions.emergency import is_emergency
@@ -208,6 +209,30 @@ def test_the_classifier_is_trained_from_the_current_bank_and_nlu_data_and_refuse
                                '- intent: emergency\n  examples: |\n    - help he is not breathing\n')
     assert nlu_examples(nlu) == (["help he is not breathing"], ["she is 18 months"])
     assert inputs_sha256(nlu) != inputs_sha256()
+
+
+def test_a_quantisation_that_moves_a_probability_too_far_keeps_the_full_precision_export(tmp_path, monkeypatch):
+    """A training run whose 8-bit weights would shift a reading beyond the tolerance is exported at
+    full precision instead of failing the build (or shifting what is read as an emergency)."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from actions import embedding
+    from actions import emergency_classifier as ec
+
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(embedding.model_path())
+    model = AutoModelForSequenceClassification.from_pretrained(embedding.model_path(), num_labels=1).eval()
+    monkeypatch.setattr(ec, "QUANTISED_TOLERANCE", -1.0)  # no quantisation is close enough
+    saved = ec.export(model, tokenizer, tmp_path / "classifier", inputs_sha256="test")
+    assert saved["quantised"] is False and ec.record(tmp_path / "classifier") == saved
+    # 32-bit weights (about 90 MB; the 8-bit export is about 23 MB), read as torch reads them.
+    assert (tmp_path / "classifier" / ec.ONNX_FILE).stat().st_size > 80e6
+    texts = ["help she cant breathe", "what is the purpose of the study?"]
+    with torch.no_grad():
+        logits = model(**tokenizer(texts, padding=True, return_tensors="pt")).logits.squeeze(-1).numpy()
+    read = ec.EmergencyClassifier(tmp_path / "classifier").probability(texts)
+    assert abs(read - 1 / (1 + np.exp(-logits))).max() < 0.01
 
 
 def test_no_held_out_message_is_learned_from():

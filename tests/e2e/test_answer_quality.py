@@ -18,8 +18,10 @@ from actions.evaluation import ask_over_rest, load_cases, summarise
 # the price of recognising 98 instead of 90 of a held-out writer's 100 emergencies
 # (tests/e2e/test_emergency_held_out.py). With the fine-tuned classifier beside it (2026-12-05,
 # evening) neither is, and recall is 0.895 again; one false alarm is allowed for the fine-tuning's
-# run-to-run differences when CI builds it afresh.
-FLOORS = {"answer_accuracy": 0.76, "answer_accuracy_lenient": 0.92, "not_covered_precision": 0.95,
+# run-to-run differences when CI builds it afresh. 2026-12-06: 0.821 strict, 0.927 leniently (an
+# opener that rules out gets the outcome quoting the criterion, which has no answer route, in place
+# of the criterion said twice).
+FLOORS = {"answer_accuracy": 0.80, "answer_accuracy_lenient": 0.91, "not_covered_precision": 0.95,
           "not_covered_recall": 0.87}
 CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 1,
             "medical_advice_false": 0}
