@@ -24,7 +24,7 @@ KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
 # (The folders too: a file taken out of data/ changes its folder's time, and the model is trained again.)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type d -o -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml actions/emergency_exemplars.yml actions/questions.py \
-	actions/embedding.py actions/language.py actions/emergency_classifier.py
+	actions/embedding.py actions/language.py actions/emergency_classifier.py actions/fine_tuning.py
 # The model's ONNX export (made by the index build), which the NLU's featurizer reads too.
 ONNX_EXPORT := build/model/export.json
 # The emergency classifier (fine-tuned MiniLM), which the Rasa model's emergency component copies in.
@@ -73,15 +73,16 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt scripts/install.sh
 node_modules/.installed: package.json package-lock.json
 	scripts/install.sh web && touch $@
 
-index: $(ACTIONS_VENV)/.installed ## build the faiss index from knowledge/ (does nothing when current)
+index: $(ACTIONS_VENV)/.installed ## build the faiss index from knowledge/, then the answer check (each does nothing when current)
 	$(PY) -m actions.build_index
+	$(PY) -m actions.answer_check
 
 train: $(MODEL)
 
 $(ONNX_EXPORT): $(ACTIONS_VENV)/.installed
 	$(PY) -m actions.build_index
 
-$(EMERGENCY_CLASSIFIER): $(ACTIONS_VENV)/.installed actions/emergency_classifier.py actions/emergency_exemplars.yml \
+$(EMERGENCY_CLASSIFIER): $(ACTIONS_VENV)/.installed actions/emergency_classifier.py actions/fine_tuning.py actions/emergency_exemplars.yml \
 		$(wildcard data/nlu/*.yml)
 	$(PY) -m actions.emergency_classifier
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from actions.answer_check import THRESHOLD as CHECK_THRESHOLD, checked
 from actions.answer_types import Asked, asked_for, defined_term, defines, holds
 from actions.ingest import Passage
 from actions.knowledge_base import Trial, contact_lines
@@ -73,6 +74,7 @@ class AnswerPart:
     passages: list[Passage]  # the sentences shown, in the order of the text
     section: list[Passage]  # the whole section they come from, shown on request
     complete: bool  # they say what was asked for ("how many injections": a number of them)
+    unsure: bool = False  # the answer check read them as not saying it: quoted as the nearest
 
     def text(self) -> str:
         return "\n".join(p.text for p in self.passages)
@@ -126,7 +128,9 @@ class Answer:
         if self.parts:
             nearest = "\n".join(f"“{p.text()}” (Source: {p.source()})" for p in self.parts)
             # One trial: its source has just named it.
-            return say("partial", nearest=nearest, contacts=self.asked[0].contact if len(self.asked) == 1 else contacts)
+            # Known not to say it (no number for "how many"), or only read so by the answer check.
+            return say("unsure" if all(p.unsure for p in self.parts) else "partial", nearest=nearest,
+                       contacts=self.asked[0].contact if len(self.asked) == 1 else contacts)
         return say("not_covered", contacts=contacts)
 
     def _lead_in(self, n: int, several_trials: bool) -> str:
@@ -153,8 +157,10 @@ def search_terms(topic: str) -> tuple[str, str]:
 
 
 class QuestionAnswerer:
-    def __init__(self, retriever: Retriever, trials: dict[str, Trial], names: TrialNames):
-        self.retriever, self.trials, self.names = retriever, trials, names
+    def __init__(self, retriever: Retriever, trials: dict[str, Trial], names: TrialNames, check=None):
+        """`check`: an AnswerCheck (actions/answer_check.py); without one, an on-topic passage that holds
+        the kind of fact asked for is taken to say it."""
+        self.retriever, self.trials, self.names, self.check = retriever, trials, names, check
 
     def answer(self, question: str, trial_ids: list[str] | None = None, threshold: float = ANSWER_THRESHOLD,
                brief: bool = False) -> Answer:
@@ -182,16 +188,26 @@ class QuestionAnswerer:
             # sentence that only mentions the word ("... results if provided by the sponsor").
             found.sort(key=lambda h: not names_section(query, h.passage.title))
             if found:
-                part = self._part(trial, query, fact, found, term, brief)
-                if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
-                    parts.append(part)
+                part, more = self._part(trial, query, fact, found, term, brief), []
                 if (not brief and part.complete and len(asked) == 1
                         and not names_section(query, part.passages[0].title)):
                     # Within what a patient reads at once, its own source line counted too.
-                    parts.extend(p for p in self._other_section(trial, part, found)
-                                 if len(part.text()) + len(p.text()) + len(p.source()) <= ANSWER_CHARS)
+                    more = [p for p in self._other_section(trial, part, found)
+                            if len(part.text()) + len(p.text()) + len(p.source()) <= ANSWER_CHARS]
+                if part.complete and not self._says_it(query, [part, *more]):
+                    # On topic, but read with the question none of it says what was asked: the nearest.
+                    part, more = AnswerPart(trial, part.passages[:1], part.section, False, unsure=True), []
+                if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
+                    parts.append(part)
+                parts.extend(more)
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
+
+    def _says_it(self, query: str, parts: list[AnswerPart]) -> bool:
+        passages = [p for part in parts for p in part.passages]
+        if self.check is None or not all(map(checked, passages)):
+            return True
+        return max(self.check.says(query, passages)) >= CHECK_THRESHOLD
 
     def topic(self, question: str) -> str:
         """The question without trial names: a name says which trial, not what is asked."""
@@ -266,7 +282,7 @@ def why(answer: Answer) -> str:
     if answer.route == "not_covered":
         return f"{score}, below the answer threshold {ANSWER_THRESHOLD:.2f}"
     if answer.route == "partial":
-        missing = f"nothing on {answer.fact.topic}" if answer.fact else "not the term asked about"
+        missing = f"nothing on {answer.fact.topic}" if answer.fact else "not what was asked (the term, or the answer check)"
         return f"on topic ({score}) but the sentences hold {missing}"
     team = any(p.approved_on for part in answer.answering for p in part.passages)
     return f"{score} (threshold {ANSWER_THRESHOLD:.2f})" + ("; from a study team answer" if team else "")

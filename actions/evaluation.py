@@ -57,7 +57,8 @@ def reply_text(messages: list[dict]) -> str:
 
 # Without an `answer` payload (a channel that drops them, an older bot), the route is read from the words.
 _ROUTE_WORDS = (("medical_advice", "can't give personal medical advice"), ("not_covered", "doesn't cover that"),
-                ("partial", "doesn't say that"), ("retrieval", "(source:"))
+                ("partial", "doesn't say that"), ("partial", "not sure the trial information answers"),
+                ("retrieval", "(source:"))
 
 
 def reply_route(messages: list[dict]) -> str:

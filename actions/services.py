@@ -5,6 +5,7 @@ import functools
 import os
 from dataclasses import dataclass
 
+from actions.answer_check import AnswerCheck
 from actions.answers import QuestionAnswerer
 from actions.knowledge_base import Trial, load_trials
 from actions.retrieval import Retriever
@@ -26,7 +27,7 @@ def services() -> Services:
     trials = load_trials()
     names = TrialNames.from_trials(trials)
     retriever = Retriever()
-    return Services(trials, names, retriever, QuestionAnswerer(retriever, trials, names))
+    return Services(trials, names, retriever, QuestionAnswerer(retriever, trials, names, AnswerCheck()))
 
 
 def warm_up() -> Services:

@@ -125,6 +125,26 @@ test("an answer of two sections shows each source under its own part, also after
   await context.close();
 });
 
+test("a quoted nearest sentence shows its source once, under the quote", async () => {
+  const { context, page } = await open("trials/stsinj/");
+  await ask(page, "hello");
+  const before = await botMessages(page).count();
+  // A question the texts do not answer: the nearest sentence is quoted with its source on the same
+  // line, then the contact, then the source as data.
+  await page.evaluate(() => {
+    const chat = document.querySelector(".trial-chat").trialChat;
+    chat.add({ from: "user", text: "how many injections?" });
+    chat.receive({ text: "The trial information doesn't say that. The closest it comes is:\n“Injection of STS.” (Source: Listing A, section “Arms”)" });
+    chat.receive({ text: "The study team can tell you more: team@example.org" });
+    chat.receive({ custom: { type: "answer", sources: [{ citation: "Listing A, section “Arms”" }] } });
+  });
+  const shown = (await botMessages(page).allInnerTexts()).slice(before)
+    .map((t) => t.replace(/\s+/g, " ").replace(/source:/gi, "Source:"));
+  assert.deepEqual(shown, ["Assistant: The trial information doesn't say that. The closest it comes is: “Injection of STS.” Source: Listing A, section “Arms”",
+    "Assistant: The study team can tell you more: team@example.org"]);
+  await context.close();
+});
+
 test("a short answer offers the whole section, which a click shows", async () => {
   const { context, page } = await open("trials/stsinj/");
   await ask(page, "Is there evidence this treatment is safe?");

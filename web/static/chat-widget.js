@@ -243,8 +243,8 @@
 
   // An answer's sources arrive as data after its text, which the channel sends one paragraph per
   // message (a two-section answer is two bubbles). Each source goes under the bubble of this turn
-  // whose "(Source: …)" line names it (those lines are written for plain-text channels, such as
-  // rasa shell, and are not shown here); a source no bubble names goes under the last one.
+  // whose "(Source: …)" names it, on a line of its own or after a quote (written for plain-text
+  // channels, such as rasa shell, and not shown here); a source no bubble names goes under the last one.
   TrialChat.prototype.cite = function (sources) {
     var messages = this.state.messages;
     var cited = sources.filter(function (s) {
@@ -255,8 +255,8 @@
     if (!cited.length || first === messages.length) return;
     var left = cited;
     for (var i = first; i < messages.length; i++) {
-      var lines = messages[i].text.split("\n");
-      messages[i].sources = left.filter(function (c) { return lines.indexOf(sourceLine(c)) >= 0; });
+      var text = messages[i].text;
+      messages[i].sources = left.filter(function (c) { return text.indexOf(sourceLine(c)) >= 0; });
       left = left.filter(function (c) { return messages[i].sources.indexOf(c) < 0; });
     }
     messages[messages.length - 1].sources = messages[messages.length - 1].sources.concat(left);
@@ -290,10 +290,12 @@
       (message.kind === "outcome" ? " tc-outcome tc-outcome-" + message.outcome : ""));
     item.appendChild(el("span", "tc-visually-hidden", message.from === "user" ? "You said: " : "Assistant: "));
     var sources = message.sources || (message.source ? [message.source] : []);
-    var shown = sources.map(sourceLine);
-    item.appendChild(el("p", "tc-text", message.text.split("\n").filter(function (line) {
-      return shown.indexOf(line) < 0;
-    }).join("\n").trim()));
+    var lines = [];
+    message.text.split("\n").forEach(function (line) {
+      var left = sources.reduce(function (rest, source) { return rest.split(sourceLine(source)).join(""); }, line);
+      if (left.trim() || !line.trim()) lines.push(left.trimEnd());  // a line that was only a source goes
+    });
+    item.appendChild(el("p", "tc-text", lines.join("\n").trim()));
     sources.forEach(function (source) {
       var cite = el("p", "tc-cite");
       cite.append(el("span", "tc-cite-label", "Source: "), el("cite", "", source));
