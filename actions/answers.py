@@ -207,7 +207,8 @@ class QuestionAnswerer:
         passages = [p for part in parts for p in part.passages]
         if self.check is None or not all(map(checked, passages)):
             return True
-        return max(self.check.says(query, passages)) >= CHECK_THRESHOLD
+        # One at a time, stopping at the first that says it: most answers' first sentence does.
+        return any(self.check.says(query, [p])[0] >= CHECK_THRESHOLD for p in passages)
 
     def topic(self, question: str) -> str:
         """The question without trial names: a name says which trial, not what is asked."""
@@ -282,7 +283,9 @@ def why(answer: Answer) -> str:
     if answer.route == "not_covered":
         return f"{score}, below the answer threshold {ANSWER_THRESHOLD:.2f}"
     if answer.route == "partial":
-        missing = f"nothing on {answer.fact.topic}" if answer.fact else "not what was asked (the term, or the answer check)"
+        if all(p.unsure for p in answer.parts):
+            return f"on topic ({score}) but the answer check reads none of its sentences as saying what was asked"
+        missing = f"nothing on {answer.fact.topic}" if answer.fact else "not the term asked about"
         return f"on topic ({score}) but the sentences hold {missing}"
     team = any(p.approved_on for part in answer.answering for p in part.passages)
     return f"{score} (threshold {ANSWER_THRESHOLD:.2f})" + ("; from a study team answer" if team else "")

@@ -32,6 +32,9 @@ class Recipe:
     max_tokens: int
     seed: int = 0
     balanced: bool = False  # weigh the positives as much as the negatives in all
+    # Batches of inputs of about the same length (sorted within runs of 20 batches, then shuffled):
+    # less padding, about half the time for pairs of very different lengths.
+    by_length: bool = False
 
 
 def record(directory: Path) -> dict | None:
@@ -63,11 +66,20 @@ def fine_tune(inputs: Sequence[Text], labels: Sequence[float], recipe: Recipe):
     weight = torch.tensor((len(labels) - positives) / positives) if recipe.balanced else None
     loss = torch.nn.BCEWithLogitsLoss(pos_weight=weight)
     order, shuffle = list(range(len(inputs))), random.Random(recipe.seed)
+    if recipe.by_length:
+        lengths = [len(_tokenize(tokenizer, [x], recipe.max_tokens)["input_ids"][0]) for x in inputs]
     model.train()
     for _ in range(recipe.epochs):
         shuffle.shuffle(order)
-        for start in range(0, len(order), recipe.batch_size):
-            batch = order[start:start + recipe.batch_size]
+        batches = [order[start:start + recipe.batch_size] for start in range(0, len(order), recipe.batch_size)]
+        if recipe.by_length:
+            run = 20 * recipe.batch_size
+            batches = []
+            for start in range(0, len(order), run):
+                chunk = sorted(order[start:start + run], key=lengths.__getitem__)
+                batches += [chunk[k:k + recipe.batch_size] for k in range(0, len(chunk), recipe.batch_size)]
+            shuffle.shuffle(batches)
+        for batch in batches:
             logits = model(**_tokenize(tokenizer, [inputs[i] for i in batch], recipe.max_tokens)).logits.squeeze(-1)
             loss(logits, torch.tensor([float(labels[i]) for i in batch])).backward()
             optimizer.step()

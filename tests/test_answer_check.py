@@ -8,7 +8,7 @@ import pytest
 
 from actions import fine_tuning
 from actions.answer_check import CHECK_DIR, THRESHOLD, AnswerCheck, dev_pairs, inputs_sha256, training_pairs
-from actions.answers import QuestionAnswerer
+from actions.answers import QuestionAnswerer, why
 from actions.services import services
 
 
@@ -62,6 +62,7 @@ def test_a_close_passage_that_does_not_say_what_was_asked_is_quoted_as_the_neare
         answer = svc.answerer.answer(question, [trial])
         assert answer.route == "partial", question
         assert answer.render().startswith("I'm not sure the trial information answers that. The closest it comes is:")
+        assert "the answer check reads none of its sentences as saying what was asked" in why(answer)
 
 
 @pytest.mark.parametrize("trial, question, fact", [

