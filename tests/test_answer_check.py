@@ -51,18 +51,22 @@ def test_the_check_is_trained_from_the_current_pairs_and_refuses_an_altered_expo
         AnswerCheck(copy)
 
 
-def test_a_close_passage_that_does_not_say_what_was_asked_is_quoted_as_the_nearest_not_as_the_answer(trials, names, retriever):
+def test_a_close_passage_that_does_not_say_what_was_asked_is_not_given_as_the_answer(trials, names, retriever):
     """Questions written for this test (in no set), which retrieval alone answered with a passage close
-    in meaning ("Intralesional Injection of STS", "Contraindication to local injection of STS")."""
+    in meaning ("Intralesional Injection of STS"; the treatment step of the timeline)."""
     svc = services()
     without_check = QuestionAnswerer(retriever, trials, names)
-    for trial, question in [("STSINJ", "Can my sister come with me into the injection room?"),
-                            ("NCT03582800", "will the injections make my skin change colour?")]:
-        assert without_check.answer(question, [trial]).route == "retrieval", question
-        answer = svc.answerer.answer(question, [trial])
-        assert answer.route == "partial", question
-        assert answer.render().startswith("I'm not sure the trial information answers that. The closest it comes is:")
-        assert "the answer check reads none of its sentences as saying what was asked" in why(answer)
+    question = "Can my sister come with me into the injection room?"
+    assert without_check.answer(question, ["STSINJ"]).route == "retrieval"
+    answer = svc.answerer.answer(question, ["STSINJ"])
+    # Close enough to quote as the nearest, with what the check made of it.
+    assert answer.route == "partial"
+    assert answer.render().startswith("I'm not sure the trial information answers that. The closest it comes is:")
+    assert "the answer check reads none of its sentences as saying what was asked" in why(answer)
+    question = "do they inject all my lumps on the same day?"
+    assert without_check.answer(question, ["STSINJ"]).route == "retrieval"
+    # Too far to quote: not covered, with the study team's contact.
+    assert svc.answerer.answer(question, ["STSINJ"]).route == "not_covered"
 
 
 @pytest.mark.parametrize("trial, question, fact", [
