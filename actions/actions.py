@@ -10,14 +10,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_types import asked_for
 from actions.answers import section_reply
-from actions.follow_up import goes_on, repeats_last_question
+from actions.follow_up import goes_on, only_names_a_trial, repeats_last_question
 from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, look_up,
-                             offer_screening, question_of, remember_trial, send_answer, send_french_note, still_open_notes,
-                             trial_buttons, trial_context, trials_shown)
+                             offer_screening, question_of, remember_trial, send_answer, send_french_note, send_trial_list,
+                             still_open_notes, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
 
@@ -37,6 +37,18 @@ class ActionGreet(Action):
         if not context.trials:
             dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
         return remember_trial(tracker, context)
+
+
+class ActionListTrials(Action):
+    """"Which trials do you have?", "what's the difference between them?": each trial in a line or two."""
+
+    def name(self) -> str:
+        return "action_list_trials"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        send_trial_list(dispatcher, services())
+        debug_route(dispatcher, tracker, "trial list", "the NLU's list_trials intent")
+        return []
 
 
 class ActionEmergencyNumbers(Action):
@@ -166,7 +178,9 @@ class ActionHandleFallback(Action):
             return decline_medical_advice(dispatcher, tracker)
         svc = services()
         if tracker.get_slot("last_question") and repeats_last_question(text, svc.names):
-            return answer_from_texts(dispatcher, tracker)  # "the french one": the last question, for it
+            return answer_from_texts(dispatcher, tracker)  # "and the french one?": the last question, for it
+        if only_names_a_trial(text, svc.names):
+            return ActionChooseTrial().run(dispatcher, tracker, domain)  # "the french one", taken for something else
         context = trial_context(tracker, svc)
         # Off topic by the NLU, unless it asks what patients ask about trials ("do I get a placebo?") or
         # goes on from a question about them ("and who funds it?").

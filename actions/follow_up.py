@@ -21,6 +21,12 @@ def repeats_last_question(text: str, names: TrialNames) -> bool:
     return names_a_trial and bool(rest) and bool(_ONLY_CONNECTIVES.fullmatch(rest))
 
 
+def only_names_a_trial(text: str, names: TrialNames) -> str | None:
+    """The trial a message only names ("the french one", "pittsburgh please"), else None."""
+    found = names.find(text)
+    return found[0] if len(found) == 1 and _ONLY_CONNECTIVES.fullmatch(names.without_names(text)) else None
+
+
 # "And who funds it?", "what about the side effects?": goes on from the question before.
 _GOES_ON = re.compile(r"^\W*(and|also|so|but|then|plus|what about|how about|(ok|okay|thanks|right)\W+(and|so|what about))\b",
                       re.IGNORECASE)

@@ -35,8 +35,9 @@ def expected_identity(knowledge_dir: Path) -> dict:
     from actions import embedding
     from actions.knowledge_base import corpus_hash
 
-    return {"model": embedding.model_id(), "corpus_sha256": corpus_hash(knowledge_dir),
-            "builder_sha256": builder_hash()}
+    export = embedding.export_intact() or {}
+    return {"model": embedding.model_id(), "encoder_sha256": export.get("onnx_sha256"),
+            "corpus_sha256": corpus_hash(knowledge_dir), "builder_sha256": builder_hash()}
 
 
 def read_manifest(index_dir: Path) -> dict | None:
@@ -61,11 +62,12 @@ def manifest_problems(index_dir: Path, knowledge_dir: Path, check_files: bool = 
         return [f"no readable manifest at {index_dir / MANIFEST_FILE}"]
     reasons = {"corpus_sha256": "knowledge/ has changed since it was built",
                "builder_sha256": "the rules that build the index have changed",
-               "model": "it was built with another embedding model"}
+               "model": "it was built with another embedding model",
+               "encoder_sha256": "it was built with another export of the embedding model"}
     problems = [reasons[k] for k, v in expected_identity(knowledge_dir).items() if manifest.get(k) != v]
     from actions import embedding
 
-    if embedding.backend() == "onnxruntime" and not embedding.export_current():
+    if not embedding.export_current():
         problems.append(f"the model's ONNX export in {embedding.ONNX_DIR} is missing or not of these weights")
     for name, key in INDEX_FILES.items() if check_files else ():
         path = index_dir / name

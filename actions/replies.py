@@ -15,7 +15,7 @@ from actions.answers import Answer, debug_lines
 from actions.follow_up import repeats_last_question
 from actions.eligibility import screening_blocked
 from actions.knowledge_base import Trial, contact_lines, emergency_numbers
-from actions.trial_facts import closed, status_sentence
+from actions.trial_facts import closed, overview, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
 from actions.questions import asks_how_to_join, asks_whether_someone_can_join
@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 _STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open|recruit\w*|running|ongoing|ended|ends?|"
                               r"finish\w*|clos(e|ed|es|ing|ure)|over|extend\w*|extension|prolong\w*|postpon\w*)\b",
                               re.IGNORECASE)
+_STATUS_SECTIONS = ("dates", "status")
 MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
 START_SCREENING_BUTTON = {"title": "Check if I could take part", "payload": "/check_eligibility"}
 # "Who is the head doctor, and how do I reach him?": an answer from the texts is followed by the contact.
@@ -97,6 +98,20 @@ def trial_buttons(svc: Services) -> list[dict[str, str]]:
     return [{"title": t.label, "payload": f'/choose_trial{{"trial":"{t.id}"}}'} for t in svc.trials.values()]
 
 
+def send_trial_list(dispatcher: CollectingDispatcher, svc: Services, ask_which: bool = True) -> None:
+    """Which trials the assistant answers about, each with its title and what tells it from the
+    others (from trial.yml), a note for any that may have ended, and (unless a pre-screen's question
+    comes next) buttons to pick one."""
+    trials = list(svc.trials.values())
+    items = "\n".join(say("trial_list_item", trial_label=t.label, title=t.title, facts=" ".join(overview(t))).rstrip()
+                      for t in trials)
+    dispatcher.utter_message(text=say("trial_list", items=items))
+    for note in still_open_notes(trials):
+        dispatcher.utter_message(text=note)
+    if ask_which:
+        dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
+
+
 def contacts_for(svc: Services, trial_ids: list[str]) -> str:
     return contact_lines(t for t in svc.trials.values() if not trial_ids or t.id in trial_ids)
 
@@ -125,8 +140,11 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str 
         dispatcher.utter_message(text=say("investigational"))
     if answer.covered and _HOW_TO_REACH.search(question):
         dispatcher.utter_message(text=say("contacts", contacts=contact_lines(answer.asked)))
-    if _STATUS_QUESTION.search(question):
-        for note in still_open_notes(answer.asked):
+    # Whether the trial may still be joined: asked in words, or the reply shows its dates or status
+    # ("is it still taking people?" gets the end date, which alone reads as an open trial's).
+    shown = {p.trial.id for p in answer.answering or answer.parts if p.passages[0].section in _STATUS_SECTIONS}
+    if _STATUS_QUESTION.search(question) or shown:
+        for note in still_open_notes([t for t in answer.asked if not shown or t.id in shown]):
             dispatcher.utter_message(text=note)
     if DEBUG:
         dispatcher.utter_message(text=debug_lines(answer))

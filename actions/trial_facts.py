@@ -229,6 +229,13 @@ def fact_sections(trial: Trial) -> list[tuple[str, str, str, list[str]]]:
     return sections
 
 
+def overview(trial: Trial) -> list[str]:
+    """What tells one trial from another at a glance (the list of trials): its phase, site(s) and
+    stated status, as their sections say them."""
+    said = {fact: sentences for fact, _, _, sentences in fact_sections(trial)}
+    return [said[fact][0] for fact in ("phase", "sites", "status") if fact in said]
+
+
 def registry_citation(trial: Trial, fact: str) -> str:
     """Where an imported trial's fact comes from: its record's field ('' for a hand-made trial, whose
     facts are cited like the listing's sections)."""

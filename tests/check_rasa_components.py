@@ -138,6 +138,25 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
     assert routed == [expected for _, _, expected in cases], routed
 
 
+def check_an_unsure_request_for_the_list_of_trials_takes_the_next_intent() -> None:
+    from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    from components.question_routing import LIST_MIN_CONFIDENCE, QuestionRouting
+
+    routed = []
+    for confidence, runner_up in ((0.95, "ask_question"), (LIST_MIN_CONFIDENCE - 0.1, "choose_trial"),
+                                  (LIST_MIN_CONFIDENCE - 0.1, "emergency")):
+        message = Message({TEXT: "the french one"})
+        message.set(INTENT, {"name": "list_trials", "confidence": confidence})
+        message.set(INTENT_RANKING_KEY, [{"name": "list_trials", "confidence": confidence},
+                                         {"name": runner_up, "confidence": 1 - confidence}])
+        QuestionRouting().process([message])
+        routed.append(message.get(INTENT)["name"])
+    # (The emergency intent is EmergencyOverride's to give, not a runner-up's.)
+    assert routed == ["list_trials", "choose_trial", "ask_question"], routed
+
+
 def check_the_minilm_featurizer_runs_the_action_servers_export() -> None:
     """The NLU's dense feature is the action server's sentence vector of the message, scaled."""
     import numpy as np
@@ -255,12 +274,13 @@ if __name__ == "__main__":
     check_the_faster_replay_gives_rasas_events()
     check_the_tracker_store_reads_back_what_rasas_reads()
     check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothing()
+    check_an_unsure_request_for_the_list_of_trials_takes_the_next_intent()
     check_the_minilm_featurizer_runs_the_action_servers_export()
     check_the_emergency_model_is_trained_again_when_what_it_reads_changes()
     check_a_turn_that_raises_gets_an_apology()
     check_an_emergency_gets_the_sites_numbers_without_the_action_server()
     check_the_circuit_breaker_line_names_no_conversation()
     print("components: action server replies are judged as Rasa judges them; how-to-join and small talk "
-          "misreads are questions; stopping a treatment is no request to stop; the MiniLM featurizer gives the "
+          "misreads are questions; an unsure request for the list of trials takes the next intent; stopping a treatment is no request to stop; the MiniLM featurizer gives the "
           "action server's vectors; the emergency model is trained again when its bank, patterns or code change; "
           "the faster replay applies Rasa's events; the tracker store reads back Rasa's tracker; a failing turn gets an apology; the fallback loop's warning names no conversation")

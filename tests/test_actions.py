@@ -366,3 +366,33 @@ def test_actions_run_off_the_action_servers_event_loop(monkeypatch):
             "domain": {"forms": {"eligibility_form": {"required_slots": ["trial", "screening_reply"]}}}}
     call["tracker"] = {**call["tracker"], "active_loop": {"name": "eligibility_form"}}
     assert asyncio.run(executor.run(call)) is not None
+
+
+def test_an_answer_that_shows_an_ended_listings_dates_says_it_has_ended():
+    # No word of the question asks about the status; the reply's end date would read as an open trial's.
+    messages, _ = run(rasa_actions.ActionAnswerQuestion,
+                      tracker("is it still taking people?", slots={"trial": "NCT03582800"}))
+    assert "2023" in messages[0]["text"]
+    assert messages[-1]["text"] == say("listing_ended", trial_label="NCT03582800 study (University Hospital Limoges)",
+                                       end="18 March 2023")
+
+
+def test_which_trials_lists_each_with_what_tells_it_apart_and_offers_to_pick_one():
+    messages, events = run(rasa_actions.ActionListTrials, tracker("which trials do you have?", "list_trials"))
+    listing = messages[0]["text"]
+    assert listing.startswith("I can answer questions about these trials:")
+    for label, facts in (("STSINJ trial (University of Pittsburgh)", ["Sodium Thiosulfate for Calcinosis", "Phase 2",
+                                                                       "University of Pittsburgh, United States"]),
+                         ("NCT03582800 study (University Hospital Limoges)", ["Ectopic Calcifications", "Limoges, France"])):
+        assert label in listing and all(f in listing for f in facts), listing
+    # The Limoges listing's end date has passed: said with the list; then the buttons to pick one.
+    assert any("18 March 2023" in m["text"] for m in messages[1:-1])
+    assert messages[-1]["text"] == say("ask_which_trial") and len(messages[-1]["buttons"]) == 2
+    assert events == []
+
+
+@pytest.mark.parametrize("text, trial", [("the french one", "NCT03582800"), ("pittsburgh please", "STSINJ")])
+def test_a_message_that_only_names_a_trial_chooses_it_whatever_the_nlu_made_of_it(text, trial):
+    messages, events = run(rasa_actions.ActionHandleFallback, tracker(text, "nlu_fallback"))
+    assert slots(events) == {"trial": trial}
+    assert messages[0]["text"] == say("trial_chosen", trial_label=services().trials[trial].label)

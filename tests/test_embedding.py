@@ -1,5 +1,6 @@
-"""The embedding the retrieval runs on: the ONNX export of the packaged MiniLM gives torch's vectors,
-and an export that is missing or not of these weights is refused before serving."""
+"""The embedding the retrieval runs on: the ONNX export of the packaged MiniLM (weights quantised)
+gives vectors close to torch's, and an export that is missing or not of these weights is refused
+before serving."""
 from __future__ import annotations
 
 import json
@@ -15,15 +16,15 @@ SENTENCES = ["Who is the principal investigator?", "breast feeding mom here, am 
              "x", "we have tried everything for the calcium deposits on her fingers and elbows " * 30]
 
 
-def test_the_onnx_export_gives_torchs_vectors():
-    assert embedding.backend() == "onnxruntime" and embedding.export_current()
+def test_the_onnx_export_gives_vectors_close_to_torchs():
+    assert embedding.export_current()
     onnx = embedding.encode(SENTENCES)
     torch = embedding.torch_encode(SENTENCES)
     assert onnx.shape == (5, 384) and np.allclose(np.linalg.norm(onnx, axis=1), 1, atol=1e-5)
-    assert np.abs(onnx - torch).max() < embedding.EXPORT_TOLERANCE
-    # One at a time (no padding) as the action server asks: the same vectors.
+    assert (onnx * torch).sum(axis=1).min() >= embedding.QUANTISED_MIN_COSINE
+    # One at a time (no padding) as the action server asks: the same vectors as in a batch.
     single = np.concatenate([embedding.encode([s]) for s in SENTENCES])
-    assert np.abs(single - torch).max() < embedding.EXPORT_TOLERANCE
+    assert np.abs(single - onnx).max() < 1e-3
 
 
 def test_an_export_that_is_not_of_these_weights_is_refused(tmp_path, monkeypatch):
@@ -43,3 +44,5 @@ def test_the_export_is_made_from_the_packaged_weights_and_checked(tmp_path):
     export = embedding.export_onnx(tmp_path / "model")
     assert embedding.export_current(tmp_path / "model")
     assert export["max_abs_difference"] < embedding.EXPORT_TOLERANCE
+    assert export["quantised"] and export["quantised_min_cosine"] >= embedding.QUANTISED_MIN_COSINE
+    assert export == json.loads((embedding.ONNX_DIR / embedding.EXPORT_FILE).read_text())  # made the same way

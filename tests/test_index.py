@@ -66,6 +66,15 @@ def test_an_index_built_by_other_rules_is_refused(built, monkeypatch, rules):
         Retriever(index_dir, knowledge)
 
 
+def test_an_index_built_with_another_export_of_the_model_is_refused(built):
+    """The vectors depend on the export (full precision or quantised), not only on the weights."""
+    knowledge, index_dir = built
+    manifest = json.loads((index_dir / MANIFEST_FILE).read_text())
+    (index_dir / MANIFEST_FILE).write_text(json.dumps({**manifest, "encoder_sha256": "another export"}))
+    with pytest.raises(IndexNotReady, match="another export of the embedding model.*make index"):
+        Retriever(index_dir, knowledge)
+
+
 @pytest.mark.parametrize("damaged", [INDEX_FILE, PASSAGES_FILE, MANIFEST_FILE, TITLES_FILE, PLAIN_FILE])
 def test_corrupt_index_files_are_refused(built, damaged):
     knowledge, index_dir = built
