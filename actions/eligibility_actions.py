@@ -10,8 +10,8 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import (asks_for_advice, asks_to_go_on, asks_what_it_means, is_question, only_asks_to_go_on,
-                               says_more_than_joining, without_asking_what_it_means)
+from actions.questions import (asked_besides, asks_for_advice, asks_to_go_on, asks_what_it_means, is_question,
+                               only_asks_to_go_on, says_more_than_joining, without_asking_what_it_means)
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
                                     person_in, topic_stems)
@@ -240,7 +240,8 @@ class ValidateEligibilityForm(FormValidationAction):
         if parsed is None and (asks_to_go_on(text) or joining_only or (
                 svc.names.find(text) == [trial_id] and not says_more_than_joining(svc.names.without_names(text)))):
             return {"screening_reply": None}  # only asks to go on: the question again
-        asks = (intent in QUESTION_INTENTS or is_question(text)) and not _ANSWER_START.match(text)
+        # ("I'm on warfarin, is that a problem?" starts like an answer, and asks.)
+        asks = (intent in QUESTION_INTENTS or is_question(text)) and (not _ANSWER_START.match(text) or "?" in text)
         if asks and (parsed is None or intent in QUESTION_INTENTS):
             # A question in the middle of the screening: answer it, then ask again.
             if asks_for_advice(text):
@@ -286,6 +287,14 @@ class ValidateEligibilityForm(FormValidationAction):
         # who the questions are about, unless someone else was already.
         if person:
             slots["screening_person"] = person
+        # A question asked with the answer ("he's 4 with iPPSD2. when did this study finish?") is
+        # answered too, on a clear match (else it was about the answer: "does that matter?" finds an
+        # inclusion criterion at 0.24).
+        asked = asked_besides(text)
+        if asked and not _WHY_DO_YOU_ASK.search(asked) and not asks_for_advice(asked) and criterion.parse(asked, criteria) is None:
+            answer = look_up(dispatcher, svc, asked, [trial_id], FALLBACK_ANSWER_THRESHOLD)
+            if answer and answer.covered:
+                slots |= {e["name"]: e["value"] for e in send_answer(dispatcher, answer, asked) if e.get("event") == "slot"}
         return slots
 
 

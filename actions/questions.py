@@ -254,6 +254,16 @@ def asks_for_advice(text: str) -> bool:
     return bool(_ADVICE.search(text or "")) and not _WHO_DECIDES.search(text or "")
 
 
+def asked_besides(text: str) -> str | None:
+    """The question a message asks besides what else it says ("my son is 4 with iPPSD2. when did this
+    study finish?" -> "when did this study finish?"), from its first clause that asks, when that says
+    more than asking words ("no, is that ok?" asks nothing of the trials); else None."""
+    clauses = _CLAUSE.findall(text or "")
+    asking = [i for i, c in enumerate(clauses) if "?" in c or _QUESTION_START.match(c)]
+    question = "".join(clauses[asking[0]:]).strip() if asking else ""
+    return question if question and says_more_than_joining(question) else None
+
+
 def question_in(text: str) -> str:
     """The question inside a long message ("my 10 year old has ..., we've tried everything, what's
     the youngest age you take"): from its first clause that asks, to the end."""

@@ -83,6 +83,22 @@ def test_a_question_mid_form_is_answered_and_the_form_goes_on():
     assert "University Hospital, Limoges" in messages[0]["text"]
 
 
+def test_a_question_asked_with_the_answer_is_answered_and_the_answer_taken():
+    text = "sorry, in english: my son is 4 with iPPSD2, lumps on his feet. when did this study finish?"
+    result, messages = validate(text, intent="give_answer")
+    assert result["screening_answers"]["diagnosis"] == "ippsd2_ossification"
+    assert "2023" in messages[0]["text"] and result["last_question"] == "when did this study finish?"
+    # Asked of the answer itself, the texts say nothing: the answer is taken, nothing more is said.
+    result, messages = validate("no, does that matter?", answers={"diagnosis": "ippsd2_ossification", "age": 30})
+    assert result["screening_answers"]["planned_surgery"] == "no" and messages == []
+
+
+def test_a_question_that_starts_like_an_answer_is_answered_not_counted_as_a_failed_answer():
+    result, messages = validate("I'm on warfarin, is that a problem?", trial="STSINJ")
+    assert "screening_answers" not in result and "screening_failures" not in result
+    assert messages and messages[0]["custom"]["type"] == "answer"
+
+
 def test_a_follow_up_mid_form_asks_the_last_question_of_the_trial_it_names():
     for follow_up in ("and for the other one?", "what about the Pittsburgh one?"):
         result, messages = validate(follow_up, intent="ask_question", answers={"diagnosis": "ippsd2_ossification"},
