@@ -205,7 +205,8 @@ def _words_to_number(t: str) -> tuple[float, int] | None:
 def parse_age(text: str | None) -> float | None:
     """An age in years: "45", "I'm 45", "forty-five", "she is 1 year old", "18 months"."""
     t = normalise(text).replace(",", ".")
-    match = re.search(r"(\d+(?:\.\d+)?)(\s+and a half\b)?", t)
+    # Not a number inside a name ("iPPSD2", "PHP1a"); a unit may follow it ("45yo").
+    match = re.search(r"(?<![a-z])(\d+(?:\.\d+)?)(\s+and a half\b)?", t)
     if match:
         value, rest = float(match.group(1)) + (0.5 if match.group(2) else 0), t[match.end():].strip()
     else:

@@ -11,7 +11,7 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.questions import (asked_besides, asks_for_advice, asks_to_go_on, asks_what_it_means, is_question,
-                               only_asks_to_go_on, says_more_than_joining, without_asking_what_it_means)
+                               only_asks_to_go_on, says_more_than_joining, stated_part, without_asking_what_it_means)
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
                                     person_in, topic_stems)
@@ -106,6 +106,24 @@ def opening_message(tracker: Tracker) -> str:
     return ""
 
 
+def said_before(tracker: Tracker, criteria, person: str | None) -> tuple[dict, str | None]:
+    """Answers stated in the conversation's earlier messages ("my daughter is 6 and has PHP1a", then
+    "can she join?"), newest first, and who they are about: only from messages that say who ("I",
+    "my daughter"), of the person the pre-screen is about (when the message that starts it names
+    nobody, "can she join?", the person the latest of them named), and what they state, not ask
+    ("should I give my son vitamin D for his ossifications?" says no condition). Messages already
+    deleted say nothing."""
+    found: dict = {}
+    users = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][:-1]
+    for text in reversed(users):
+        who = person_in(text)
+        if who is None or (person is not None and who != person):
+            continue
+        person = who
+        found = {**answers_in_message(criteria, stated_part(text)), **found}
+    return found, person
+
+
 class ValidateEligibilityForm(FormValidationAction):
     def name(self) -> str:
         return "validate_eligibility_form"
@@ -148,8 +166,10 @@ class ValidateEligibilityForm(FormValidationAction):
                 dispatcher.utter_message(text=say("screening_resumed", trial_label=svc.trials[trial_id].label))
             return events
         criteria = criteria_for(svc, trial_id)
-        noted = note_answers(dispatcher, criteria, answers_in_message(criteria, text),
-                             person or tracker.get_slot("screening_person"))
+        earlier, person = said_before(tracker, criteria, person or tracker.get_slot("screening_person"))
+        noted = note_answers(dispatcher, criteria, {**earlier, **answers_in_message(criteria, text)}, person)
+        if person and person != tracker.get_slot("screening_person"):
+            noted["screening_person"] = person
         return events + [SlotSet(name, value) for name, value in noted.items()]
 
     async def extract_trial(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:

@@ -254,12 +254,22 @@ def asks_for_advice(text: str) -> bool:
     return bool(_ADVICE.search(text or "")) and not _WHO_DECIDES.search(text or "")
 
 
+def _asks(clause: str) -> bool:
+    return "?" in clause or bool(_QUESTION_START.match(clause))
+
+
+def stated_part(text: str) -> str:
+    """The clauses of a message that do not ask ("my daughter is 6 and has PHP1a." of "... what
+    studies do you have?")."""
+    return "".join(c for c in _CLAUSE.findall(text or "") if not _asks(c)).strip()
+
+
 def asked_besides(text: str) -> str | None:
     """The question a message asks besides what else it says ("my son is 4 with iPPSD2. when did this
     study finish?" -> "when did this study finish?"), from its first clause that asks, when that says
     more than asking words ("no, is that ok?" asks nothing of the trials); else None."""
     clauses = _CLAUSE.findall(text or "")
-    asking = [i for i, c in enumerate(clauses) if "?" in c or _QUESTION_START.match(c)]
+    asking = [i for i, c in enumerate(clauses) if _asks(c)]
     question = "".join(clauses[asking[0]:]).strip() if asking else ""
     return question if question and says_more_than_joining(question) else None
 

@@ -39,6 +39,8 @@ def test_medicine_names(text, expected):
     ("he's 2", 2), ("18 months", 1.5), ("6 months old", 0.5), ("two and a half", 2.5), ("1.5 years", 1.5),
     ("my son is six", 6), ("a hundred and two", 102), ("twenty-one years", 21),
     ("200", None), ("old", None), ("", None),
+    # A number inside a condition's name is no age; one after it is.
+    ("iPPSD2", None), ("PHP1a", None), ("iPPSD2, he is 5", 5), ("45yo", 45),
 ])
 def test_ages(text, expected):
     assert parse_age(text) == expected

@@ -342,7 +342,7 @@ def test_facts_in_the_opening_message_are_kept_when_the_trial_is_chosen_in_a_sec
     slots, messages = choose_trial("the french one", "NCT03582800", opener="my son is 9 and has iPPSD2, can he take part?",
                                    person="your son")
     assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 9}
-    assert any(m["text"].startswith("From your message I noted:\n• Which of these does your son have?") for m in messages)
+    assert any(m["text"].startswith("From what you told me I noted:\n• Which of these does your son have?") for m in messages)
 
 
 def test_a_question_asked_while_choosing_the_trial_is_answered_before_the_questions():
@@ -371,7 +371,7 @@ def test_a_reply_that_answers_other_questions_only_is_kept_and_the_open_one_aske
     result, messages = validate("my son is 5", answers={})
     assert result["screening_answers"] == {"age": 5} and result["screening_person"] == "your son"
     assert result["screening_reply"] is None and "screening_failures" not in result  # no hint, no failure
-    assert messages[0]["text"].startswith("From your message I noted:\n• How old is your son?")
+    assert messages[0]["text"].startswith("From what you told me I noted:\n• How old is your son?")
 
 
 def test_a_reply_that_only_says_who_would_take_part_asks_the_question_of_them():
@@ -392,7 +392,7 @@ def test_facts_in_the_opening_message_are_taken_as_answers_and_said_back():
     slots, texts = start("my son is 12 and has iPPSD2, can he join the Limoges study?", trial=None)
     assert slots["trial"] == "NCT03582800"
     assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 12}
-    noted = next(t for t in texts if t.startswith("From your message I noted:"))
+    noted = next(t for t in texts if t.startswith("From what you told me I noted:"))
     assert "How old is your son? (in years, or months for a baby) 12 years" in noted and "change my answer" in noted
     assert slots["screening_person"] == "your son"  # the questions are asked about him
     # So the first question asked is neither the diagnosis nor the age.
@@ -419,12 +419,12 @@ def test_an_age_in_months_from_the_opener_is_taken_and_said_in_months():
     assert slots["screening_reply"] == ea.DONE  # under 2 years: the outcome follows, with how to change it
     assert slots["screening_person"] == "your daughter"
     # The outcome says the answers itself: they are not said back first as well.
-    assert not any(t.startswith("From your message") for t in texts)
+    assert not any(t.startswith("From what you told me") for t in texts)
 
 
 def test_nothing_is_noted_from_a_plain_start():
     slots, texts = start("Could I take part?", answers=None)
-    assert "screening_answers" not in slots and not any(t.startswith("From your message") for t in texts)
+    assert "screening_answers" not in slots and not any(t.startswith("From what you told me") for t in texts)
 
 
 def test_resuming_a_paused_screening_keeps_the_answers_and_says_so():
@@ -514,3 +514,21 @@ def test_a_request_to_join_that_asks_more_is_answered_in_the_pre_screen():
     assert result["screening_reply"] is None and "(Source:" in messages[0]["text"]
     result, messages = validate("can she still join?", intent="check_eligibility", answers=answers)
     assert result == {"screening_reply": None} and messages == []
+
+
+def test_facts_told_earlier_in_the_conversation_are_kept_for_the_person_they_are_about():
+    said = [{"event": "user", "text": "hello, my daughter is 6 and has PHP1a with little hard bumps on her arms. "
+                                      "what studies do you have?"},
+            {"event": "user", "text": "would she have to stay overnight in the hospital?"}]
+    starting = {"event": "user", "text": "ok can she join?"}
+    slots, texts = start("ok can she join?", events=[*said, starting], answers=None)
+    assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 6}
+    assert slots["screening_person"] == "your daughter"
+    assert any(t.startswith("From what you told me I noted:\n• Which of these does your daughter have?") for t in texts)
+    # Said of someone else, or with nobody named, they are not this person's answers.
+    for earlier in ("my daughter is 6 and has PHP1a", "does PHP1a count? what about a 6 year old?",
+                    "should I give my son extra vitamin D for his ossifications while we wait?"):
+        opener = "can I join?" if "daughter" in earlier else "can he be part of the study?"
+        slots, texts = start(opener, events=[{"event": "user", "text": earlier}, {"event": "user", "text": opener}],
+                             answers=None)
+        assert "screening_answers" not in slots, (earlier, slots)
