@@ -77,8 +77,8 @@ def manifest_problems(index_dir: Path, knowledge_dir: Path, check_files: bool = 
 
 
 # What decides an index's content besides knowledge/ and the model: the splitting rules, what is
-# embedded (titles and their views, criteria's plain words) and how.
-BUILDER_FILES = ("ingest.py", "trial_facts.py", "build_index.py", "index_store.py")
+# embedded (titles and their views, criteria's plain words) and how (embedding.py).
+BUILDER_FILES = ("ingest.py", "trial_facts.py", "build_index.py", "index_store.py", "embedding.py")
 
 
 def builder_hash() -> str:

@@ -34,7 +34,6 @@ from actions import embedding
 
 # Where the message's sentence embedding is kept for later components (not part of the parse output).
 SENTENCE_EMBEDDING = "minilm_sentence_embedding"
-BATCH_SIZE = 32
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 
 
@@ -70,9 +69,11 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        # A new export (other weights, tokenizer) must retrain the classifier that learned its features.
+        # A new export (other weights, tokenizer) or way of reading it must retrain the classifier that
+        # learned its features.
         export = embedding.export_intact(export_dir(config))
-        return None if export is None else f"{export.get('onnx_sha256')}:{export.get('tokenizer_sha256')}"
+        return None if export is None else (f"{export.get('onnx_sha256')}:{export.get('tokenizer_sha256')}:"
+                                            f"{embedding.file_sha256(Path(embedding.__file__))}")
 
     def __init__(self, config: Dict[Text, Any], name: Text) -> None:
         super().__init__(name, config)
@@ -89,10 +90,7 @@ class MiniLMFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
-        for start in range(0, len(with_text), BATCH_SIZE):
-            batch = with_text[start:start + BATCH_SIZE]
-            sentences = self.encoder.encode([m.get(TEXT) for m in batch])
-            for message, sentence in zip(batch, sentences):
-                self.add_features_to_message(None, sentence[np.newaxis, :] * float(self._config["scale"]), TEXT, message)
-                message.set(SENTENCE_EMBEDDING, sentence)
+        for message, sentence in zip(with_text, self.encoder.encode([m.get(TEXT) for m in with_text])):
+            self.add_features_to_message(None, sentence[np.newaxis, :] * float(self._config["scale"]), TEXT, message)
+            message.set(SENTENCE_EMBEDDING, sentence)
         return messages
