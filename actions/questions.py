@@ -281,7 +281,7 @@ def question_in(text: str) -> str:
     if len(text) <= LONG_MESSAGE_CHARS:
         return text
     clauses = _CLAUSE.findall(text)
-    asking = [i for i, c in enumerate(clauses) if "?" in c or _QUESTION_START.match(c)]
+    asking = [i for i, c in enumerate(clauses) if _asks(c)]
     question = "".join(clauses[asking[0]:]).strip() if asking else text
     if len(question) > MAX_QUESTION_CHARS:  # a long story around it: the last question is the one to answer
         question = "".join(clauses[asking[-1]:]).strip()[:MAX_QUESTION_CHARS] if asking else text[:MAX_QUESTION_CHARS]
