@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_parsing import YES, parse_yes_no
 from actions.eligibility import next_question
-from actions.eligibility_actions import CLEARED, FORM as SCREENING_FORM, answers_of, criteria_for
+from actions.eligibility_actions import CLEARED, FORM as SCREENING_FORM, answers_of, asks_clearly, criteria_for
 from actions.messages import say
 from actions.questions import DELETING_INTENTS, about_the_conversation, asks_to_delete, is_question
 from actions.replies import answer_from_texts, answer_question, in_french, question_of, send_french_note, trial_context
@@ -81,10 +81,10 @@ class ValidateDeletionForm(FormValidationAction):
     def validate_deletion_reply(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: dict) -> dict:
         text = str(value or "")
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if reads_as_yes(text, intent):
+        read = tracker.latest_message.get("intent") or {}
+        if reads_as_yes(text, read.get("name")):
             return {"deletion_reply": "yes"}
-        if is_question(text) and parse_yes_no(text) is None:
+        if asks_clearly(text, read) and parse_yes_no(text) is None:
             # A question instead of yes or no: answered, and nothing deleted.
             svc = services()
             answer_question(dispatcher, svc, question_of(tracker, svc), trial_context(tracker, svc).trials)

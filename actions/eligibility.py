@@ -13,6 +13,7 @@ from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, choices_named, claus
                                     normalise, parse_age, parse_choice, parse_yes_no, stated_age, stated_ages,
                                     topic_stems)
 from actions.knowledge_base import KnowledgeError, Trial
+from actions.questions import stated_part
 from actions.trial_facts import closed
 
 CRITERIA_FILE = "criteria.yml"
@@ -35,6 +36,9 @@ class Criterion:
     choices: tuple = ()
     unit: str | None = None
     lexicon: str | None = None
+    # Words that, said of the person in a message before the question ("I've got calcium deposits on
+    # my fingers, can I sign up?"), answer a yes/no question yes.
+    stated_by: tuple = ()
     ask_if: dict = field(default_factory=dict)
     checked_by: str | None = None
     next_step: str | None = None
@@ -118,6 +122,9 @@ def _non_strings(raw: dict) -> list[str]:
         bad.append("asked_of")
     else:
         bad += [f"asked_of.{k}" for k, v in asked_of.items() if not isinstance(v, str)]
+    stated_by = raw.get("stated_by") or []
+    bad += ["stated_by"] if not isinstance(stated_by, list) else [
+        f"stated_by[{j}]" for j, w in enumerate(stated_by) if not isinstance(w, str)]
     for i, choice in enumerate(raw.get("choices") or []):
         if not isinstance(choice, dict):
             bad.append(f"choices[{i}]")
@@ -166,6 +173,7 @@ def _parse_criteria(path_name: str, _mtime_ns: int) -> tuple[Criterion, ...]:
             raise KnowledgeError(f"{path}: criterion {raw.get('key')!r}: {', '.join(bad)} must be text "
                                  f"(quote words such as \"no\", \"yes\", \"on\", \"off\")")
         raw["choices"] = tuple(raw.get("choices", ()))
+        raw["stated_by"] = tuple(raw.get("stated_by") or ())
         criteria.append(_check(Criterion(**raw), str(path)))
     keys = [c.key for c in criteria]
     if len(set(keys)) != len(keys):
@@ -260,11 +268,12 @@ _NEW_YES_NO = re.compile(r"\b(should be|should say|should have said|meant|to|is|
                          r"(?P<answer>yes|no|not sure)\b")
 
 
-def _named_values(criterion: Criterion, text: str) -> list:
+def _named_values(criterion: Criterion, text: str, named: bool) -> list:
     """The answers to this criterion the text names, in order ("it's dermatomyositis, not
-    scleroderma": both; "I'm 45 not 54": 45 and 54)."""
+    scleroderma": both; "I'm 45 not 54": 45 and 54). `named`: the text names the criterion."""
     if criterion.answer_type == "number":
-        return stated_ages(text) or ([age] if (age := parse_age(text)) is not None else [])
+        # Any number only when the age is named ("change my age to 45"): "surgery maybe one day" is no age.
+        return stated_ages(text) or ([age] if named and (age := parse_age(text)) is not None else [])
     if criterion.answer_type == "choice":
         t = normalise(text)
         found = [(m.start(), ch["value"]) for ch in criterion.choices for w in ch.get("words", [])
@@ -286,7 +295,7 @@ def correction_in(text: str, criteria: list[Criterion], answers: dict) -> tuple[
             continue
         # The first named answer that is not the one given: "9 not 7", "dermatomyositis, not scleroderma";
         # for the question the correction names, a yes or no in any words ("she's been on eliquis since").
-        named_values = _named_values(c, text)
+        named_values = _named_values(c, text, c is named)
         if not named_values and c is named and c.answer_type == "yes_no":
             # Without the question's own words: "the blood thinner one" names the question, not a medicine.
             asked_words = {w for w in _CRITERION_WORD.findall((c.question or "").lower()) if len(w) >= 5}
@@ -307,7 +316,8 @@ _UNSPECIFIC = frozenset(["none", "no", "other", "another", "something else", "no
 def answers_in_message(criteria: list[Criterion], text: str) -> dict:
     """Pre-screen answers the patient gave before being asked ("my son is 12 and has iPPSD2, can he
     join?"): an age stated as one, a condition named by one choice's own words, a medicine of a
-    criterion's lexicon. Only what the text says plainly; everything else is asked."""
+    criterion's lexicon, a yes/no criterion's `stated_by` words said, not asked. Only what the text
+    says plainly; everything else is asked."""
     t = normalise(text)
     found = {}
     for c in criteria:
@@ -318,9 +328,19 @@ def answers_in_message(criteria: list[Criterion], text: str) -> dict:
         elif c.answer_type == "choice":
             named = choices_named(t, list(c.choices), _UNSPECIFIC)
             value = named[0] if len(named) == 1 else None
-        else:
+        elif c.lexicon and named_medicine(text, c.lexicon):
             # A medicine named, and not denied ("I stopped warfarin").
-            value = YES if c.lexicon and named_medicine(text, c.lexicon) and parse_yes_no(text, c.lexicon) == YES else None
+            value = YES if parse_yes_no(text, c.lexicon) == YES else None
+        else:
+            value = YES if _states_yes(c, normalise(stated_part(text))) else None
         if value is not None:
             found[c.key] = value
     return found
+
+
+def _states_yes(criterion: Criterion, text: str) -> bool:
+    """Whether a clause of the (normalised) text says one of the criterion's `stated_by` words and
+    denies nothing ("calcium deposits on my elbows", not "no calcium deposits yet")."""
+    return any(any(re.search(rf"\b{re.escape(normalise(w))}", clause) for w in criterion.stated_by)
+               and parse_yes_no(clause) != NO
+               for clause in re.split(r"[,.;!?]|\bbut\b", text))

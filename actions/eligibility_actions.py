@@ -38,6 +38,12 @@ _WHY_DO_YOU_ASK = re.compile(
 # Intents of a message that asks something: answered mid-screening, then the question is asked again.
 QUESTION_INTENTS = ("ask_question", "ask_medical_advice")
 CLEAR_QUESTION_CONFIDENCE = 0.7
+
+
+def asks_clearly(text: str, read: dict) -> bool:
+    """A question by its form, or one the NLU (`read`: its intent) is sure of ("hang on who is running this")."""
+    return is_question(text) or (read.get("name") in QUESTION_INTENTS
+                                 and (read.get("confidence") or 0.0) >= CLEAR_QUESTION_CONFIDENCE)
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
@@ -243,11 +249,15 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"screening_reply": DONE}
         text = str(value or "")
         read = tracker.latest_message.get("intent") or {}
-        intent, confidence = read.get("name"), read.get("confidence") or 0.0
+        intent = read.get("name")
         parsed = criterion.parse(text, criteria)
         correcting = intent == "change_answer" and answers
         if correcting and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
             return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}
+        if parsed is None and in_french(tracker):
+            # The English texts cannot answer it: the note in French, then the question again.
+            send_french_note(dispatcher, tracker)
+            return {"screening_reply": None}
         # "Why do you ask?"; "i dont know what you mean by measurable" (no "not sure": it asks what the question means).
         if (parsed is None and _WHY_DO_YOU_ASK.search(text)) or asks_what_it_means(text):
             explain(dispatcher, criterion)
@@ -273,7 +283,7 @@ class ValidateEligibilityForm(FormValidationAction):
             context = resolve_trials(text, None, trial_id, svc.names, list(svc.trials))
             question = question_of(tracker, svc)
             # A question by its form, or one the NLU is sure of ("hang on who is running this").
-            clearly = is_question(text) or (intent in QUESTION_INTENTS and confidence >= CLEAR_QUESTION_CONFIDENCE)
+            clearly = asks_clearly(text, read)
             threshold = ANSWER_THRESHOLD if clearly else FALLBACK_ANSWER_THRESHOLD
             answer = look_up(dispatcher, svc, question, context.trials or [trial_id], threshold)
             if answer and (answer.covered or clearly):

@@ -7,7 +7,9 @@ import re
 MAX_QUESTION_CHARS = 1000  # the model reads ~256 word pieces; the rest of a very long message is noise
 LONG_MESSAGE_CHARS = 120  # in a message this long, the question is searched for inside it
 _QUESTION_START = re.compile(
-    r"^\s*(what|what's|whats|who|who's|whos|how|how's|when|where|why|which|is|isn't|are|aren't|am|can|could|do|does|did|"
+    # after the words people start with ("hmm when does it end", "wait, first tell me who runs it")
+    r"^\s*((hmm+|um+|uh+|oh|ok|okay|so|and|but|wait|well|also|first|sorry|hang on|right)\W+)*"
+    r"(what|what's|whats|who|who's|whos|how|how's|when|where|why|which|is|isn't|are|aren't|am|can|could|do|does|did|"
     # as they are typed in a hurry
     r"wat|wats|wot|wht|wut|hw|hws|wen|whn|wher|whr|wich|cn|cud|wud|shud|"
     r"was|were|will|would|should|shall|may|might|any|tell me|explain|"
@@ -16,7 +18,9 @@ _QUESTION_START = re.compile(
     r"patients|my|your))\b", re.IGNORECASE)
 _CLAUSE = re.compile(r"[^,.;!?]+[,.;!?]*")
 # What one does about one's own treatment: taking, stopping, mixing, dosing a medicine.
-_TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|apply|put|try|buy|order|"
+_TREATMENT_VERBS = (r"(take(?! part)|stop|skip|double|increase|lower|inject|use|give|rub|put|try|buy|order|"
+                    # "can I apply the cream?", not "how can I apply?" (to the trial)
+                    r"apply(?= (it|them|the|this|that|these|those|some|more|a|an|my|his|her|sts|\w*(cream|gel|ointment)))|"
                     # "can I start the injections?", not "can I start?" (the questions) nor "start before June"
                     r"start(?= (the|my|his|her|their|taking|using|on|it|them|this|that|these|those|sts|treatment|"
                     r"injections?|shots?|\w+ing)\b)|come off|go off|mix|combine)")

@@ -89,6 +89,16 @@ def test_the_reply_is_read_and_a_question_instead_is_answered():
     assert "Limoges" in dispatcher.messages[0]["text"] and dispatcher.messages[0]["custom"]["type"] == "answer"
 
 
+
+@pytest.mark.parametrize("question", ["hmm when does the study end anyway", "wait, first tell me who is running this"])
+def test_a_question_without_its_mark_instead_of_yes_or_no_is_answered(question):
+    """Typed as people do, after "hmm" or "wait" and without "?": answered, not only "nothing deleted"."""
+    dispatcher = CollectingDispatcher()
+    reply = da.ValidateDeletionForm().validate_deletion_reply(question, dispatcher, tracker(question, "ask_question", ANSWERS), {})
+    assert reply == {"deletion_reply": "no"}
+    assert dispatcher.messages and dispatcher.messages[0]["custom"]["type"] == "answer"
+
+
 @pytest.mark.parametrize("request_, message", [("stop_screening", "screening_stopped"),
                                                ("forget_answers", "answers_forgotten"),
                                                ("restart_screening", "screening_restarted")])

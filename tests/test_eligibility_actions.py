@@ -83,6 +83,16 @@ def test_a_question_mid_form_is_answered_and_the_form_goes_on():
     assert "University Hospital, Limoges" in messages[0]["text"]
 
 
+def test_a_message_in_french_mid_form_gets_the_french_note_and_the_question_again():
+    result, messages = validate("D'accord. Quel est le numéro de téléphone de l'équipe ?", intent="ask_question",
+                                answers={"diagnosis": "ippsd2_ossification"})
+    assert result == {"screening_reply": None}
+    assert [m["custom"]["type"] for m in messages] == ["language_note"]
+    # An answer in French is still an answer.
+    result, _ = validate("non", answers={"diagnosis": "ippsd2_ossification", "age": 9})
+    assert result["screening_answers"]["planned_surgery"] == "no"
+
+
 def test_a_question_asked_with_the_answer_is_answered_and_the_answer_taken():
     text = "sorry, in english: my son is 4 with iPPSD2, lumps on his feet. when did this study finish?"
     result, messages = validate(text, intent="give_answer")

@@ -153,6 +153,17 @@ def test_correction_finds_the_named_answer(trials):
     assert find_criterion("they booked one for june, to take out the lump on his wrist", criteria, answers) is None
 
 
+def test_a_correction_of_the_age_needs_an_age(trials):
+    """"Maybe one day" is no new age of 0 (it made the answered age 0 and the outcome "not able to
+    take part"); "change my age to 45" and "I'm 45 not 54" are."""
+    from actions.eligibility import correction_in
+    criteria = load_criteria(trials["NCT03582800"])
+    answers = {"diagnosis": "ippsd2", "age": 9.0}
+    assert correction_in("not sure, his endocrinologist mentioned surgery maybe one day", criteria, answers)[1] is None
+    assert correction_in("change my age to 45", criteria, answers)[1] == 45
+    assert correction_in("I'm 45 not 9", criteria, answers)[1] == 45
+
+
 def test_bad_criteria_files_are_refused(knowledge_copy):
     from actions.knowledge_base import load_trials
     path = knowledge_copy / "stsinj" / "criteria.yml"
@@ -209,6 +220,11 @@ def test_loader_rejects_yaml_booleans_among_words(knowledge_copy, bad_yaml, name
     ("STSINJ", "I have scleroderma, can I join?", {"condition": "systemic_sclerosis"}),
     ("STSINJ", "I have other problems too", {}),
     ("STSINJ", "she has lupus or maybe dermatomyositis", {}),
+    # A yes/no criterion's stated_by words, said and not denied nor asked.
+    ("STSINJ", "my husband has MCTD and big calcium deposits on his elbows. can he qualify?",
+     {"condition": "mixed_connective_tissue_disease", "calcinosis": "yes"}),
+    ("STSINJ", "I have lupus but no calcium deposits, can I join", {"condition": "lupus"}),
+    ("STSINJ", "is calcinosis needed to join?", {}),
 ])
 def test_answers_in_the_opening_message_are_only_what_it_says_plainly(trials, trial, text, expected):
     assert answers_in_message(load_criteria(trials[trial]), text) == expected

@@ -38,6 +38,7 @@ def test_statements_are_not_questions(text):
     "can i up my diltiazem dose myself while i wait",
     "can i just buy sodium thiosulfate online and rub it on myself",
     "would it be ok for my baby if i got sts injections somewhere else",
+    "can i apply the sts cream on the open sores myself",
 ])
 def test_requests_for_personal_advice(text):
     assert asks_for_advice(text)
@@ -52,6 +53,7 @@ def test_requests_for_personal_advice(text):
     "how many days off work should i plan for after each injection",
     "is it ok if i get there late?",
     "who decides whether STS is right for me",
+    "how can I apply, is there a phone number?",  # to the trial, not a cream
 ])
 def test_questions_about_the_trial_are_not_requests_for_advice(text):
     assert not asks_for_advice(text)
