@@ -82,6 +82,11 @@ def leads_with_answer(clause: str) -> bool:
     return bool(_INTERJECTION.match(normalise(clause)))
 
 
+def starts_with_an_answer(text: str) -> bool:
+    """Whether a message starts with a yes or a no said as one, after any "ok", "well" ("ok no nothing planned")."""
+    return leads_with_answer(_FILLER.sub("", normalise(text)))
+
+
 def clauses(text: str) -> list[str]:
     """The clauses of a message, split at punctuation and at "but", "and", "so", "because"."""
     return [c.strip() for c in _CLAUSES.split(text or "") if c and c.strip()]

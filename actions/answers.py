@@ -228,7 +228,7 @@ class QuestionAnswerer:
         if saying:
             return self._compose(trial, query, fact, saying, term, brief)
         # The texts do not say it: what they say nearest is quoted, one sentence (the section on request).
-        return AnswerPart(trial, [found[0].passage], part.section, False)
+        return AnswerPart(trial, _with_what_it_leans_on(found[0].passage, part.section), part.section, False)
 
     def _other_section(self, trial: Trial, part: AnswerPart, found: list[Hit]) -> list[AnswerPart]:
         """The best sentence of another section, when it is as close in meaning as the first hit (the
@@ -236,7 +236,8 @@ class QuestionAnswerer:
         other = next((h for h in found if section_key(h.passage) != section_key(part.passages[0])), None)
         if other is None or other.score < found[0].score - SECOND_SECTION_MARGIN:
             return []
-        return [AnswerPart(trial, [other.passage], self.retriever.section_passages(other.passage), True)]
+        section = self.retriever.section_passages(other.passage)
+        return [AnswerPart(trial, _with_what_it_leans_on(other.passage, section), section, True)]
 
     def _compose(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], term: str | None,
                  brief: bool = False) -> AnswerPart:
@@ -245,19 +246,24 @@ class QuestionAnswerer:
         if names_section(query, best.passage.title):
             # A short section is the answer; a long one is introduced by its first sentence.
             short = sum(len(p.text) for p in section) <= MAX_SECTION_ANSWER_CHARS
-            shown = section if short else sorted({section[0], best.passage}, key=lambda p: p.start)
+            shown = section if short else sorted({section[0], *_with_what_it_leans_on(best.passage, section)},
+                                                 key=lambda p: p.start)
         else:
             close = [h for h in found if h.passage in section and h.score >= best.score - SENTENCE_MARGIN]
             # A section's first sentence says what it is about ("This trial tests ..."): it leads the
             # answer when it is on topic too.
+            # (Not when the best one comes with the sentence it leans on: that one says it.)
             lead = next((h for h in found if h.passage == section[0]), None)
             if (not brief and lead and lead not in close and not best.passage.list_item
+                    and leaned_on(best.passage, section) is None
                     and lead.score >= best.score - LEAD_MARGIN and _is_statement(lead.passage.text)):
                 close = [lead] + close
             kept = []
             for h in close[:1 if brief else MAX_SENTENCES]:  # in order of score, the best one always
-                if not kept or sum(len(p.text) for p in kept) + len(h.passage.text) <= ANSWER_CHARS:
-                    kept.append(h.passage)
+                # with the sentence it leans on, if any
+                group = [p for p in _with_what_it_leans_on(h.passage, section) if p not in kept]
+                if not kept or sum(len(p.text) for p in kept + group) <= ANSWER_CHARS:
+                    kept.extend(group)
             shown = sorted(kept, key=lambda p: p.start)
         # A listing may say the same thing twice (its sponsor in the header and the details): once is enough.
         shown = [p for n, p in enumerate(shown) if all(p.text != q.text for q in shown[:n])]
@@ -265,6 +271,24 @@ class QuestionAnswerer:
         shown_text = "\n".join(p.text for p in shown)
         complete = holds(fact, shown_text, {p.section for p in shown}) and (term is None or defines(term, shown_text))
         return AnswerPart(trial, shown, section, complete)
+
+
+# A sentence that leans on the one before it ("For example, ...", "This method ...") says little alone.
+_LEANS_ON_THE_ONE_BEFORE = re.compile(r"^(for (example|instance)|this|these|those|such|it|they|however|in addition|"
+                                      r"moreover|also)\b", re.IGNORECASE)
+
+
+def _with_what_it_leans_on(passage: Passage, section: list[Passage]) -> list[Passage]:
+    """The sentence, after the one it leans on if any."""
+    return [p for p in (leaned_on(passage, section), passage) if p is not None]
+
+
+def leaned_on(passage: Passage, section: list[Passage]) -> Passage | None:
+    """The sentence before this one in its section, when this one leans on it."""
+    at = next((i for i, p in enumerate(section) if p == passage), 0)
+    if at > 0 and _LEANS_ON_THE_ONE_BEFORE.match(passage.text) and not section[at - 1].list_item:
+        return section[at - 1]
+    return None
 
 
 def section_reply(retriever: Retriever, trial: Trial, section: str, start: int) -> str | None:

@@ -13,11 +13,13 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answer_parsing import YES, parse_yes_no
+from actions.answer_parsing import YES, parse_yes_no, starts_with_an_answer
 from actions.eligibility import next_question
-from actions.eligibility_actions import CLEARED, FORM as SCREENING_FORM, answers_of, asks_clearly, criteria_for
+from actions.eligibility_actions import (CLEARED, FORM as SCREENING_FORM, answers_of, asks_clearly, criteria_for,
+                                        take_open_answer)
 from actions.messages import say
-from actions.questions import DELETING_INTENTS, about_the_conversation, asks_to_delete, is_question
+from actions.questions import (DELETING_INTENTS, about_the_conversation, asks_to_delete, is_question,
+                               mentions_the_conversation)
 from actions.replies import answer_from_texts, answer_question, in_french, question_of, send_french_note, trial_context
 from actions.services import services
 
@@ -52,6 +54,11 @@ class ActionAskToDelete(Action):
             send_french_note(dispatcher, tracker)
         resume = screening_open(tracker)
         text = tracker.latest_message.get("text") or ""
+        if resume and starts_with_an_answer(text) and not mentions_the_conversation(text):
+            # "ok no nothing planned", "no, not for now": an answer to the open question, taken.
+            taken = take_open_answer(tracker)
+            if taken is not None:
+                return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("deletion_pending", False), *taken]
         if request == "stop_screening" and not resume and asks_to_delete(text):
             request = "forget_answers"  # "can I stop and delete what I said?": what was typed is deleted, on a yes
         if request == "stop_screening" and not resume and not answers_of(tracker):

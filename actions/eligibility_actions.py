@@ -520,24 +520,35 @@ class ActionTakeAnswer(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         from actions.actions import ActionHandleFallback
 
-        criteria = criteria_for(services(), tracker.get_slot("trial"))
+        taken = take_open_answer(tracker)
+        if taken is not None:
+            return taken
         answers = answers_of(tracker)
-        open_question = next_question(criteria, answers) if answers else None
+        open_question = next_question(criteria_for(services(), tracker.get_slot("trial")), answers) if answers else None
         text = tracker.latest_message.get("text") or ""
-        parsed = open_question.parse(text, criteria) if open_question else None
-        if parsed is None:
-            # "yes" typed to "Would you like to check whether you could take part?" starts it.
-            reply = parse_yes_no(text) if open_question is None and offered_screening(tracker) else None
-            if reply == YES:
-                return [SlotSet("resume_screening", True)]
-            if reply == NO:
-                dispatcher.utter_message(text=say("screening_declined"))
-                return [SlotSet("resume_screening", False)]
-            if not answers and not is_question(text) and states_screening_facts(tracker, text):
-                # "my son has iPPSD2 and is 7" (no question): the pre-screen starts, with the facts noted.
-                return [SlotSet("resume_screening", True)]
-            return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
-        answers[open_question.key] = parsed
-        finished = next_question(criteria, answers) is None
-        return [SlotSet("screening_answers", answers), SlotSet("screening_failures", None),
-                SlotSet("screening_reply", DONE if finished else None), SlotSet("resume_screening", True)]
+        # "yes" typed to "Would you like to check whether you could take part?" starts it.
+        reply = parse_yes_no(text) if open_question is None and offered_screening(tracker) else None
+        if reply == YES:
+            return [SlotSet("resume_screening", True)]
+        if reply == NO:
+            dispatcher.utter_message(text=say("screening_declined"))
+            return [SlotSet("resume_screening", False)]
+        if not answers and not is_question(text) and states_screening_facts(tracker, text):
+            # "my son has iPPSD2 and is 7" (no question): the pre-screen starts, with the facts noted.
+            return [SlotSet("resume_screening", True)]
+        return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
+
+
+def take_open_answer(tracker: Tracker) -> list[EventType] | None:
+    """The latest message taken as the answer to the open question of a pre-screen with answers (the
+    events that record it and resume), or None when there is none or it does not answer it."""
+    criteria = criteria_for(services(), tracker.get_slot("trial"))
+    answers = answers_of(tracker)
+    open_question = next_question(criteria, answers) if answers else None
+    parsed = open_question.parse(tracker.latest_message.get("text") or "", criteria) if open_question else None
+    if parsed is None:
+        return None
+    answers[open_question.key] = parsed
+    finished = next_question(criteria, answers) is None
+    return [SlotSet("screening_answers", answers), SlotSet("screening_failures", None),
+            SlotSet("screening_reply", DONE if finished else None), SlotSet("resume_screening", True)]

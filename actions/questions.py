@@ -123,6 +123,15 @@ def about_the_conversation(text: str) -> bool:
 _DELETE = re.compile(r"\b(delete|deleting|erase|erasing|wipe|wiping|remove|removing|clear|forget)\b", re.IGNORECASE)
 
 
+_STOP_WORD = re.compile(r"\b(stop|quit|cancel|restart|pause|exit|enough|leave)\b", re.IGNORECASE)
+
+
+def mentions_the_conversation(text: str) -> bool:
+    """Whether a message has a stop / start over / forget word, or names the questions, the answers
+    or the conversation ("no more questions", "no, start again", "yes, delete")."""
+    return any(p.search(text or "") for p in (_DELETING_VERB, _CONVERSATION_OBJECT, _DELETE, _STOP_WORD))
+
+
 def asks_to_delete(text: str) -> bool:
     """Whether the message asks to delete what was said in the conversation."""
     return bool(_DELETE.search(text or "")) and about_the_conversation(text)

@@ -112,6 +112,22 @@ def test_a_yes_deletes_and_start_over_starts_again(request_, message):
     assert SlotSet("deletion_request", {"request": request_, "deleted": True}) in events
 
 
+@pytest.mark.parametrize("text, answer", [("ok no nothing planned", "no"), ("no, not for now", "no")])
+def test_an_answer_to_the_open_question_taken_for_a_stop_is_taken(text, answer):
+    """Mid pre-screen, a message that starts with a yes or no and names nothing of the conversation
+    answers the open question (it was asked "do you want to stop?")."""
+    events, messages = run(da.ActionAskToDelete(), tracker(text, "stop_screening", dict(ANSWERS)))
+    assert not messages
+    assert SlotSet("screening_answers", {**ANSWERS, "planned_surgery": answer}) in events
+    assert SlotSet("resume_screening", True) in events and SlotSet("deletion_pending", False) in events
+
+
+@pytest.mark.parametrize("text", ["no more questions please", "no, stop", "yes please delete", "no, let's start again"])
+def test_a_yes_or_no_that_names_the_conversation_still_asks_to_delete(text):
+    events, messages = run(da.ActionAskToDelete(), tracker(text, "stop_screening", dict(ANSWERS)))
+    assert messages[0]["custom"]["type"] == "confirm_deletion" and SlotSet("deletion_pending", True) in events
+
+
 def test_anything_but_yes_keeps_everything_and_resumes():
     tr = tracker("no", "give_answer", ANSWERS, active=False, deletion_request={"request": "stop_screening", "resume": True},
                  deletion_reply="no")

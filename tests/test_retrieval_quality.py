@@ -36,3 +36,16 @@ def test_every_answer_case_names_sections_that_exist():
         for case in load_cases(name):
             for topic in case["topic"]:
                 assert (case["trial"], topic) in sections, (name, case["id"], topic)
+
+
+def test_a_sentence_that_leans_on_the_one_before_is_shown_with_it():
+    """"For example, ... indicating that STS is quite safe" alone reads as a claim of its own: shown,
+    it comes after the sentence it gives an example of, for every question of dev it answers."""
+    svc = services()
+    for case in load_cases("dev"):
+        trials = [case["trial"]] if case["trial"] else None
+        for part in svc.answerer.answer(case["text"], trials).parts:
+            first = part.passages[0] if part.passages else None
+            if first is not None and first.text.lower().startswith(("for example", "for instance")):
+                section = svc.retriever.section_passages(first)
+                assert section[0] == first, (case["id"], first.text)

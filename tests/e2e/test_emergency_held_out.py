@@ -8,6 +8,8 @@
   help has come is no new emergency, and one saying the danger goes on still is.
 - tests/eval/emergency_feeling_test.yml (writer K, a third in French): strong feeling with no danger
   (eager requests to join, idioms, venting, hard stories that end calmly), and emergencies told so.
+- tests/eval/emergency_n_test.yml (writer N, half in French): emergencies happening now, and messages
+  a careless reader might take for one, written from the issue's list of situations alone.
 """
 from __future__ import annotations
 
@@ -37,9 +39,15 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 #   fewer false alarms elsewhere (docs/evaluation.md).
 # - emergency_feeling_test, 2026-12-05: 166 of 166 emergencies recognised, 30 of 253 look-alikes (12 %)
 #   taken for one, before any change; the issue's target is 1 %, so this ceiling records a fault.
-LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.10)},
-          "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.38)},
-          "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.13)}}
+# - 2026-12-06, after writers O and P joined the exemplar bank (their brief was chosen after reading
+#   the eighth writer's and K's errors, so those two sets no longer measure it blind; N does): the
+#   eighth writer 97 / 2 (was 97 / 5), "help has come" 19 of 61, K 166 / 19 of 253.
+# - emergency_n_test (writer N), 2026-12-06: 99 of 100 recognised and 2 of 100 look-alikes taken for
+#   one before the bank grew; 99 and 1 after. The issue's target is none missed.
+LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.04)},
+          "emergency_n_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.03)},
+          "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.34)},
+          "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.09)}}
 
 
 @pytest.fixture(scope="module")
