@@ -220,8 +220,9 @@ def test_follow_ups_ask_the_last_question_again_for_the_trial_they_point_at(pati
 
 
 # Floors just below what the conversation test set measured on 2026-12-05 (make eval; docs/evaluation.md,
-# "Conversations and the NLU"): turns right 0.900, requests to join that started the pre-screen 0.988.
-FLOORS = {"turns_right": 0.88, "join_started": 0.96}
+# "Conversations and the NLU"): turns right 0.900, requests to join that started the pre-screen 0.988;
+# on 2026-12-06 (fifteenth session) 0.915 and 0.988: the turns' floor is the issue's target, 0.9.
+FLOORS = {"turns_right": 0.90, "join_started": 0.96}
 CEILINGS = {"deleted_without_yes": 0, "emergency_missed": 0}
 
 
