@@ -16,8 +16,8 @@ from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, look_up,
-                             offer_screening, question_of, remember_trial, send_answer, send_french_note, send_trial_list,
-                             still_open_notes, trial_buttons, trial_context, trials_shown)
+                             offer_screening, question_left_open, question_of, remember_trial, send_answer, send_french_note,
+                             send_trial_list, still_open_notes, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
 
@@ -131,6 +131,10 @@ class ActionChooseTrial(Action):
             events = answer_question(dispatcher, svc, question, [chosen])
             if events:
                 offer_screening(dispatcher, question, [svc.trials[chosen]])
+        elif (left_open := question_left_open(tracker)) and (answer := look_up(dispatcher, svc, left_open, [chosen])) \
+                and answer.covered:
+            # The question asked before, which got the list of trials instead of an answer.
+            events = send_answer(dispatcher, answer, left_open)
         else:
             dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
         # Said once: the answer to a question on whether it is still open has given it already.

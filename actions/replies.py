@@ -18,7 +18,7 @@ from actions.knowledge_base import Trial, contact_lines, emergency_numbers
 from actions.trial_facts import closed, overview, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
-from actions.questions import asks_how_to_join, asks_whether_someone_can_join
+from actions.questions import asks_how_to_join, asks_whether_someone_can_join, is_question
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -66,6 +66,19 @@ def _bot_events(tracker: Tracker, turns_back: int = 0) -> list[dict]:
         elif event.get("event") == "bot" and users == turns_back:
             sent.append(event)
     return sent
+
+
+def question_left_open(tracker: Tracker) -> str | None:
+    """The message before the latest, when it asked something and the reply asked which trial
+    instead of answering ("which diseases are these studies for?" on the general page got the list
+    of trials): "the french one" then asks it of that trial."""
+    users = [e for e in reversed(tracker.events) if e.get("event") == "user"]
+    before = (users[1].get("text") or "") if len(users) > 1 else ""
+    sent = _bot_events(tracker, turns_back=1)
+    asked_which = any(str(b.get("payload", "")).startswith("/choose_trial")
+                      for e in sent for b in (e.get("data") or {}).get("buttons") or [])
+    answered = any(((e.get("data") or {}).get("custom") or {}).get("type") == "answer" for e in sent)
+    return before if asked_which and not answered and is_question(before) else None
 
 
 def answered_this_turn(tracker: Tracker) -> bool:

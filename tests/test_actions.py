@@ -149,6 +149,26 @@ def test_choose_trial_from_a_button_entity():
     assert texts(messages) == [say("trial_chosen", trial_label="STSINJ trial (University of Pittsburgh)")]
 
 
+def test_choosing_a_trial_after_the_list_answers_the_question_the_list_was_given_for():
+    """"which diseases are these studies for" on the general page got the list of trials and "which
+    trial?": "the french one" answers it for Limoges (it got "What would you like to know?")."""
+    buttons = replies.trial_buttons(services())
+    events = [{"event": "user", "text": "which diseases are these studies for"},
+              {"event": "bot", "text": "I can answer questions about these trials: ...", "data": {}},
+              {"event": "bot", "text": say("ask_which_trial"), "data": {"buttons": buttons}},
+              {"event": "user", "text": "the french one"}]
+    tr = tracker("the french one", "choose_trial")
+    tr.events = events
+    messages, got = run(rasa_actions.ActionChooseTrial, tr)
+    assert "iPPSD2" in messages[0]["text"] and messages[0]["custom"]["type"] == "answer"
+    assert slots(got)["trial"] == "NCT03582800" and slots(got)["last_question"] == "which diseases are these studies for"
+    # After a reply that answered (for each trial), the choice only chooses.
+    events[1]["data"] = {"custom": {"type": "answer"}}
+    tr.events = events
+    messages, _ = run(rasa_actions.ActionChooseTrial, tr)
+    assert texts(messages)[0] == say("trial_chosen", trial_label="NCT03582800 study (University Hospital Limoges)")
+
+
 def test_choose_trial_from_words_with_a_typo():
     _, events = run(rasa_actions.ActionChooseTrial, tracker("the limoge one", "choose_trial"))
     assert events == [SlotSet("trial", "NCT03582800")]
