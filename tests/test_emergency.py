@@ -148,12 +148,10 @@ _STORY = ("we drove three hours for the screening visit and the parking was a ni
           "though and explained everything about the injections. ")
 
 
-@pytest.mark.xfail(strict=True, reason="a known false alarm (0.55) since writers O and P joined the bank: 160 calm "
-                                      "messages of sleep and travel fixed it but cost two missed emergencies")
 def test_a_calm_ending_to_a_long_story_is_no_emergency(model, threshold):
     # A false alarm (0.65) of the fine-tuned classifier from 2026-12-05 to 2026-12-06, when it was
-    # trained again with the list-of-trials examples among its others (docs/evaluation.md); again
-    # from 2026-12-06 (fifteenth session, docs/evaluation.md).
+    # trained again with the list-of-trials examples among its others, and (0.55) with writers O and P
+    # in the bank, until writer T's (docs/evaluation.md, fifteenth session).
     assert probability(model, _STORY + "she is asleep in the car now") < threshold
 
 
