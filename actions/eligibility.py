@@ -343,4 +343,4 @@ def _states_yes(criterion: Criterion, text: str) -> bool:
     denies nothing ("calcium deposits on my elbows", not "no calcium deposits yet")."""
     return any(any(re.search(rf"\b{re.escape(normalise(w))}", clause) for w in criterion.stated_by)
                and parse_yes_no(clause) != NO
-               for clause in re.split(r"[,.;!?]|\bbut\b", text))
+               for clause in clauses(text))

@@ -44,6 +44,8 @@ def asks_clearly(text: str, read: dict) -> bool:
     """A question by its form, or one the NLU (`read`: its intent) is sure of ("hang on who is running this")."""
     return is_question(text) or (read.get("name") in QUESTION_INTENTS
                                  and (read.get("confidence") or 0.0) >= CLEAR_QUESTION_CONFIDENCE)
+
+
 CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
@@ -520,11 +522,10 @@ class ActionTakeAnswer(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         from actions.actions import ActionHandleFallback
 
-        taken = take_open_answer(tracker)
+        criteria, answers, open_question = _open_question(tracker)
+        taken = _answer_taken(criteria, answers, open_question, tracker)
         if taken is not None:
             return taken
-        answers = answers_of(tracker)
-        open_question = next_question(criteria_for(services(), tracker.get_slot("trial")), answers) if answers else None
         text = tracker.latest_message.get("text") or ""
         # "yes" typed to "Would you like to check whether you could take part?" starts it.
         reply = parse_yes_no(text) if open_question is None and offered_screening(tracker) else None
@@ -539,12 +540,21 @@ class ActionTakeAnswer(Action):
         return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
 
 
+def _open_question(tracker: Tracker) -> tuple[list[Criterion], dict, Criterion | None]:
+    """The trial's criteria, the answers so far and the question still open (None before any answer)."""
+    criteria = criteria_for(services(), tracker.get_slot("trial"))
+    answers = answers_of(tracker)
+    return criteria, answers, next_question(criteria, answers) if answers else None
+
+
 def take_open_answer(tracker: Tracker) -> list[EventType] | None:
     """The latest message taken as the answer to the open question of a pre-screen with answers (the
     events that record it and resume), or None when there is none or it does not answer it."""
-    criteria = criteria_for(services(), tracker.get_slot("trial"))
-    answers = answers_of(tracker)
-    open_question = next_question(criteria, answers) if answers else None
+    return _answer_taken(*_open_question(tracker), tracker)
+
+
+def _answer_taken(criteria: list[Criterion], answers: dict, open_question: Criterion | None,
+                  tracker: Tracker) -> list[EventType] | None:
     parsed = open_question.parse(tracker.latest_message.get("text") or "", criteria) if open_question else None
     if parsed is None:
         return None

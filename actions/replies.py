@@ -77,14 +77,18 @@ def question_left_open(tracker: Tracker) -> str | None:
     sent = _bot_events(tracker, turns_back=1)
     asked_which = any(str(b.get("payload", "")).startswith("/choose_trial")
                       for e in sent for b in (e.get("data") or {}).get("buttons") or [])
-    answered = any(((e.get("data") or {}).get("custom") or {}).get("type") == "answer" for e in sent)
-    return before if asked_which and not answered and is_question(before) else None
+    return before if asked_which and not _answers(sent) and is_question(before) else None
+
+
+def _answers(sent: list[dict]) -> bool:
+    """Whether any of these bot events is an answer from the texts."""
+    return any(((e.get("data") or {}).get("custom") or {}).get("type") == "answer" for e in sent)
 
 
 def answered_this_turn(tracker: Tracker) -> bool:
     """Whether an action has already answered the latest message (a question typed instead of yes or
     no to "delete your answers?", before the pre-screen resumes on that same message)."""
-    return any(((e.get("data") or {}).get("custom") or {}).get("type") == "answer" for e in _bot_events(tracker))
+    return _answers(_bot_events(tracker))
 
 
 def offered_screening(tracker: Tracker) -> bool:
