@@ -6,6 +6,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -84,14 +85,7 @@ class Criterion:
 
     def evaluate(self, answer) -> bool | None:
         """True: met (for an exclusion: not ruled out); False: not met; None: cannot tell."""
-        if answer is None or answer == NOT_SURE or not self.rule:
-            return None
-        rule = self.rule
-        if "equals" in rule:
-            return answer == rule["equals"]
-        if "in" in rule:
-            return answer in rule["in"]
-        return (rule.get("min") is None or answer >= rule["min"]) and (rule.get("max") is None or answer <= rule["max"])
+        return meets(self.rule, answer)
 
     def display(self, answer) -> str:
         if answer == NOT_SURE:
@@ -192,9 +186,31 @@ def screening_blocked(trial: Trial) -> str | None:
     return None if criteria else "no_criteria"
 
 
-def applies(criterion: Criterion, answers: dict) -> bool:
-    """Whether a criterion is asked, given the answers so far (ask_if)."""
-    return all(key not in answers or answers[key] in allowed for key, allowed in criterion.ask_if.items())
+def meets(rule: dict, answer) -> bool | None:
+    """Whether an answer meets a rule (equals / in / min / max); None: cannot tell."""
+    if answer is None or answer == NOT_SURE or not rule:
+        return None
+    if "equals" in rule:
+        return answer == rule["equals"]
+    if "in" in rule:
+        return answer in rule["in"]
+    return (rule.get("min") is None or answer >= rule["min"]) and (rule.get("max") is None or answer <= rule["max"])
+
+
+def applies(criterion: Criterion, answers: dict, criteria: Sequence[Criterion] = ()) -> bool:
+    """Whether a criterion is asked, given the answers so far (ask_if: a list of answers, or a rule such
+    as {min: 8} on an age). One that depends on a question not asked is not asked either: "Is your
+    son pregnant?" never follows a skipped "Could he become pregnant?"."""
+    for key, condition in criterion.ask_if.items():
+        if key in answers:
+            met = meets(condition, answers[key]) if isinstance(condition, dict) else answers[key] in condition
+            if met is False:
+                return False
+        else:
+            asked_first = next((c for c in criteria if c.key == key), None)
+            if asked_first is not None and not applies(asked_first, answers, criteria):
+                return False
+    return True
 
 
 def ruled_out_by(criteria: list[Criterion], answers: dict) -> Criterion | None:
@@ -205,12 +221,12 @@ def next_question(criteria: list[Criterion], answers: dict) -> Criterion | None:
     """The next criterion to ask, or None when done: all asked, or an answer already rules out."""
     if ruled_out_by(criteria, answers):
         return None
-    return next((c for c in criteria if c.asked and c.key not in answers and applies(c, answers)), None)
+    return next((c for c in criteria if c.asked and c.key not in answers and applies(c, answers, criteria)), None)
 
 
 def progress(criteria: list[Criterion], answers: dict) -> tuple[int, int]:
     """(step, of) for the next question: questions still applicable, given the answers so far."""
-    applicable = [c for c in criteria if c.asked and applies(c, answers)]
+    applicable = [c for c in criteria if c.asked and applies(c, answers, criteria)]
     answered = sum(1 for c in applicable if c.key in answers)
     return answered + 1, len(applicable)
 

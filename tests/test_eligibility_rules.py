@@ -110,6 +110,21 @@ def test_pregnancy_questions_are_skipped_when_pregnancy_is_not_possible(trials):
     assert decide(criteria, answers).outcome == MAY_BE_ELIGIBLE
 
 
+@pytest.mark.parametrize("age, asked_about_pregnancy", [(3, False), (7.5, False), (8, True), (34, True), (NOT_SURE, True)])
+def test_pregnancy_is_not_asked_of_a_young_child(trials, age, asked_about_pregnancy):
+    # "Could your son become pregnant?" was asked of a 3-year-old: childbearing_potential has ask_if
+    # {age: {min: 8}}, and the two questions that depend on it follow it.
+    criteria = load_criteria(trials["NCT03582800"])
+    answers, asked = _walk(criteria, lambda c: {**HAPPY, "age": age}.get(c.key, "no"))
+    pregnancy = {"childbearing_potential", "pregnant_or_breastfeeding", "contraception"}
+    assert (pregnancy <= set(asked)) is asked_about_pregnancy and (pregnancy & set(asked) == set()) is not asked_about_pregnancy
+    assert asked[-2:] == ["consent", "legal_protection"]
+    if age == 3:
+        result = decide(criteria, answers)
+        assert result.outcome == MAY_BE_ELIGIBLE and not result.not_sure
+        assert progress(criteria, {"diagnosis": answers["diagnosis"], "age": 3}) == (3, 8)
+
+
 def test_an_exclusion_stops_the_questions_at_once(trials):
     criteria = load_criteria(trials["NCT03582800"])
     answers, asked = _walk(criteria, lambda c: "yes" if c.key == "anticoagulant_therapy" else HAPPY.get(c.key, "no"))
