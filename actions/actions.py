@@ -17,7 +17,7 @@ from actions.questions import asks_for_advice, is_question
 from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, look_up,
                              offer_screening, question_left_open, question_of, remember_trial, send_answer, send_french_note,
-                             send_trial_list, still_open_notes, trial_buttons, trial_context, trials_shown)
+                             send_trial_list, send_still_open_notes, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
 
@@ -137,11 +137,7 @@ class ActionChooseTrial(Action):
             events = send_answer(dispatcher, answer, left_open)
         else:
             dispatcher.utter_message(text=say("trial_chosen", trial_label=svc.trials[chosen].label))
-        # Said once: the answer to a question on whether it is still open has given it already.
-        said = {m.get("text") for m in dispatcher.messages}
-        for note in still_open_notes([svc.trials[chosen]]):
-            if note not in said:
-                dispatcher.utter_message(text=note)
+        send_still_open_notes(dispatcher, [svc.trials[chosen]])
         return events + [SlotSet("trial", chosen)]
 
 

@@ -19,8 +19,8 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
                                  decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
 from actions.messages import say
 from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, look_up,
-                             offered_screening, question_of, send_answer, send_french_note, send_trial_list, still_open_notes,
-                             trial_buttons)
+                             offered_screening, question_of, send_answer, send_french_note, send_still_open_notes,
+                             send_trial_list, still_open_notes, trial_buttons)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -232,6 +232,9 @@ class ValidateEligibilityForm(FormValidationAction):
             after_answer = any((m.get("custom") or {}).get("type") == "answer" for m in dispatcher.messages)
             dispatcher.utter_message(text=say("screening_intro_after_answer") if after_answer
                                      else say("screening_intro", trial_label=trial.label))
+            # Before the first question (the outcome has its own): a listing whose end date has
+            # passed may take no one now.
+            send_still_open_notes(dispatcher, [trial])
         if asked and not answered:
             person = someone_else_named(tracker, text)
             slots |= {"screening_person": person} if person else {}

@@ -123,8 +123,7 @@ def send_trial_list(dispatcher: CollectingDispatcher, svc: Services, ask_which: 
     items = "\n".join(say("trial_list_item", trial_label=t.label, title=t.title, facts=" ".join(overview(t))).rstrip()
                       for t in trials)
     dispatcher.utter_message(text=say("trial_list", items=items))
-    for note in still_open_notes(trials):
-        dispatcher.utter_message(text=note)
+    send_still_open_notes(dispatcher, trials)
     if ask_which:
         dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
 
@@ -147,6 +146,14 @@ def still_open_notes(trials: list[Trial], today: date | None = None) -> list[str
     return notes
 
 
+def send_still_open_notes(dispatcher: CollectingDispatcher, trials: list[Trial]) -> None:
+    """still_open_notes, each said once a turn (an answer on whether it is open may have said it)."""
+    said = {m.get("text") for m in dispatcher.messages}
+    for note in still_open_notes(trials):
+        if note not in said:
+            dispatcher.utter_message(text=note)
+
+
 def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str = "") -> list[EventType]:
     """The answer, its payload (route and sources, for the widget), and what to remember for
     "show the whole section" and "and the other trial?"."""
@@ -161,8 +168,7 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str 
     # ("is it still taking people?" gets the end date, which alone reads as an open trial's).
     shown = {p.trial.id for p in answer.answering or answer.parts if p.passages[0].section in _STATUS_SECTIONS}
     if _STATUS_QUESTION.search(question) or shown:
-        for note in still_open_notes([t for t in answer.asked if not shown or t.id in shown]):
-            dispatcher.utter_message(text=note)
+        send_still_open_notes(dispatcher, [t for t in answer.asked if not shown or t.id in shown])
     if DEBUG:
         dispatcher.utter_message(text=debug_lines(answer))
     return [SlotSet("last_question", question or None), SlotSet("answer_sources", answer.payload()["sources"])]

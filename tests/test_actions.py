@@ -294,8 +294,8 @@ def test_a_status_question_notes_that_the_listing_end_date_has_passed():
 def test_no_end_date_note_for_a_listing_without_one_or_before_it():
     from datetime import date
     svc = services()
-    assert rasa_actions.still_open_notes([svc.trials["STSINJ"]]) == []
-    assert rasa_actions.still_open_notes([svc.trials["NCT03582800"]], today=date(2023, 3, 1)) == []
+    assert replies.still_open_notes([svc.trials["STSINJ"]]) == []
+    assert replies.still_open_notes([svc.trials["NCT03582800"]], today=date(2023, 3, 1)) == []
 
 
 def test_fallback_when_the_index_went_stale_apologises_too(monkeypatch):

@@ -542,3 +542,15 @@ def test_facts_told_earlier_in_the_conversation_are_kept_for_the_person_they_are
         slots, texts = start(opener, events=[{"event": "user", "text": earlier}, {"event": "user", "text": opener}],
                              answers=None)
         assert "screening_answers" not in slots, (earlier, slots)
+
+
+def test_a_pre_screen_for_a_listing_whose_end_date_has_passed_says_so_before_the_first_question():
+    _, messages = choose_trial("the limoges one", "NCT03582800")
+    texts = [m["text"] for m in messages if m.get("text")]
+    ended = say("listing_ended", trial_label="NCT03582800 study (University Hospital Limoges)", end="18 March 2023")
+    assert texts == [say("screening_intro", trial_label="NCT03582800 study (University Hospital Limoges)"), ended]
+    # Asked whether it is still open: the answer's note is not said twice.
+    _, messages = choose_trial("is the limoges one still open?", "NCT03582800", "ask_question")
+    assert [m.get("text") for m in messages].count(ended) == 1
+    _, messages = choose_trial("the pittsburgh one", "STSINJ")
+    assert [m["text"] for m in messages if m.get("text")] == [say("screening_intro", trial_label=ea.services().trials["STSINJ"].label)]
