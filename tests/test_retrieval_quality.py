@@ -49,3 +49,18 @@ def test_a_sentence_that_leans_on_the_one_before_is_shown_with_it():
             if first is not None and first.text.lower().startswith(("for example", "for instance")):
                 section = svc.retriever.section_passages(first)
                 assert section[0] == first, (case["id"], first.text)
+
+
+def test_a_second_section_that_repeats_the_first_is_not_shown():
+    """A trial's fact and the listing's section can name the same sponsor: "Also relevant" with the
+    same names again was shown for "who pays for it". No answer of dev shows a part that repeats one
+    before it; the repeat check itself is on plain text."""
+    from actions.answers import repeats
+    assert repeats("Robyn T. Domsic, MD, MPH\nLead Sponsor", "Lead sponsor: Robyn T. Domsic, MD, MPH.")
+    assert not repeats("Participants receive injections every 4 weeks.", "Lead sponsor: Robyn T. Domsic, MD, MPH.")
+    svc = services()
+    for case in load_cases("dev"):
+        trials = [case["trial"]] if case["trial"] else None
+        parts = svc.answerer.answer(case["text"], trials).answering
+        for n, part in enumerate(parts[1:], 1):
+            assert not any(p.trial.id == part.trial.id and repeats(part.text(), p.text()) for p in parts[:n]), case["id"]
