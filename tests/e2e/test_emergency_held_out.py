@@ -8,7 +8,8 @@
   help has come is no new emergency, and one saying the danger goes on still is.
 - tests/eval/emergency_feeling_test.yml (writer K, a third in French): strong feeling with no danger
   (eager requests to join, idioms, venting, hard stories that end calmly), and emergencies told so.
-- tests/eval/emergency_n_test.yml (writer N) and emergency_s_test.yml (writer S), half in French:
+- tests/eval/emergency_n_test.yml (writer N), emergency_s_test.yml (writer S) and emergency_u_test.yml
+  (writer U), half in French:
   emergencies happening now, and messages a careless reader might take for one, written from the
   issue's list of situations alone.
 """
@@ -48,9 +49,15 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 # - emergency_s_test (writer S), 2026-12-06: 97 and 5 before writer T joined the bank (T's brief came
 #   from N's and the eighth writer's misses, so N no longer measures blind; S does); 99 and 4 after.
 #   With T: the eighth writer 98 / 3, N 100 / 1, "help has come" 16 of 61, K 166 / 24 of 253.
+# - emergency_u_test (writer U, briefed as N and S were), 2026-12-06: 99 and 1 before writers V and W
+#   joined the bank (their brief named the kinds of error read on S, so S no longer measures blind; U
+#   does); 99 and 1 after (the classifier now trained on batches of like length). With V and W: the
+#   eighth writer 99 / 3, N 100 / 1, S 98 / 4, "help has come" 16 of 61, K 166 / 24 of 253. The issue's
+#   target is none missed and at most 1 % false.
 LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.05)},
           "emergency_n_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.03)},
           "emergency_s_test.yml": {"emergency": (0.97, 1.0), "not_emergency": (0.0, 0.06)},
+          "emergency_u_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.02)},
           "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.30)},
           "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.11)}}
 
