@@ -232,9 +232,10 @@ class ValidateEligibilityForm(FormValidationAction):
             after_answer = any((m.get("custom") or {}).get("type") == "answer" for m in dispatcher.messages)
             dispatcher.utter_message(text=say("screening_intro_after_answer") if after_answer
                                      else say("screening_intro", trial_label=trial.label))
-            # Before the first question (the outcome has its own): a listing whose end date has
-            # passed may take no one now.
-            send_still_open_notes(dispatcher, [trial])
+            # Before the first question, a listing whose end date has passed may take no one now;
+            # after an answer the turn is long already, and the outcome says it too.
+            if not after_answer:
+                send_still_open_notes(dispatcher, [trial])
         if asked and not answered:
             person = someone_else_named(tracker, text)
             slots |= {"screening_person": person} if person else {}

@@ -549,8 +549,11 @@ def test_a_pre_screen_for_a_listing_whose_end_date_has_passed_says_so_before_the
     texts = [m["text"] for m in messages if m.get("text")]
     ended = say("listing_ended", trial_label="NCT03582800 study (University Hospital Limoges)", end="18 March 2023")
     assert texts == [say("screening_intro", trial_label="NCT03582800 study (University Hospital Limoges)"), ended]
-    # Asked whether it is still open: the answer's note is not said twice.
+    # Asked whether it is still open: the answer's note is not said twice. After another answer the turn
+    # is long already: the outcome says it.
     _, messages = choose_trial("is the limoges one still open?", "NCT03582800", "ask_question")
     assert [m.get("text") for m in messages].count(ended) == 1
+    _, messages = choose_trial("is the limoges one for children?", "NCT03582800", "ask_question")
+    assert any(m.get("custom") for m in messages) and ended not in [m.get("text") for m in messages]
     _, messages = choose_trial("the pittsburgh one", "STSINJ")
     assert [m["text"] for m in messages if m.get("text")] == [say("screening_intro", trial_label=ea.services().trials["STSINJ"].label)]
