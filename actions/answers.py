@@ -274,6 +274,13 @@ class QuestionAnswerer:
                 if not kept or sum(len(p.text) for p in kept + group) <= ANSWER_CHARS:
                     kept.extend(group)
             shown = sorted(kept, key=lambda p: p.start)
+            # Nothing skipped between two sentences shown ("Screening ... Follow-up" without the
+            # treatment step between them), when the span fits.
+            at = [section.index(p) for p in shown if p in section]
+            if len(at) == len(shown) > 1:
+                span = section[min(at):max(at) + 1]
+                if len(span) > len(shown) and sum(len(p.text) for p in span) <= ANSWER_CHARS:
+                    shown = span
         # A listing may say the same thing twice (its sponsor in the header and the details): once is enough.
         shown = [p for n, p in enumerate(shown) if all(p.text != q.text for q in shown[:n])]
         # The fact asked for may sit in a close sentence of the section rather than the best one.
