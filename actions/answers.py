@@ -70,6 +70,11 @@ def names_section(question: str, title: str) -> bool:
     return bool(words) and words <= set(tokenize(title))
 
 
+def fits(passages: list[Passage], source: str) -> bool:
+    """Whether these sentences and their source line are within what a patient reads at once."""
+    return sum(len(p.text) for p in passages) + len(source) <= ANSWER_CHARS
+
+
 def repeats(text: str, shown: str) -> bool:
     """Whether `text` says little that `shown` has not (a trial fact and the listing's section on the
     sponsor: the same names twice); such a text is not shown beside it."""
@@ -201,8 +206,7 @@ class QuestionAnswerer:
                 if (not brief and part.complete and len(asked) == 1
                         and not names_section(query, part.passages[0].title)):
                     # Within what a patient reads at once, its own source line counted too.
-                    more = [p for p in self._other_section(trial, part, found)
-                            if len(part.text()) + len(p.text()) + len(p.source()) <= ANSWER_CHARS]
+                    more = [p for p in self._other_section(trial, part, found) if fits(part.passages + p.passages, p.source())]
                 if part.complete and not self._says_it(query, [part, *more]):
                     # On topic, but read with the question none of it says what was asked: the nearest.
                     part, more = AnswerPart(trial, part.passages[:1], part.section, False, unsure=True), []
@@ -275,11 +279,11 @@ class QuestionAnswerer:
                     kept.extend(group)
             shown = sorted(kept, key=lambda p: p.start)
             # Nothing skipped between two sentences shown ("Screening ... Follow-up" without the
-            # treatment step between them), when the span fits.
+            # treatment step between them), when the span fits with its source line.
             at = [section.index(p) for p in shown if p in section]
             if len(at) == len(shown) > 1:
                 span = section[min(at):max(at) + 1]
-                if len(span) > len(shown) and sum(len(p.text) for p in span) <= ANSWER_CHARS:
+                if len(span) > len(shown) and fits(span, source_of(trial, span[0])):
                     shown = span
         # A listing may say the same thing twice (its sponsor in the header and the details): once is enough.
         shown = [p for n, p in enumerate(shown) if all(p.text != q.text for q in shown[:n])]
