@@ -51,9 +51,10 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 #   With T: the eighth writer 98 / 3, N 100 / 1, "help has come" 16 of 61, K 166 / 24 of 253.
 # - emergency_u_test (writer U, briefed as N and S were), 2026-12-06: 99 and 1 before writers V and W
 #   joined the bank (their brief named the kinds of error read on S, so S no longer measures blind; U
-#   does); 99 and 1 after (the classifier now trained on batches of like length). With V and W: the
-#   eighth writer 99 / 3, N 100 / 1, S 98 / 4, "help has come" 16 of 61, K 166 / 24 of 253. The issue's
-#   target is none missed and at most 1 % false.
+#   does); 99 and 1 after (the classifier now trained on batches of like length), 98 / 1 and 99 / 1 after
+#   two retrainings for new NLU examples (writers X and Y). At the end: the eighth writer 100 / 4, N
+#   100 / 1, S 98 / 4, "help has come" 16 of 61, K 166 / 25 of 253. The target is none missed
+#   and at most 1 % false.
 LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.05)},
           "emergency_n_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.03)},
           "emergency_s_test.yml": {"emergency": (0.97, 1.0), "not_emergency": (0.0, 0.06)},
