@@ -338,6 +338,18 @@ _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|me|my (own )?(skin|hands?|fingers?
                            r"doctor|rheumatologist|scleroderma|lupus|dermatomyositis|diagnosis))\b")
 
 
+_SEX_OF = {"son": "male", "boy": "male", "grandson": "male", "husband": "male", "dad": "male", "father": "male",
+           "brother": "male", "nephew": "male", "uncle": "male", "grandfather": "male", "grandpa": "male",
+           "fiance": "male", "daughter": "female", "girl": "female", "granddaughter": "female", "wife": "female",
+           "mum": "female", "mom": "female", "mother": "female", "mam": "female", "sister": "female",
+           "niece": "female", "aunt": "female", "grandmother": "female", "grandma": "female", "fiancee": "female"}
+
+
+def sex_of(person: str | None) -> str | None:
+    """"male" for "your son", "female" for "your mum"; None for the patient or a child, partner or friend."""
+    return _SEX_OF.get((person or "").removeprefix("your "))
+
+
 def person_in(text: str | None) -> str | None:
     """Who would take part, as the questions name them: "your daughter" for "my daughter" or "my 9
     year old girl", YOU when the patient speaks of themself, None when the text does not say."""

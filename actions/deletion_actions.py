@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_parsing import YES, parse_yes_no, starts_with_an_answer
 from actions.eligibility import next_question
-from actions.eligibility_actions import (CLEARED, FORM as SCREENING_FORM, answers_of, asks_clearly, criteria_for,
+from actions.eligibility_actions import (CLEARED, FORM as SCREENING_FORM, answers_of, asks_clearly, criteria_asked,
                                         take_open_answer)
 from actions.messages import say
 from actions.questions import (DELETING_INTENTS, about_the_conversation, asks_to_delete, is_question,
@@ -35,7 +35,7 @@ def screening_open(tracker: Tracker) -> bool:
     if tracker.active_loop.get("name") == SCREENING_FORM:
         return True
     answers = answers_of(tracker)
-    return bool(answers) and next_question(criteria_for(services(), tracker.get_slot("trial")), answers) is not None
+    return bool(answers) and next_question(criteria_asked(services(), tracker), answers) is not None
 
 
 def reads_as_yes(text: str, intent: str | None) -> bool:

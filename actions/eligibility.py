@@ -41,6 +41,9 @@ class Criterion:
     # my fingers, can I sign up?"), answer a yes/no question yes.
     stated_by: tuple = ()
     ask_if: dict = field(default_factory=dict)
+    # "female": not asked about someone the patient names as a man or boy ("Could your husband become
+    # pregnant?"); asked when who takes part is the patient or not said.
+    for_sex: str | None = None
     checked_by: str | None = None
     next_step: str | None = None
     # The question asked of the patient ("you") and of someone else ("someone", with {person}: "your
@@ -141,6 +144,8 @@ def _check(criterion: Criterion, where: str) -> Criterion:
             problems.append("a choice needs choices")
     elif not criterion.next_step:
         problems.append("a criterion checked by the study team needs a next_step")
+    if criterion.for_sex not in (None, "female", "male"):
+        problems.append("for_sex must be female or male")
     if problems:
         raise KnowledgeError(f"{where}: criterion {criterion.key!r}: {'; '.join(problems)}")
     return criterion

@@ -14,7 +14,7 @@ from actions.questions import (asked_besides, asks_for_advice, asks_to_go_on, as
                                only_asks_to_go_on, says_more_than_joining, stated_part, without_asking_what_it_means)
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
-                                    person_in, topic_stems)
+                                    person_in, sex_of, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
 from actions.messages import say
@@ -50,10 +50,19 @@ CLEARED = [SlotSet("screening_answers", None), SlotSet("screening_reply", None),
            SlotSet("screening_failures", None), SlotSet("screening_person", None)]
 
 
-def criteria_for(svc: Services, trial_id: str | None) -> list[Criterion]:
-    """The criteria the pre-screen asks ([] when the trial has none, is not recruiting, or has drafts only)."""
+def criteria_for(svc: Services, trial_id: str | None, person: str | None = None) -> list[Criterion]:
+    """The criteria the pre-screen asks about `person` ([] when the trial has none, is not recruiting,
+    or has drafts only)."""
     trial = svc.trials.get(trial_id) if trial_id else None
-    return load_criteria(trial) if trial and not screening_blocked(trial) else []
+    if not trial or screening_blocked(trial):
+        return []
+    sex = sex_of(person)
+    return [c for c in load_criteria(trial) if not (c.for_sex and sex and sex != c.for_sex)]
+
+
+def criteria_asked(svc: Services, tracker: Tracker, trial_id: str | None = None) -> list[Criterion]:
+    """criteria_for the conversation's trial (or `trial_id`) and the person it is about."""
+    return criteria_for(svc, trial_id or tracker.get_slot("trial"), tracker.get_slot("screening_person"))
 
 
 def answers_of(tracker: Tracker) -> dict:
@@ -170,10 +179,10 @@ class ValidateEligibilityForm(FormValidationAction):
                         tracker.get_slot("trial"))
         if resuming and trial_id == tracker.get_slot("trial"):
             correcting = (tracker.latest_message.get("intent") or {}).get("name") == "change_answer"
-            if not correcting and next_question(criteria_for(svc, trial_id), answers_of(tracker)) is not None:
+            if not correcting and next_question(criteria_asked(svc, tracker, trial_id), answers_of(tracker)) is not None:
                 dispatcher.utter_message(text=say("screening_resumed", trial_label=svc.trials[trial_id].label))
             return events
-        criteria = criteria_for(svc, trial_id)
+        criteria = criteria_asked(svc, tracker, trial_id)
         earlier, person = said_before(tracker, criteria, person or tracker.get_slot("screening_person"))
         noted = note_answers(dispatcher, criteria, {**earlier, **answers_in_message(criteria, text)}, person)
         if person and person != tracker.get_slot("screening_person"):
@@ -223,7 +232,7 @@ class ValidateEligibilityForm(FormValidationAction):
         # What the messages so far state (chosen in a second step, "the american one", "the french
         # one, my son is 5": the first message and this one).
         stated = f"{opening_message(tracker)}\n{text}" if asked else text
-        criteria = criteria_for(svc, value)
+        criteria = criteria_asked(svc, tracker, value)
         given = answers_in_message(criteria, stated)
         # No "one question at a time" when what they state ends it: the outcome follows at once.
         ends = next_question(criteria, given) is None
@@ -248,7 +257,7 @@ class ValidateEligibilityForm(FormValidationAction):
         (a question, "why do you ask?", "go on", a correction), after which the question is asked again."""
         svc = services()
         trial_id = tracker.get_slot("trial")
-        criteria = criteria_for(svc, trial_id)
+        criteria = criteria_asked(svc, tracker, trial_id)
         answers = answers_of(tracker)
         criterion = next_question(criteria, answers)
         if criterion is None or value == DONE:
@@ -352,7 +361,7 @@ class ActionAskEligibilityAnswer(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         svc = services()
         trial_id = tracker.get_slot("trial")
-        criteria = criteria_for(svc, trial_id)
+        criteria = criteria_asked(svc, tracker, trial_id)
         answers = answers_of(tracker)
         criterion = next_question(criteria, answers)
         if criterion is None:
@@ -381,7 +390,7 @@ class ActionEligibilityOutcome(Action):
         if trial_id not in svc.trials:
             return []
         trial = svc.trials[trial_id]
-        criteria = criteria_for(svc, trial_id)
+        criteria = criteria_asked(svc, tracker, trial_id)
         if not criteria:
             return []
         result = decide(criteria, answers_of(tracker))
@@ -424,7 +433,7 @@ class ActionExplainCriterion(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         svc = services()
-        criterion = next_question(criteria_for(svc, tracker.get_slot("trial")), answers_of(tracker))
+        criterion = next_question(criteria_asked(svc, tracker), answers_of(tracker))
         text = tracker.latest_message.get("text") or ""
         screening = criterion is not None and tracker.active_loop.get("name") == FORM
         if screening and names_another_topic(without_asking_what_it_means(text), criterion.topic):
@@ -459,7 +468,7 @@ class ActionChangeAnswer(Action):
                 return answer_from_texts(dispatcher, tracker) + [SlotSet("changing_answer", False)]
             dispatcher.utter_message(text=say("nothing_to_change"))
             return [SlotSet("changing_answer", False)]
-        changed = correct_answer(dispatcher, tracker, criteria_for(services(), tracker.get_slot("trial")), answers)
+        changed = correct_answer(dispatcher, tracker, criteria_asked(services(), tracker), answers)
         return [SlotSet("changing_answer", "screening_answers" in changed)] + [
             SlotSet(name, value) for name, value in changed.items()]
 
@@ -508,7 +517,7 @@ def states_screening_facts(tracker: Tracker, text: str) -> bool:
                              list(svc.trials))
     parts = clauses(normalise(text))
     for trial_id in context.trials or svc.trials:
-        criteria = criteria_for(svc, trial_id)
+        criteria = criteria_asked(svc, tracker, trial_id)
         if criteria and all(answers_in_message(criteria, part) or not topic_stems(part) for part in parts):
             return bool(answers_in_message(criteria, text))
     return False
@@ -546,7 +555,7 @@ class ActionTakeAnswer(Action):
 
 def _open_question(tracker: Tracker) -> tuple[list[Criterion], dict, Criterion | None]:
     """The trial's criteria, the answers so far and the question still open (None before any answer)."""
-    criteria = criteria_for(services(), tracker.get_slot("trial"))
+    criteria = criteria_asked(services(), tracker)
     answers = answers_of(tracker)
     return criteria, answers, next_question(criteria, answers) if answers else None
 

@@ -557,3 +557,15 @@ def test_a_pre_screen_for_a_listing_whose_end_date_has_passed_says_so_before_the
     assert any(m.get("custom") for m in messages) and ended not in [m.get("text") for m in messages]
     _, messages = choose_trial("the pittsburgh one", "STSINJ")
     assert [m["text"] for m in messages if m.get("text")] == [say("screening_intro", trial_label=ea.services().trials["STSINJ"].label)]
+
+
+def test_the_pregnancy_questions_are_not_asked_about_a_man_or_boy():
+    # "Could your husband become pregnant?" was asked in the widget (for_sex: female in criteria.yml).
+    answers = {"diagnosis": "dermatomyositis_calcification", "age": 70, "planned_surgery": "no", "sts_allergy": "no",
+               "injection_contraindication": "no", "anticoagulant_therapy": "no"}
+    for person, asked in (("your husband", "consent"), ("your son", "consent"), ("your wife", "childbearing_potential"),
+                          ("you", "childbearing_potential"), (None, "childbearing_potential")):
+        criteria = ea.criteria_asked(ea.services(), tracker("no", answers=answers, person=person))
+        assert ea.next_question(criteria, answers).key == asked, person
+    _, messages = run(ea.ActionAskEligibilityAnswer, tracker("no", answers=answers, person="your husband"))
+    assert messages[0]["text"].startswith("Question 7 of 8: Will your husband")
