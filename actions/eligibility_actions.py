@@ -420,7 +420,8 @@ class ActionEligibilityOutcome(Action):
             recap = "\n".join(f"• {c.question_about(person)} {c.display(a)}" for c, a, _ in result.results)
             parts.append(say("recap", answers=recap))
         parts.append(say("next_step", contact=trial.contact))
-        parts += still_open_notes([trial]) + [say("how_to_change")]
+        # Whether it may have ended matters to an outcome that leaves the door open.
+        parts += (still_open_notes([trial]) if result.outcome != LIKELY_NOT_ELIGIBLE else []) + [say("how_to_change")]
         dispatcher.utter_message(text="\n\n".join(parts), json_message=result.payload(trial_id))
         return []
 

@@ -188,6 +188,7 @@ def test_outcome_likely_not_eligible_quotes_the_criterion():
     assert "you are eligible" not in text.lower()
     assert "Your answers:\n• Which of these" in text  # the answers it has not quoted, with the rest
     assert text.count("change my answer") == 1
+    assert "which has passed" not in text  # whether it may have ended matters to an open outcome only
     assert messages[0]["custom"] == {"type": "eligibility_result", "trial": "NCT03582800",
                                      "outcome": "likely_not_eligible",
                                      "criteria": [{"key": "diagnosis", "answer": "ippsd2_ossification", "met": True},
@@ -569,3 +570,10 @@ def test_the_pregnancy_questions_are_not_asked_about_a_man_or_boy():
         assert ea.next_question(criteria, answers).key == asked, person
     _, messages = run(ea.ActionAskEligibilityAnswer, tracker("no", answers=answers, person="your husband"))
     assert messages[0]["text"].startswith("Question 7 of 8: Will your husband")
+
+
+def test_an_open_outcome_for_a_listing_whose_end_date_has_passed_says_so():
+    answers = {"diagnosis": "ippsd2_ossification", "age": 5, "planned_surgery": "no", "sts_allergy": "no",
+               "injection_contraindication": "no", "anticoagulant_therapy": "no", "consent": "yes", "legal_protection": "no"}
+    _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers=answers))
+    assert messages[0]["custom"]["outcome"] == "may_be_eligible" and "18 March 2023, which has passed" in messages[0]["text"]
