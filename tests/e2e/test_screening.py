@@ -111,8 +111,6 @@ def test_why_do_you_ask(patient):
     assert payloads(messages, "eligibility_question")[-1]["criterion"] == "diagnosis"
 
 
-@pytest.mark.xfail(strict=True, reason="a known false alarm: 'purple elephants' is taken for an emergency (0.45: the "
-                                      "fine-tuned reader 0.75) since writer T joined the exemplar bank")
 def test_unreadable_answers_get_a_hint_then_not_sure(patient):
     patient.send("am I eligible?", {"trial": "NCT03582800"})
     patient.send("Calcium deposits from dermatomyositis")
