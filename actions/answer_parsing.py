@@ -338,11 +338,12 @@ _FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|me|my (own )?(skin|hands?|fingers?
                            r"doctor|rheumatologist|scleroderma|lupus|dermatomyositis|diagnosis))\b")
 
 
-_SEX_OF = {"son": "male", "boy": "male", "grandson": "male", "husband": "male", "dad": "male", "father": "male",
-           "brother": "male", "nephew": "male", "uncle": "male", "grandfather": "male", "grandpa": "male",
-           "fiance": "male", "daughter": "female", "girl": "female", "granddaughter": "female", "wife": "female",
-           "mum": "female", "mom": "female", "mother": "female", "mam": "female", "sister": "female",
-           "niece": "female", "aunt": "female", "grandmother": "female", "grandma": "female", "fiancee": "female"}
+# Keyed by the names person_in gives ("boy" is said "son" there).
+_SEX_OF = {"son": "male", "grandson": "male", "husband": "male", "dad": "male", "father": "male", "brother": "male",
+           "nephew": "male", "uncle": "male", "grandfather": "male", "grandpa": "male", "fiance": "male",
+           "daughter": "female", "granddaughter": "female", "wife": "female", "mum": "female", "mom": "female",
+           "mother": "female", "sister": "female", "niece": "female", "aunt": "female", "grandmother": "female",
+           "grandma": "female", "fiancee": "female"}
 
 
 def sex_of(person: str | None) -> str | None:
