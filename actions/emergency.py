@@ -76,6 +76,32 @@ def is_emergency(text: str | None, knowledge_dir: Path = KNOWLEDGE_DIR) -> bool:
                for clause in _CLAUSE.findall(text))
 
 
+# What denies what follows it closely ("I'd never hurt myself", "I'm not suicidal"; not "I can't do
+# this anymore, I want to kill myself").
+_DENIED = re.compile(r"\b(never|not|no|wouldn'?t|won'?t|don'?t|didn'?t|isn'?t|am not|ne|n'|pas|jamais)\b|n't\b",
+                     re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _self_harm() -> re.Pattern:
+    patterns = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))["self_harm_stated"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def states_self_harm(text: str | None) -> bool:
+    """Whether a message says outright that someone means to harm themselves (emergency_phrases.yml,
+    self_harm_stated), in a clause that does not deny it, and does not tell of the past."""
+    text = _typed(text)
+    if not text or _IN_THE_PAST.search(text):
+        return False
+    for clause in _CLAUSE.findall(text):
+        said = _self_harm().search(clause)
+        if said and not _DENIED.search(" ".join(clause[:said.start()].split()[-3:])) and not (
+                is_question(clause) and (_WHAT_THE_STUDY_SAYS.search(clause) or _IF.match(clause))):
+            return True
+    return False
+
+
 EXEMPLARS_FILE = Path(__file__).with_name("emergency_exemplars.yml")
 EMERGENCY_INTENT = "emergency"
 # What a trained EmergencyModel depends on besides the NLU data: a change to any of them trains it again.

@@ -7,7 +7,8 @@ model is trained, from the exemplar bank (actions/emergency_exemplars.yml) and t
 MiniLM (components/minilm_featurizer.py) and the patterns of actions/emergency_phrases.yml with the
 other hand-written readings; and by actions/emergency_classifier.py's fine-tuned MiniLM (built before
 `rasa train`, copied into the model archive). Their two probabilities are averaged: at or above
-`threshold` (config.yml) the message is an emergency. Each message's probability is in its parse
+`threshold` (config.yml) the message is an emergency, as is one that says outright someone means to
+harm themselves (actions/emergency.py, states_self_harm). Each message's probability is in its parse
 data (`emergency_check`).
 
 A message in French that is an emergency also gets the entity `language: fr`, which sets the slot
@@ -30,7 +31,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.emergency import EMERGENCY_INTENT, MODEL_INPUTS, EmergencyModel, exemplars
+from actions.emergency import EMERGENCY_INTENT, MODEL_INPUTS, EmergencyModel, exemplars, states_self_harm
 from actions.emergency_classifier import (CLASSIFIER_DIR, ONNX_FILE, RECORD_FILE, TOKENIZER_FILE,
                                           EmergencyClassifier, record)
 from actions.language import language_of
@@ -119,7 +120,7 @@ class EmergencyOverride(IntentRules):
                 self.set_intent(message, FALLBACK_INTENT)
                 continue
             probability = float(probabilities[id(message)])
-            emergency = probability >= self.config["threshold"]
+            emergency = probability >= self.config["threshold"] or states_self_harm(text)
             message.set("emergency_check", {"probability": round(probability, 4), "emergency": emergency},
                         add_to_output=True)
             if emergency:

@@ -248,6 +248,39 @@ def test_no_held_out_message_is_learned_from():
 
     learned = {normalise(t) for group in (*exemplars(), *nlu_examples()) for t in group}
     held_out = Path(__file__).parent / "eval"
-    for name in ("emergency_test.yml", "after_emergency_test.yml", "emergency_feeling_test.yml", "after_false_alarm_test.yml"):
+    for name in ("emergency_test.yml", "emergency_aa_test.yml", "after_emergency_test.yml", "emergency_feeling_test.yml",
+                 "after_false_alarm_test.yml"):
         texts = [t for group in yaml.safe_load((held_out / name).read_text()).values() for t in group]
         assert not [t for t in texts if normalise(t) in learned], name
+
+
+@pytest.mark.parametrize("text, stated", [
+    # Said outright, even buried in a question on the trial: an emergency whatever the model weighs.
+    ("how long does the follow-up last? I'm planning to end my life after the last visit anyway", True),
+    ("I can't do this anymore, I want to kill myself", True),
+    ("ma fille dit qu'elle va se suicider, elle s'est enfermée", True),
+    ("i think he's suicidal, he gave away his things last night", True),
+    # Denied, told of the past, asked of the study, or a figure of speech: the model decides.
+    ("some days I feel like giving up on treatments but I'd never hurt myself", False),
+    ("I'm not suicidal, just exhausted. when does recruitment close?", False),
+    ("je ne vais pas me tuer rassurez-vous, je veux juste des réponses", False),
+    ("I tried to kill myself in 2015, can I still join?", False),
+    ("does the study exclude people who have been suicidal?", False),
+    ("I want to die of embarrassment when people see my fingers", False),
+    ("mon rhumato va me tuer si je m'inscris sans lui", False),
+])
+def test_self_harm_said_outright_is_an_emergency_whatever_the_model_weighs(text, stated):
+    from actions.emergency import states_self_harm
+
+    assert states_self_harm(text) is stated
+
+
+def test_self_harm_said_outright_is_no_false_alarm_on_the_data():
+    """The floor raises no message that is not an emergency: the NLU data's, the exemplar bank's
+    look-alikes, the question sets'."""
+    from actions.emergency import exemplars, states_self_harm
+    from actions.evaluation import load_cases
+
+    others = exemplars()[1] + nlu_examples()[1] + [c["text"] for name in ("dev", "test") for c in load_cases(name)
+                                                  if c["kind"] != "emergency"]
+    assert len(others) > 6000 and [t for t in others if states_self_harm(t)] == []
