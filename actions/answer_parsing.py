@@ -158,6 +158,10 @@ def parse_yes_no(text: str | None, medicines: str | None = None, topic: frozense
         return YES
     if _LEADING_NO.match(t) or _NO.search(t):
         return NO
+    # The answer after its reasons: "her surgeon wants to wait and see so no".
+    last = clauses(t)[-1]
+    if leads_with_answer(last):
+        return NO if _LEADING_NO.match(last) else YES
     takes = medicines and _TAKES.search(t)
     if medicines and named_medicine(t, medicines):
         return YES

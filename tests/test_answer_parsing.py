@@ -16,6 +16,20 @@ def test_yes_no(text, expected):
 
 
 @pytest.mark.parametrize("text, expected", [
+    ("her surgeon wants to wait and see so no", NO),
+    ("we talked it over with her doctor, yes", YES),
+    ("the doctor mentioned it, so not sure", NOT_SURE),
+    ("her surgeon wants to wait and see", None),  # no answer said: asked again, never guessed
+])
+def test_an_answer_said_after_its_reasons_is_read(trials, text, expected):
+    from actions.eligibility import load_criteria
+
+    criteria = load_criteria(trials["NCT03582800"])
+    surgery = next(c for c in criteria if c.key == "planned_surgery")
+    assert surgery.parse(text, criteria) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
     ("yes, Eliquis", YES),
     ("I take Coumadin every evening", YES),
     ("she's on xarelto", YES),
