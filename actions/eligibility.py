@@ -20,6 +20,7 @@ from actions.trial_facts import closed
 CRITERIA_FILE = "criteria.yml"
 KINDS = ("inclusion", "exclusion", "info")
 ANSWER_TYPES = ("yes_no", "number", "choice")
+_HINT = re.compile(r"\s*\([^()]*\)")
 RULE_OPS = ("equals", "in", "min", "max")
 MAY_BE_ELIGIBLE, LIKELY_NOT_ELIGIBLE, UNKNOWN = "may_be_eligible", "likely_not_eligible", "unknown"
 REVIEW_NEEDED = "needed"  # a criterion's `review` while no coordinator has checked it (make import's drafts)
@@ -71,6 +72,12 @@ class Criterion:
         if person and person != YOU and self.asked_of.get("someone"):
             return self.asked_of["someone"].format(person=person)
         return self.question or ""
+
+    def recalled_about(self, person: str | None) -> str:
+        """The question as said back with its answer ("I noted", the recap, the outcome): without the
+        hints in brackets that help to answer it ("How old is your son? (in years, or months for a
+        baby)": "How old is your son?"), which made a pre-screen's first turn hard to read."""
+        return " ".join(_HINT.sub("", self.question_about(person)).split())
 
     def parse(self, text: str | None, others: list[Criterion] = ()):
         """The normalised answer in the text, or None when it cannot be read. A clause that answers

@@ -86,7 +86,7 @@ def note_answers(dispatcher: CollectingDispatcher, criteria, given: dict, person
     kept = {**given, **answers}
     if next_question(criteria, kept) is None:
         return {"screening_answers": kept, "screening_reply": DONE}
-    noted = "\n".join(f"• {c.question_about(person)} {c.display(given[c.key])}" for c in criteria
+    noted = "\n".join(f"• {c.recalled_about(person)} {c.display(given[c.key])}" for c in criteria
                        if c.key in given and c.key not in answers)
     dispatcher.utter_message(text=say("answers_noted", answers=noted))
     return {"screening_answers": kept}
@@ -403,7 +403,7 @@ class ActionEligibilityOutcome(Action):
             failed = result.ruled_out_by
             parts.append(say("result_likely_not_eligible", trial_label=trial.label,
                              answer=failed.display(answers_of(tracker)[failed.key]),
-                             question=failed.question_about(person),
+                             question=failed.recalled_about(person),
                              criterion=say(_RULES_OUT[failed.kind], source=failed.source), **who))
         elif result.outcome == MAY_BE_ELIGIBLE:
             parts.append(say("result_may_be_eligible", trial_label=trial.label, **who))
@@ -417,7 +417,7 @@ class ActionEligibilityOutcome(Action):
         # or only "not sure"s).
         quoted = {result.ruled_out_by.key} if result.outcome == LIKELY_NOT_ELIGIBLE else {c.key for c in result.not_sure}
         if any(c.key not in quoted for c, _, _ in result.results):
-            recap = "\n".join(f"• {c.question_about(person)} {c.display(a)}" for c, a, _ in result.results)
+            recap = "\n".join(f"• {c.recalled_about(person)} {c.display(a)}" for c, a, _ in result.results)
             parts.append(say("recap", answers=recap))
         parts.append(say("next_step", contact=trial.contact))
         # Whether it may have ended matters to an outcome that leaves the door open.
@@ -492,7 +492,7 @@ def correct_answer(dispatcher: CollectingDispatcher, tracker: Tracker, criteria:
         return {"screening_answers": answers, "screening_reply": DONE if finished else None, "screening_failures": None}
     if criterion is None:
         dispatcher.utter_message(text=say("change_which"),
-                                 buttons=[{"title": c.question_about(person), "payload": f"change my {c.key.replace('_', ' ')}"}
+                                 buttons=[{"title": c.recalled_about(person), "payload": f"change my {c.key.replace('_', ' ')}"}
                                           for c in criteria if c.key in answers])
         return {}
     del answers[criterion.key]
@@ -504,7 +504,7 @@ def correct_answer(dispatcher: CollectingDispatcher, tracker: Tracker, criteria:
         dispatcher.utter_message(text=say("changing"))
         return {"screening_answers": answers, "screening_reply": None, "screening_failures": None}
     answers[criterion.key] = new
-    dispatcher.utter_message(text=say("changed", question=criterion.question_about(person), answer=criterion.display(new)))
+    dispatcher.utter_message(text=say("changed", question=criterion.recalled_about(person), answer=criterion.display(new)))
     finished = next_question(criteria, answers) is None
     return {"screening_answers": answers, "screening_reply": DONE if finished else None, "screening_failures": None}
 
