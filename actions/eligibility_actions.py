@@ -157,10 +157,14 @@ class ValidateEligibilityForm(FormValidationAction):
         context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
                                  svc.names, list(svc.trials))
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
+        resuming = bool(answers_of(tracker))
+        # A correction that resumes it has been taken (action_change_answer): it asks nothing more
+        # ("can we redo it, i misunderstood the calcinosis question" got an answer on why STS may help).
+        correcting = (tracker.latest_message.get("intent") or {}).get("name") == "change_answer"
         # (A message that resumes a paused pre-screen is answered only when it asks something; one in
         # French has had the French note: the English texts cannot answer it.)
         # A statement of facts for the pre-screen ("my son has iPPSD2 and is 7") gets them noted instead.
-        if (not french and says_more_than_joining(svc.names.without_names(text))
+        if (not french and not (resuming and correcting) and says_more_than_joining(svc.names.without_names(text))
                 and (is_question(text) or not (answers_of(tracker) or states_screening_facts(tracker, text)))
                 and not only_asks_to_go_on(text) and not answered_this_turn(tracker)):
             # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
@@ -170,15 +174,15 @@ class ValidateEligibilityForm(FormValidationAction):
             answer = look_up(dispatcher, svc, text, context.trials, brief=True)
             if answer and not outcome_quotes(answer, svc, context.trials, text):
                 answered = send_answer(dispatcher, answer, text)
-        person = person_in(text)
+        # Resumed, the questions stay about whom they were ("i think i misunderstood" does not turn
+        # a wife's pre-screen into the patient's), unless someone else is named for the first time.
+        person = someone_else_named(tracker, text) if resuming else person_in(text)
         if person:
             answered.append(SlotSet("screening_person", person))
-        resuming = bool(answers_of(tracker))
         events = answered + await super().run(dispatcher, tracker, domain)
         trial_id = next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == "trial"),
                         tracker.get_slot("trial"))
         if resuming and trial_id == tracker.get_slot("trial"):
-            correcting = (tracker.latest_message.get("intent") or {}).get("name") == "change_answer"
             if not correcting and next_question(criteria_asked(svc, tracker, trial_id), answers_of(tracker)) is not None:
                 dispatcher.utter_message(text=say("screening_resumed", trial_label=svc.trials[trial_id].label))
             return events

@@ -320,10 +320,10 @@ def test_mid_screening_the_trial_does_not_change():
     assert asyncio.run(ea.ValidateEligibilityForm().extract_trial(dispatcher, tr, {})) == {}
 
 
-def start(text: str, **kwargs):
+def start(text: str, intent: str = "check_eligibility", **kwargs):
     """The form's validation on the message that starts the screening: its events and messages."""
     dispatcher = CollectingDispatcher()
-    tr = tracker(text, "check_eligibility", requested=None, **kwargs)
+    tr = tracker(text, intent, requested=None, **kwargs)
     domain = {"forms": {"eligibility_form": {"required_slots": ["trial", "screening_reply"]}}}
     events = asyncio.run(ea.ValidateEligibilityForm().run(dispatcher, tr, domain))
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, [m.get("text") or "" for m in dispatcher.messages]
@@ -339,6 +339,17 @@ def test_a_question_answered_before_the_pre_screen_resumes_is_not_answered_again
     answered = {"event": "bot", "text": "Patient aged 2 years or over", "data": {"custom": {"type": "answer"}}}
     _, texts = start(question, answers=answers, events=[asked, answered])
     assert not any("(Source:" in t for t in texts) and any("Your earlier answers are kept" in t for t in texts)
+
+
+def test_a_correction_that_resumes_the_pre_screen_is_not_answered_and_keeps_who_it_is_about():
+    # After the outcome: the correction removed the calcinosis answer (action_change_answer) and the
+    # form resumes on the same message, which asks nothing of the texts and says "i" of the writer.
+    text = "hang on can we redo it from the beginning, i think i misunderstood the calcinosis question"
+    slots, texts = start(text, "change_answer", trial="STSINJ", answers={"condition": "lupus"}, person="your wife")
+    assert not any("(Source:" in t for t in texts) and "screening_person" not in slots
+    # A new person named when resuming still counts ("my son is 5", after questions about "you").
+    slots, _ = start("my son is 5", "give_answer", answers={"diagnosis": "ippsd2_ossification"}, person="you")
+    assert slots.get("screening_person") == "your son"
 
 
 def test_a_message_that_only_asks_to_go_on_resumes_without_an_answer_from_the_texts():
