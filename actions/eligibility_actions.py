@@ -284,7 +284,10 @@ class ValidateEligibilityForm(FormValidationAction):
         if intent == "list_trials" and parsed is None:
             send_trial_list(dispatcher, svc, ask_which=False)
             return {"screening_reply": None}
-        joining_only = intent == "check_eligibility" and not says_more_than_joining(text)
+        # A request to take part that asks or states nothing more ("ok id like to see if i can do it"):
+        # the pre-screen it asks for is going on.
+        joining_only = intent == "check_eligibility" and (not says_more_than_joining(text) or not (
+            is_question(text) or answers_in_message(criteria, text) or someone_else_named(tracker, text)))
         # "ok the american one then": names the trial being screened for, and nothing more.
         if parsed is None and (asks_to_go_on(text) or joining_only or (
                 svc.names.find(text) == [trial_id] and not says_more_than_joining(svc.names.without_names(text)))):

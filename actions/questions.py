@@ -262,9 +262,24 @@ _WHO_DECIDES = re.compile(r"\b(who|how do (they|you)|how does (the|a) \w+) (deci
                           re.IGNORECASE)
 
 
+# "Is this right for me?", "would the trial be suitable for my son": whether the study suits
+# someone, a request to take part (the pre-screen), not a judgment on a treatment ("is this treatment
+# right for him with his heart problems?" names one).
+_STUDY_SUITS = re.compile(r"\b(is|would|will|could|might)\s+(this|it|th(is|e) (study|trial|research|one))\s+(be\s+)?"
+                          r"(right|suitable|meant|made|a (good )?fit)\s+for\s+(me|him|her|us|them|my \w+|our \w+|"
+                          r"someone like|people like)\b", re.IGNORECASE)
+
+
+def asks_whether_it_suits(text: str) -> bool:
+    """Whether a message asks if the study suits the patient or someone they name ("is this right for
+    me? I have dermatomyositis"), asking nothing a doctor must judge besides."""
+    return bool(_STUDY_SUITS.search(text or "")) and not asks_for_advice(text)
+
+
 def asks_for_advice(text: str) -> bool:
     """Whether a message asks what to do about one's own treatment (refused: only a doctor can say)."""
-    return bool(_ADVICE.search(text or "")) and not _WHO_DECIDES.search(text or "")
+    text = _STUDY_SUITS.sub(" ", text or "")  # "is this right for me?" asks to take part
+    return bool(_ADVICE.search(text)) and not _WHO_DECIDES.search(text)
 
 
 def _asks(clause: str) -> bool:

@@ -4,7 +4,8 @@ like a goodbye, and a model trained elsewhere once took "How old do you have to 
 none would be answered. A request to join that asks how joining works ("how do I sign up?") is a
 question: it gets the listing's answer and a button that starts the pre-screen; facts the classifier
 took for an answer, with a request to join ("can my mum take part? she has scleroderma"), start the
-pre-screen; thanks that ask to go on ("thanks, he's ok now, ok to keep going") go on with it. Plain word rules
+pre-screen, as does asking whether the study suits them ("is this right for me? I have
+dermatomyositis", which the classifier took for advice); thanks that ask to go on ("thanks, he's ok now, ok to keep going") go on with it. Plain word rules
 (actions/questions.py) decide, so a misread is corrected the same way on every server.
 
 A request to stop, to start over or to forget the answers is asked back before anything is deleted;
@@ -26,7 +27,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from actions.questions import (DELETING_INTENTS, asks_about_the_question_only, asks_how_to_join, asks_what_it_means,
-                               asks_whether_someone_can_join, deletion_only_mentioned, is_question, only_asks_to_go_on,
+                               asks_whether_it_suits, asks_whether_someone_can_join, deletion_only_mentioned, is_question, only_asks_to_go_on,
                                question_in_small_talk)
 from actions.emergency import EMERGENCY_INTENT
 from actions.follow_up import goes_on
@@ -72,6 +73,10 @@ class QuestionRouting(IntentRules):
             not_next = DELETING_INTENTS | {EMERGENCY_INTENT}
             intent = next((r.get("name") for r in ranking if r.get("name") not in not_next), QUESTION_INTENT)
             cls.set_intent(message, intent)
+        if intent == "ask_medical_advice" and asks_whether_it_suits(text):
+            # "Is this right for me? I have dermatomyositis": whether the study suits them, not advice.
+            cls.set_intent(message, "check_eligibility")
+            return
         if intent == "give_answer" and asks_whether_someone_can_join(text):
             # Facts with a request to join ("can my mum take part? she has scleroderma") start the
             # pre-screen, which takes the facts as answers.

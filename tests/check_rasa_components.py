@@ -111,6 +111,9 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("and the other one?", "goodbye", "ask_question"),
              ("and bye", "goodbye", "goodbye"),
              ("what is the purpose?", "ask_question", "ask_question"),
+             # Whether the study suits them is a request to take part; a treatment judged is advice.
+             ("hi, is this right for me? I have dermatomyositis", "ask_medical_advice", "check_eligibility"),
+             ("is this treatment right for him with his heart problems?", "ask_medical_advice", "ask_medical_advice"),
              # Stop, start over and forget said of a treatment: the next intent of the ranking.
              ("do I need to stop my blood thinners?", "stop_screening", "give_answer"),
              ("i started warfarin last week", "restart_screening", "give_answer"),

@@ -118,6 +118,15 @@ def test_a_follow_up_mid_form_asks_the_last_question_of_the_trial_it_names():
         assert result["last_question"] == "Who sponsors the study?"
 
 
+def test_asking_to_take_part_mid_form_asks_the_same_question_again_with_no_hint():
+    # The pre-screen it asks for is going on: no "didn't catch that", no failed answer counted.
+    result, messages = validate("ok id like to see if i can do it", intent="check_eligibility")
+    assert result == {"screening_reply": None} and messages == []
+    # One that states an answer besides is still read for it.
+    result, _ = validate("my daughter wants to do it, she's 9", intent="check_eligibility", answers={"diagnosis": "dermatomyositis_calcification"})
+    assert result["screening_answers"]["age"] == 9
+
+
 def test_asking_to_go_on_mid_form_asks_the_same_question_again():
     result, messages = validate("can we go on with the questions?", intent="check_eligibility",
                                 answers={"diagnosis": "ippsd2_ossification"})

@@ -71,6 +71,22 @@ def test_a_follow_up_that_only_names_another_trial(names, text, repeats):
     assert repeats_last_question(text, names) == repeats
 
 
+@pytest.mark.parametrize("text, suits, advice", [
+    ("hi, is this right for me? I have dermatomyositis", True, False),
+    ("would this trial be suitable for my son, he is 4", True, False),
+    ("is this study a good fit for someone like me with lupus", True, False),
+    # A treatment judged for one's own health stays a request for advice.
+    ("is this treatment right for him with his heart problems?", False, True),
+    ("is STS right for me", False, True),
+    ("is this study right for me? should I stop my cream first?", False, True),
+    ("would it be ok for my baby if i got sts injections somewhere else", False, True),
+])
+def test_asking_whether_the_study_suits_someone_is_no_request_for_advice(text, suits, advice):
+    from actions.questions import asks_for_advice, asks_whether_it_suits
+
+    assert (asks_whether_it_suits(text), asks_for_advice(text)) == (suits, advice)
+
+
 @pytest.mark.parametrize("text, asks", [
     ("can my mum take part? she has scleroderma", True), ("can she still join this study some day?", True),
     ("do I qualify?", True), ("is my daughter eligible", True), ("can my son be in the study", True),
