@@ -8,10 +8,12 @@
   help has come is no new emergency, and one saying the danger goes on still is.
 - tests/eval/emergency_feeling_test.yml (writer K, a third in French): strong feeling with no danger
   (eager requests to join, idioms, venting, hard stories that end calmly), and emergencies told so.
-- tests/eval/emergency_n_test.yml (writer N), emergency_s_test.yml (writer S) and emergency_u_test.yml
-  (writer U), half in French:
+- tests/eval/emergency_n_test.yml (writer N), emergency_s_test.yml (writer S), emergency_u_test.yml
+  (writer U), half in French, and emergency_aa_test.yml (writer AA), a third in French:
   emergencies happening now, and messages a careless reader might take for one, written from the
   issue's list of situations alone.
+- tests/eval/calcinosis_told_test.yml (writer AD): calcinosis and ossification described as patients
+  and parents live them ("hard white bits", paste coming out): no emergency.
 """
 from __future__ import annotations
 
@@ -55,10 +57,19 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 #   two retrainings for new NLU examples (writers X and Y). At the end: the eighth writer 100 / 4, N
 #   100 / 1, S 98 / 4, "help has come" 16 of 61, K 166 / 25 of 253. The issue's target is none missed
 #   and at most 1 % false.
+# - emergency_aa_test (writer AA, briefed as U was), 2026-12-06, seventeenth session: 94 of 96 and 2
+#   of 99 before any change; 95 and 0 after self-harm said outright became an emergency whatever the
+#   readers weigh and writers AB (briefed on AA's two misses' kinds, so AA no longer measures blind)
+#   and AD joined the bank. Then U 100 / 1, S 99 / 4, N 100 / 1, the eighth writer 100 / 1, "help has
+#   come" 17 of 61, K 166 / 16 of 253.
+# - calcinosis_told_test (writer AD's held-out half: calcinosis described as lived, no emergency):
+#   3 of 70 taken for an emergency before the other half joined the bank, 1 after.
 LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.05)},
           "emergency_n_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.03)},
           "emergency_s_test.yml": {"emergency": (0.97, 1.0), "not_emergency": (0.0, 0.06)},
           "emergency_u_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.02)},
+          "emergency_aa_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.02)},
+          "calcinosis_told_test.yml": {"not_emergency": (0.0, 0.03)},
           "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.30)},
           "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.11)}}
 
