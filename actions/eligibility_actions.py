@@ -20,7 +20,7 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
 from actions.messages import say
 from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, look_up,
                              offered_screening, question_of, send_answer, send_french_note, send_still_open_notes,
-                             send_trial_list, still_open_notes, trial_buttons)
+                             send_trial_list, still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -155,7 +155,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if french:
             send_french_note(dispatcher, tracker)
         context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"),
-                                 svc.names, list(svc.trials))
+                                 svc.names, trials_in_order(tracker, svc))
         answered = []  # the answer's slots: "and the Pittsburgh one?" can then ask it again
         resuming = bool(answers_of(tracker))
         # A correction that resumes it has been taken (action_change_answer): it asks nothing more
@@ -204,7 +204,7 @@ class ValidateEligibilityForm(FormValidationAction):
         button = next((e.get("value") for e in tracker.latest_message.get("entities", [])
                        if e.get("entity") == "trial" and e.get("value") in svc.trials), None)
         context = resolve_trials(tracker.latest_message.get("text"), tracker.latest_message.get("metadata"),
-                                 tracker.get_slot("trial"), svc.names, list(svc.trials))
+                                 tracker.get_slot("trial"), svc.names, trials_in_order(tracker, svc))
         chosen = button or (context.trials[0] if len(context.trials) == 1 else None)
         if not chosen and tracker.get_slot("requested_slot") == "trial" and \
                 (tracker.latest_message.get("intent") or {}).get("name") == "check_eligibility":
@@ -302,7 +302,7 @@ class ValidateEligibilityForm(FormValidationAction):
             # Of the trial it names ("and the other one?" asks the last question of the other
             # trial), else of the one being screened for. What only the NLU took for a question
             # and the texts know nothing of is an answer it could not read ("purple elephants").
-            context = resolve_trials(text, None, trial_id, svc.names, list(svc.trials))
+            context = resolve_trials(text, None, trial_id, svc.names, trials_in_order(tracker, svc))
             question = question_of(tracker, svc)
             # A question by its form, or one the NLU is sure of ("hang on who is running this").
             clearly = asks_clearly(text, read)
@@ -522,7 +522,7 @@ def states_screening_facts(tracker: Tracker, text: str) -> bool:
     has iPPSD2 and is 7"), nothing else said or asked."""
     svc = services()
     context = resolve_trials(text, tracker.latest_message.get("metadata"), tracker.get_slot("trial"), svc.names,
-                             list(svc.trials))
+                             trials_in_order(tracker, svc))
     parts = clauses(normalise(text))
     for trial_id in context.trials or svc.trials:
         criteria = criteria_asked(svc, tracker, trial_id)

@@ -38,10 +38,25 @@ _HOW_TO_REACH = re.compile(r"\b(reach|contact|get in touch|call|phone|e-?mail|ta
                            r"(?!\s+(me|us)\b)", re.IGNORECASE)
 
 
+# How many of the patient's latest messages are read for the order they named the trials in.
+ORDER_LOOK_BACK = 10
+
+
+def trials_in_order(tracker: Tracker, svc: Services) -> list[str]:
+    """The trials in the order "the first one" counts them: as the patient last named two or more in
+    one message ("there are two trials here, pittsburgh and limoges"), else as the assistant lists them."""
+    users = [e for e in tracker.events if e.get("event") == "user"][-ORDER_LOOK_BACK:]
+    for event in reversed(users):
+        named = svc.names.find(event.get("text") or "")
+        if len(named) > 1:
+            return named + [t for t in svc.trials if t not in named]
+    return list(svc.trials)
+
+
 def trial_context(tracker: Tracker, svc: Services) -> TrialContext:
     message = tracker.latest_message or {}
     return resolve_trials(message.get("text"), message.get("metadata"), tracker.get_slot("trial"),
-                          svc.names, list(svc.trials))
+                          svc.names, trials_in_order(tracker, svc))
 
 
 def remember_trial(tracker: Tracker, context: TrialContext) -> list[EventType]:

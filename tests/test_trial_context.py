@@ -63,6 +63,9 @@ KNOWN = ["NCT03582800", "STSINJ"]  # in the order the assistant lists them (know
     # "The first one", "the last one": by their place in the list the assistant shows.
     ("whats the youngest age for the first one again?", {"trial": "STSINJ"}, "STSINJ", ["NCT03582800"], "NCT03582800"),
     ("and the second study?", None, "NCT03582800", ["STSINJ"], "STSINJ"),
+    # A message that names both and points at one: by its own order.
+    ("there are two trials here, pittsburgh and limoges. how are the injections done in the first one?", None, None,
+     ["STSINJ"], "STSINJ"),
     # "This one": the page's trial, after the page changed; "that one": the one just talked about.
     ("and on this one?", {"trial": "STSINJ"}, "NCT03582800", ["STSINJ"], "STSINJ"),
     ("who runs that one", {"trial": "NCT03582800"}, "STSINJ", ["STSINJ"], "STSINJ"),
@@ -84,3 +87,17 @@ def test_a_question_naming_a_trial_is_no_follow_up(names):
     from actions.follow_up import repeats_last_question
 
     assert not repeats_last_question("who runs the first one?", names)
+
+
+def test_the_first_one_counts_as_the_patient_last_named_them(names):
+    from types import SimpleNamespace
+
+    from actions.replies import trials_in_order
+
+    svc = SimpleNamespace(names=names, trials={t: None for t in KNOWN})
+    said = lambda *texts: SimpleNamespace(events=[{"event": "user", "text": t} for t in texts])  # noqa: E731
+    assert trials_in_order(said("hello", "what is calcinosis?"), svc) == KNOWN  # as the assistant lists them
+    order = trials_in_order(said("there are two trials here, pittsburgh and limoges", "how are they given?"), svc)
+    assert order == ["STSINJ", "NCT03582800"]
+    context = resolve_trials("can my wife join the first one?", None, "NCT03582800", names, order)
+    assert context.trials == ["STSINJ"]
