@@ -294,7 +294,9 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"screening_reply": None}  # only asks to go on: the question again
         # ("I'm on warfarin, is that a problem?" starts like an answer, and asks.)
         asks = (intent in QUESTION_INTENTS or is_question(text)) and (not _ANSWER_START.match(text) or "?" in text)
-        if asks and (parsed is None or intent in QUESTION_INTENTS):
+        # An answer the question can read, in no question's form, is an answer whatever the NLU said
+        # ("another connective tissue disease, they call it undifferentiated" was answered from the texts).
+        if asks and (parsed is None or (intent in QUESTION_INTENTS and is_question(text))):
             # A question in the middle of the screening: answer it, then ask again.
             if asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))

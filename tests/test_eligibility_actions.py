@@ -127,6 +127,16 @@ def test_asking_to_take_part_mid_form_asks_the_same_question_again_with_no_hint(
     assert result["screening_answers"]["age"] == 9
 
 
+def test_an_answer_in_no_question_form_is_taken_whatever_the_nlu_said():
+    text = "another connective tissue disease, they call it undifferentiated"
+    result, messages = validate(text, intent="ask_question", trial="STSINJ")
+    assert result["screening_answers"] == {"condition": "other_connective_tissue_disease"}
+    assert not any("(Source:" in (m.get("text") or "") for m in messages)
+    # Asked as a question, it is answered, and the question asked again.
+    result, messages = validate("does dermatomyositis count?", intent="ask_question", trial="STSINJ")
+    assert result.get("screening_reply") is None and "screening_answers" not in result
+
+
 def test_asking_to_go_on_mid_form_asks_the_same_question_again():
     result, messages = validate("can we go on with the questions?", intent="check_eligibility",
                                 answers={"diagnosis": "ippsd2_ossification"})
