@@ -114,11 +114,23 @@ def test_why_do_you_ask(patient):
 def test_unreadable_answers_get_a_hint_then_not_sure(patient):
     patient.send("am I eligible?", {"trial": "NCT03582800"})
     patient.send("Calcium deposits from dermatomyositis")
-    first = patient.send("purple elephants")
+    first = patient.send("asdfgh")
     assert "didn't catch that" in first[0]["text"]
     second = patient.send("banana")
     assert any('note "not sure"' in m.get("text", "") for m in second)
     assert payloads(second, "eligibility_question")[-1]["criterion"] == "planned_surgery"
+
+
+@pytest.mark.xfail(strict=True, reason="known false alarms since writer AE's retraining (2026-12-06, seventeenth "
+                                      "session): colour words in a short message ('purple elephants' 0.48, and "
+                                      "Raynaud's, 'my fingers go blue in the cold', 0.96) are taken for an emergency")
+@pytest.mark.parametrize("text", ["purple elephants", "my fingers go blue in the cold"])
+def test_colour_words_in_a_short_answer_are_no_emergency(patient, text):
+    # ("purple elephants" was this file's unreadable answer; it has been taken for an emergency after
+    # some retrainings and not after others since writer T.) Raynaud's is common in scleroderma.
+    patient.send("am I eligible?", {"trial": "STSINJ"})
+    messages = patient.send(text)
+    assert "call emergency services" not in messages[0]["text"].lower()
 
 
 def test_emergency_mid_form_comes_first_and_the_screening_resumes_later(patient):
