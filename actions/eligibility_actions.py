@@ -286,8 +286,9 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"screening_reply": None}
         # A request to take part that asks or states nothing more ("ok id like to see if i can do it"):
         # the pre-screen it asks for is going on.
+        stated, person = answers_in_message(criteria, text), someone_else_named(tracker, text)
         joining_only = intent == "check_eligibility" and (not says_more_than_joining(text) or not (
-            is_question(text) or answers_in_message(criteria, text) or someone_else_named(tracker, text)))
+            is_question(text) or stated or person))
         # "ok the american one then": names the trial being screened for, and nothing more.
         if parsed is None and (asks_to_go_on(text) or joining_only or (
                 svc.names.find(text) == [trial_id] and not says_more_than_joining(svc.names.without_names(text)))):
@@ -318,10 +319,8 @@ class ValidateEligibilityForm(FormValidationAction):
         # the open question asked again, of whoever the reply names (when the questions were about
         # "you"; for a trial that asks no age, "my son is 5" only says who). An age or a condition,
         # not a medicine named: "stop my warfarin" says no more than its own question will ask.
-        stated = answers_in_message(criteria, text)
         stated_only = {c.key for c in criteria if c.answer_type in ("number", "choice")}
         others = {k: v for k, v in stated.items() if k in stated_only and k not in answers and k != criterion.key}
-        person = someone_else_named(tracker, text)
         if parsed is None and (others or person):
             asked_about = person or tracker.get_slot("screening_person")
             noted = note_answers(dispatcher, criteria, others, asked_about, answers) if others else {}

@@ -15,9 +15,17 @@ PHRASES_FILE = Path(__file__).with_name("emergency_phrases.yml")
 FALLBACK_NUMBERS = ("911", "112", "999", "000", "15")
 
 
+def _phrases(key: str) -> list[str]:
+    return yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))[key]
+
+
+def _any_of(patterns: list[str]) -> re.Pattern:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
 @functools.lru_cache(maxsize=4)
 def _pattern(knowledge_dir: Path) -> re.Pattern:
-    patterns = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))["patterns"]
+    patterns = _phrases("patterns")
     # "call 999": the emergency numbers of every trial's site (site_settings in trial.yml). A broken
     # knowledge file must never stop emergencies being recognised: the common numbers stand in.
     try:
@@ -27,7 +35,7 @@ def _pattern(knowledge_dir: Path) -> re.Pattern:
         numbers = list(FALLBACK_NUMBERS)
     if numbers:
         patterns = [*patterns, rf"\bcall ({'|'.join(numbers)})\b"]
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return _any_of(patterns)
 
 
 # "She had a seizure as a baby, can she still join?": a question about the past is no emergency by its
@@ -67,13 +75,18 @@ def is_emergency(text: str | None, knowledge_dir: Path = KNOWLEDGE_DIR) -> bool:
     text = _typed(text)
     if (is_question(text) or _IF.match(text) or _ASKS.search(text)) and _IN_THE_PAST.search(text):
         return False
-    pattern = _pattern(knowledge_dir)
-    # A clause that asks what the study says ("is fainting a known side effect?") or what to do if
-    # something happened ("if I feel short of breath after a shot, should I call you?") does not
-    # count; one beside it that tells what is happening does ("my chest hurts, is it a side effect?").
-    return any(pattern.search(clause) and not (is_question(clause) and (_WHAT_THE_STUDY_SAYS.search(clause)
-                                                                        or _IF.match(clause)))
-               for clause in _CLAUSE.findall(text))
+    return any(True for _ in _told(text, _pattern(knowledge_dir)))
+
+
+def _told(text: str, pattern: re.Pattern):
+    """Each clause's match of the pattern, and what comes before it in the clause. A clause that asks
+    what the study says ("is fainting a known side effect?") or what to do if something happened ("if
+    I feel short of breath after a shot, should I call you?") does not count; one beside it that tells
+    what is happening does ("my chest hurts, is it a side effect?")."""
+    for clause in _CLAUSE.findall(text):
+        match = pattern.search(clause)
+        if match and not (is_question(clause) and (_WHAT_THE_STUDY_SAYS.search(clause) or _IF.match(clause))):
+            yield match, clause[:match.start()]
 
 
 # What denies what follows it closely ("I'd never hurt myself", "I'm not suicidal"; not "I can't do
@@ -84,22 +97,17 @@ _DENIED = re.compile(r"\b(never|not|no|wouldn'?t|won'?t|don'?t|didn'?t|isn'?t|am
 
 @functools.lru_cache(maxsize=1)
 def _self_harm() -> re.Pattern:
-    patterns = yaml.safe_load(PHRASES_FILE.read_text(encoding="utf-8"))["self_harm_stated"]
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return _any_of(_phrases("self_harm_stated"))
 
 
 def states_self_harm(text: str | None) -> bool:
     """Whether a message says outright that someone means to harm themselves (emergency_phrases.yml,
-    self_harm_stated), in a clause that does not deny it, and does not tell of the past."""
+    self_harm_stated), in a clause that does not deny it (as `_told` reads clauses), and does not tell
+    of the past."""
     text = _typed(text)
     if not text or _IN_THE_PAST.search(text):
         return False
-    for clause in _CLAUSE.findall(text):
-        said = _self_harm().search(clause)
-        if said and not _DENIED.search(" ".join(clause[:said.start()].split()[-3:])) and not (
-                is_question(clause) and (_WHAT_THE_STUDY_SAYS.search(clause) or _IF.match(clause))):
-            return True
-    return False
+    return any(not _DENIED.search(" ".join(before.split()[-3:])) for _, before in _told(text, _self_harm()))
 
 
 EXEMPLARS_FILE = Path(__file__).with_name("emergency_exemplars.yml")

@@ -44,7 +44,10 @@ ORDER_LOOK_BACK = 10
 
 def trials_in_order(tracker: Tracker, svc: Services) -> list[str]:
     """The trials in the order "the first one" counts them: as the patient last named two or more in
-    one message ("there are two trials here, pittsburgh and limoges"), else as the assistant lists them."""
+    one message ("there are two trials here, pittsburgh and limoges"), else as the assistant lists them.
+    Only a message that counts ("the first one") reads the earlier ones: every turn asks for the order."""
+    if svc.names.place_named((tracker.latest_message or {}).get("text") or "") is None:
+        return list(svc.trials)
     users = [e for e in tracker.events if e.get("event") == "user"][-ORDER_LOOK_BACK:]
     for event in reversed(users):
         named = svc.names.find(event.get("text") or "")

@@ -95,9 +95,11 @@ def test_the_first_one_counts_as_the_patient_last_named_them(names):
     from actions.replies import trials_in_order
 
     svc = SimpleNamespace(names=names, trials={t: None for t in KNOWN})
-    said = lambda *texts: SimpleNamespace(events=[{"event": "user", "text": t} for t in texts])  # noqa: E731
-    assert trials_in_order(said("hello", "what is calcinosis?"), svc) == KNOWN  # as the assistant lists them
-    order = trials_in_order(said("there are two trials here, pittsburgh and limoges", "how are they given?"), svc)
+    said = lambda *texts: SimpleNamespace(events=[{"event": "user", "text": t} for t in texts],  # noqa: E731
+                                          latest_message={"text": texts[-1]})
+    counts = "can my wife join the first one?"
+    assert trials_in_order(said("hello", "what is calcinosis?", counts), svc) == KNOWN  # as the assistant lists them
+    order = trials_in_order(said("there are two trials here, pittsburgh and limoges", "how are they given?", counts), svc)
     assert order == ["STSINJ", "NCT03582800"]
-    context = resolve_trials("can my wife join the first one?", None, "NCT03582800", names, order)
+    context = resolve_trials(counts, None, "NCT03582800", names, order)
     assert context.trials == ["STSINJ"]
