@@ -46,6 +46,11 @@ REPEAT_NEW_WORDS = 0.2
 # of fact asked for ("how long must I wait after stopping my anticoagulant?": not the 91 days of the
 # condom criterion). Chosen on the new dev cases; the test set did not move.
 SAYING_MARGIN = 0.2
+# When the check reads the best answer as not saying what was asked, this many other sections' best
+# passages are read in turn; one is taken when the check gives it at least an even chance (surer than
+# a first answer needs: at the check's own THRESHOLD, questions the texts do not answer got one).
+CHECKED_SECTIONS = 2
+ALTERNATIVE_CHECK_THRESHOLD = 0.5
 # Safety and effectiveness: the answer also says the treatment is investigational.
 _INVESTIGATIONAL = re.compile(
     r"\b(safe|safety|side[- ]effects?|risks?|dangerous|harm|tolerat\w*|works?|working|effective\w*|"
@@ -208,13 +213,36 @@ class QuestionAnswerer:
                     # Within what a patient reads at once, its own source line counted too.
                     more = [p for p in self._other_section(trial, part, found) if fits(part.passages + p.passages, p.source())]
                 if part.complete and not self._says_it(query, [part, *more]):
-                    # On topic, but read with the question none of it says what was asked: the nearest.
-                    part, more = AnswerPart(trial, part.passages[:1], part.section, False, unsure=True), []
+                    # On topic, but read with the question none of it says what was asked: another
+                    # section's passage that the check reads as saying it ("which hospital is running
+                    # it?": the site, not the sentence ranked first for the word "hospital"), else the
+                    # nearest.
+                    part, more = self._checked_instead(trial, query, fact, found, part, term, brief), []
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
                 parts.extend(more)
         investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
+
+    def _checked_instead(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], part: AnswerPart,
+                         term: str | None, brief: bool) -> AnswerPart:
+        """The best of the sections ranked below the part's by their words but above it by meaning (at
+        most CHECKED_SECTIONS) whose answer the check reads as saying what was asked; else the part's
+        first sentence, unsure. (Below it by both, too many answered questions the texts do not.)"""
+        tried = {section_key(part.passages[0])}
+        first = found[0].score
+        for hit in sorted((h for h in found if h.score > first), key=lambda h: -h.score):
+            if len(tried) > CHECKED_SECTIONS:
+                break
+            if section_key(hit.passage) in tried:
+                continue
+            tried.add(section_key(hit.passage))
+            same = [h for h in found if section_key(h.passage) == section_key(hit.passage)]
+            other = self._compose(trial, query, fact, [hit] + [h for h in same if h is not hit], term, brief)
+            # (Read by the check whatever it is: a fact's section stands as a first answer only.)
+            if other.complete and max(self.check.says(query, other.passages)) >= ALTERNATIVE_CHECK_THRESHOLD:
+                return other
+        return AnswerPart(trial, part.passages[:1], part.section, False, unsure=True)
 
     def _says_it(self, query: str, parts: list[AnswerPart]) -> bool:
         passages = [p for part in parts for p in part.passages]

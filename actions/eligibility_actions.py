@@ -221,7 +221,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if value not in svc.trials:
             return {"trial": None}
         trial = svc.trials[value]
-        instead = instead_of_screening(trial)
+        instead = instead_of_screening(trial, [m.get("text") or "" for m in dispatcher.messages])
         if instead:
             dispatcher.utter_message(text=instead)
             return {"trial": value, "screening_reply": DONE}

@@ -8,7 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from actions.eligibility import load_criteria
+from actions.eligibility import REVIEW_NEEDED, load_criteria
 from actions.knowledge_base import (KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, TRIAL_FILE, KnowledgeError, SourceSpec, Trial,
                                     load_chrome)
 from actions.trial_facts import fact_sections, registry_citation
@@ -167,9 +167,14 @@ def _squeezed(text: str) -> str:
 
 
 def plain_words(trial: Trial) -> dict[str, tuple[str, ...]]:
-    """The pre-screen's plain words for each criterion of the trial, by the criterion's text."""
+    """The pre-screen's plain words for each criterion of the trial, by the criterion's text. Not a
+    draft's (make import's, not reviewed yet): its question only quotes the criterion, and its "why"
+    ("It is one of the study's inclusion criteria.") is the same for every one, so that all of them
+    scored alike, and high, for any question about the study."""
     words: dict[str, tuple[str, ...]] = {}
     for c in load_criteria(trial):
+        if c.review == REVIEW_NEEDED:
+            continue
         said = [c.question, c.why, c.next_step] + [ch["label"] for ch in c.choices if ch["value"] not in ("other", "none")]
         words[_squeezed(c.source)] = words.get(_squeezed(c.source), ()) + tuple(w for w in said if w)
     return words

@@ -279,8 +279,6 @@ def _facts(record: Record) -> dict:
     phases = record.get(p + "designModule.phases", list, default=[])
     if phases:
         facts["phase"] = " / ".join(_PHASES.get(ph, plain(ph)) for ph in phases)
-    if record.get(p + "designModule.studyType", str):
-        facts["study_type"] = plain(record.get(p + "designModule.studyType", str))
     status = {"value": plain(record.get(p + "statusModule.overallStatus", str, required=True))}
     if record.get(p + "statusModule.statusVerifiedDate", str):
         status["verified"] = record.get(p + "statusModule.statusVerifiedDate", str)
@@ -344,6 +342,8 @@ def _facts(record: Record) -> dict:
         facts["interventions"] = interventions
     info = record.get(p + "designModule.designInfo", dict, default={})
     design = {}
+    if record.get(p + "designModule.studyType", str):
+        design["type"] = plain(record.get(p + "designModule.studyType", str))
     if info.get("allocation"):
         design["allocation"] = plain(info["allocation"])
     masking = (info.get("maskingInfo") or {}) if isinstance(info.get("maskingInfo"), dict) else {}

@@ -26,9 +26,10 @@ from actions.trial_context import TrialContext, resolve_trials
 logger = logging.getLogger(__name__)
 
 # A question about whether a trial is still going on.
-_STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open|recruit\w*|running|ongoing|ended|ends?|"
-                              r"finish\w*|clos(e|ed|es|ing|ure)|over|extend\w*|extension|prolong\w*|postpon\w*)\b",
-                              re.IGNORECASE)
+# (Not "who is running it?", "open-label", "over 65": the sponsor, the design, an age.)
+_STATUS_QUESTION = re.compile(r"\b(still (open|going|on|active|happening)|open(?![- ]label)|recruit\w*|"
+                              r"(?<!who is )(?<!who's )running|ongoing|ended|ends?|finish\w*|clos(e|ed|es|ing|ure)|"
+                              r"over(?! \d)|extend\w*|extension|prolong\w*|postpon\w*)\b", re.IGNORECASE)
 _STATUS_SECTIONS = ("dates", "status")
 MORE_BUTTON = {"title": "Show the whole section", "payload": "/show_section"}
 START_SCREENING_BUTTON = {"title": "Check if I could take part", "payload": "/check_eligibility"}
@@ -237,7 +238,8 @@ def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: lis
     joining = asks_how_to_join(question) or asks_whether_someone_can_join(question)
     if not joining:
         return
-    instead = [instead_of_screening(t) for t in trials]
+    said = [m.get("text") or "" for m in dispatcher.messages]
+    instead = [instead_of_screening(t, said) for t in trials]
     if all(instead):
         for text in instead:
             dispatcher.utter_message(text=text)
@@ -245,13 +247,20 @@ def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: lis
         dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
 
 
-def instead_of_screening(trial: Trial) -> str | None:
+def instead_of_screening(trial: Trial, said: list[str] | tuple[str, ...] = ()) -> str | None:
     """What is said instead of a pre-screen for a trial that has none (eligibility.screening_blocked:
     not recruiting, criteria not reviewed yet, no criteria), with the study team's contact; None
-    when it has one."""
+    when it has one. What this turn has `said` already (the status after an answer on dates, the
+    contact after "the texts do not say") is not said twice."""
     blocked = screening_blocked(trial)
-    return say(_INSTEAD_OF_SCREENING[blocked], trial_label=trial.label, contact=trial.contact,
-               status=status_sentence(trial)) if blocked else None
+    if not blocked:
+        return None
+    status, contact = status_sentence(trial), trial.contact
+    if contact.strip() and any(contact.strip() in text for text in said):
+        contact = say("contact_given_above")
+    if status and any(status in text for text in said):
+        status = ""
+    return say(_INSTEAD_OF_SCREENING[blocked], trial_label=trial.label, contact=contact, status=status).strip()
 
 
 _INSTEAD_OF_SCREENING = {"not_recruiting": "screening_not_recruiting", "not_reviewed": "screening_not_reviewed",

@@ -16,7 +16,6 @@ from actions.knowledge_base import Trial
 # the citation of an imported trial's facts.
 REGISTRY_FIELDS = {
     "phase": "designModule.phases",
-    "study_type": "designModule.studyType",
     "status": "statusModule.overallStatus",
     "dates": "statusModule (startDateStruct, completionDateStruct)",
     "enrollment": "designModule.enrollmentInfo",
@@ -30,7 +29,7 @@ REGISTRY_FIELDS = {
     "conditions": "conditionsModule.conditions",
     "keywords": "conditionsModule.keywords",
     "interventions": "armsInterventionsModule.interventions",
-    "design": "designModule.designInfo",
+    "design": "designModule (studyType, designInfo)",
     "primary_outcomes": "outcomesModule.primaryOutcomes",
 }
 # Statuses under which a study takes no one (ClinicalTrials.gov's overallStatus, in plain words).
@@ -158,9 +157,12 @@ def _sex(value: str) -> list[str]:
     return [f"Sex: {value} only ({'women' if value == 'female' else 'men'} only)."]
 
 
-def _healthy(value) -> list[str]:
-    return ["Healthy volunteers: accepted (taking part without the condition is possible)." if value is True else
-            "Healthy volunteers: not accepted (only patients with the condition studied)."]
+def _healthy(trial: Trial) -> list[str]:
+    if trial.facts["healthy_volunteers"] is True:
+        return ["Healthy volunteers: accepted (taking part without the condition is possible)."]
+    conditions = trial.facts.get("conditions")
+    return ["Healthy volunteers: not accepted: the study is only for people with "
+            + (f"{_listed(conditions)}." if conditions else "the condition studied.")]
 
 
 def _interventions(value: list) -> list[str]:
@@ -175,12 +177,24 @@ def _interventions(value: list) -> list[str]:
     return lines
 
 
+# What a design's terms mean for a participant (ClinicalTrials.gov's allocation and masking values).
+_ALLOCATION_MEANS = {"randomized": "chance decides who is in which group; participants do not choose",
+                     "non-randomized": "people are not put in groups by chance"}
+_OPEN_LABEL = "everyone, participants and doctors, knows which treatment is given"
+
+
 def _design(value: dict) -> list[str]:
-    parts = []
+    # The type of study is said within the design: alone, "Type of study: interventional." read as
+    # the answer to "what is this study about?".
+    parts = [f"type: {value['type']}"] if value.get("type") else []
     if value.get("allocation"):
-        parts.append(f"allocation: {value['allocation']}")
+        means = _ALLOCATION_MEANS.get(str(value["allocation"]).lower())
+        parts.append(f"allocation: {value['allocation']}" + (f" ({means})" if means else ""))
     if value.get("masking"):
-        who = f" ({_listed(value['who_masked'])} do not know who gets which treatment)" if value.get("who_masked") else ""
+        if value.get("who_masked"):
+            who = f" ({_listed(value['who_masked'])} do not know who gets which treatment)"
+        else:
+            who = f" ({_OPEN_LABEL})" if "open label" in str(value["masking"]).lower() else ""
         parts.append(f"masking (blinding): {value['masking']}{who}")
     if value.get("model"):
         parts.append(f"model: {value['model']}")
@@ -198,11 +212,10 @@ def _outcomes(value: list) -> list[str]:
 _FACTS = (
     ("status", "status", "Recruitment status", _status),
     ("phase", "phase", "Phase", lambda v: [f"Phase: {v}."]),
-    ("study_type", "randomisation", "Type of study", lambda v: [f"Type of study: {v}."]),
     ("design", "randomisation", "Study design (randomisation, blinding)", _design),
     ("dates", "dates", "Dates", _dates),
     ("enrollment", "enrollment", "Number of participants", _enrollment),
-    ("sponsor", "sponsor", "Sponsor and collaborators", None),
+    ("sponsor", "sponsor", "Sponsor and collaborators", _sponsor),
     ("officials", "team", "Study officials", _officials),
     ("sites", "sites", "Sites", _sites),
     ("contacts", "contacts", "Contacts", _contacts),
@@ -216,6 +229,11 @@ _FACTS = (
 )
 
 
+# Facts said with others of the trial's (the sponsor with its collaborators, healthy volunteers with
+# the conditions studied): rendered from the whole trial, not from their value alone.
+_WHOLE_TRIAL = ("sponsor", "healthy_volunteers")
+
+
 def fact_sections(trial: Trial) -> list[tuple[str, str, str, list[str]]]:
     """(fact key, section key, title, sentences) for each fact the trial states."""
     sections = []
@@ -223,7 +241,7 @@ def fact_sections(trial: Trial) -> list[tuple[str, str, str, list[str]]]:
         value = trial.facts.get(fact)
         if value in (None, "", [], {}):
             continue
-        sentences = _sponsor(trial) if fact == "sponsor" else render(value)
+        sentences = render(trial) if fact in _WHOLE_TRIAL else render(value)
         if sentences:
             sections.append((fact, key, title, sentences))
     return sections

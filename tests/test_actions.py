@@ -291,6 +291,19 @@ def test_a_status_question_notes_that_the_listing_end_date_has_passed():
                                        end="18 March 2023")
 
 
+@pytest.mark.parametrize("question", ["who is running the Limoges study?",
+                                      "my dad is over 80, what are the age limits of the Limoges study?"])
+def test_running_or_over_in_another_sense_is_no_status_question(question):
+    messages, _ = run(rasa_actions.ActionAnswerQuestion, tracker(question, slots={"trial": "NCT03582800"}))
+    assert "which has passed" not in " ".join(texts(messages))
+    assert not replies._STATUS_QUESTION.search(question)
+
+
+def test_open_label_is_no_status_question_and_still_open_is():
+    assert not replies._STATUS_QUESTION.search("is it an open-label study?")
+    assert replies._STATUS_QUESTION.search("is it still open?") and replies._STATUS_QUESTION.search("who is it open to?")
+
+
 def test_no_end_date_note_for_a_listing_without_one_or_before_it():
     from datetime import date
     svc = services()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from actions.answer_check import AnswerCheck
 from actions.answers import QuestionAnswerer
 from actions.build_index import build
 from actions.eligibility import load_criteria, screening_blocked
@@ -17,9 +18,9 @@ from actions.evaluation import REGISTRY_RECORDS
 from actions.ingest import split_trial
 from actions.knowledge_base import load_trials
 from actions.registry_import import RecordError, eligibility_items, import_record, main, read_record, repaired
-from actions.replies import still_open_notes
+from actions.replies import instead_of_screening, still_open_notes
 from actions.retrieval import Retriever
-from actions.trial_facts import closed, status_sentence
+from actions.trial_facts import closed, fact_sections, status_sentence
 from actions.trial_names import TrialNames
 
 
@@ -66,6 +67,7 @@ def test_facts_come_from_the_fields_in_plain_words(knowledge_copy, records):
     assert stopped.facts["status"]["why_stopped"]  # the record's reason, kept
     assert stopped.facts["phase"] == "Phase 2" and stopped.facts["sex"] == "male"
     assert stopped.facts["design"]["masking"] == "double blind" and stopped.facts["design"]["allocation"] == "randomized"
+    assert stopped.facts["design"]["type"] == "interventional"
     assert stopped.facts["enrollment"] == {"count": 12, "type": "actual"}
     open_one = by_status["recruiting"]
     assert open_one.facts["ages"] == {"min": "18 years", "max": "70 years"}
@@ -75,6 +77,23 @@ def test_facts_come_from_the_fields_in_plain_words(knowledge_copy, records):
     assert len(many_sites.facts["sites"]) == 35
     # The country's numbers come from knowledge/countries.yml: these sites are in the US and China.
     assert {s.number for t in trials.values() if t.registry_id for s in t.site_settings} == {"911", "120"}
+
+
+def test_facts_say_what_their_terms_mean_for_a_patient(knowledge_copy, records):
+    for data in records.values():
+        import_record(data, knowledge_copy)
+    said = {t.id: {fact: " ".join(sentences) for fact, _, _, sentences in fact_sections(t)}
+            for t in load_trials(knowledge_copy).values() if t.registry_id}
+    open_label = [facts["design"] for facts in said.values() if "open label" in facts["design"]]
+    assert open_label and all("knows which treatment is given" in d and "chance decides" in d for d in open_label)
+    blinded = next(facts["design"] for facts in said.values() if "double blind" in facts["design"])
+    assert "do not know who gets which treatment" in blinded
+    # No healthy volunteers: who the study is for, by its conditions.
+    for trial_id, facts in said.items():
+        assert facts["healthy_volunteers"].startswith("Healthy volunteers: not accepted: the study is only for people with ")
+        assert facts["conditions"].removeprefix("Conditions studied: ") in facts["healthy_volunteers"]
+    # The type of study is said within the design, not as a section of its own.
+    assert all("type: interventional" in facts["design"] for facts in said.values())
 
 
 def test_registry_text_is_mended_and_eligibility_split_by_its_headings():
@@ -95,12 +114,18 @@ def test_draft_criteria_keep_the_pre_screen_off_until_reviewed(knowledge_copy):
     kinds = {c.kind for c in criteria}
     assert kinds == {"inclusion", "exclusion"}
     assert screening_blocked(trial) == "not_reviewed"
-    # A coordinator reviews every criterion: the pre-screen is on.
+    # A draft's wording (the criterion quoted, "It is one of the study's inclusion criteria.") is not
+    # searched as a criterion's plain words: the same for all, it made every one score high for any
+    # question about the study.
+    assert not any(p.plain for p in split_trial(trial, knowledge_copy))
+    # A coordinator reviews every criterion: the pre-screen is on, and its wording is searched.
     data = yaml.safe_load((folder / "criteria.yml").read_text())
     for criterion in data["criteria"]:
         criterion.pop("review")
     (folder / "criteria.yml").write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-    assert screening_blocked(load_trials(knowledge_copy)[trial.id]) is None
+    reviewed = load_trials(knowledge_copy)[trial.id]
+    assert screening_blocked(reviewed) is None
+    assert any(p.plain for p in split_trial(reviewed, knowledge_copy))
 
 
 def test_a_trial_that_takes_no_one_says_so_and_has_no_pre_screen(knowledge_copy):
@@ -197,3 +222,30 @@ def test_an_imported_trials_facts_are_answered_from_its_fields(knowledge_copy, t
                                   ("how old do you have to be?", "18 years", "eligibilityModule")]:
         reply = answerer.answer(question, [nct(data)]).render()
         assert said in reply and f"ClinicalTrials.gov record {nct(data)}, field {field}" in reply, (question, reply)
+
+
+def test_when_the_check_rejects_the_first_answer_a_section_closer_in_meaning_is_read(knowledge_copy, tmp_path):
+    """"Which hospital is running this study?": the word "hospital" ranks first a sentence of the
+    description; the check reads it as no answer, and the site, the sponsor or the official's
+    hospital (closer in meaning) answers instead. A question the record does not answer stays unanswered."""
+    data = record("05531279")
+    import_record(data, knowledge_copy)
+    build(knowledge_copy, tmp_path / "index")
+    trials = load_trials(knowledge_copy)
+    answerer = QuestionAnswerer(Retriever(tmp_path / "index", knowledge_copy), trials, TrialNames.from_trials(trials),
+                                AnswerCheck())
+    answer = answerer.answer("which hospital is running this study?", [nct(data)])
+    assert answer.covered and "Institute of Hematology" in answer.render(), answer.render()
+    assert not answerer.answer("can I have a glass of wine with dinner during the study?", [nct(data)]).covered
+
+
+def test_what_was_said_this_turn_is_not_said_again_instead_of_the_pre_screen(knowledge_copy):
+    data = record("01126879")  # terminated: no pre-screen
+    import_record(data, knowledge_copy)
+    trial = load_trials(knowledge_copy)[nct(data)]
+    whole = instead_of_screening(trial)
+    assert whole.startswith(status_sentence(trial)) and trial.contact.strip() in whole
+    after_notes = instead_of_screening(trial, [status_sentence(trial), f"The study team can tell you more:\n{trial.contact}"])
+    assert status_sentence(trial) not in after_notes and trial.contact.strip() not in after_notes
+    assert after_notes.startswith("So I can't pre-screen for the") and "their contact is above" in after_notes
+

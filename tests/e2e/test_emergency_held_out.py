@@ -14,6 +14,8 @@
   issue's list of situations alone.
 - tests/eval/calcinosis_told_test.yml (writer AD): calcinosis and ossification described as patients
   and parents live them ("hard white bits", paste coming out): no emergency.
+- tests/eval/colour_told_test.yml (writer AF): colour changes told calmly (Raynaud's fingers going
+  blue in the cold, the purple eyelid rash), and emergencies that involve colour.
 """
 from __future__ import annotations
 
@@ -64,12 +66,15 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 #   come" 17 of 61, K 166 / 16 of 253.
 # - calcinosis_told_test (writer AD's held-out half: calcinosis described as lived, no emergency):
 #   3 of 70 taken for an emergency before the other half joined the bank, 1 after.
+# - colour_told_test (writer AF, all held out), 2026-12-06, eighteenth session, blind: 40 of 40
+#   emergencies recognised and 1 of 140 calm colour changes taken for one (the issue's target met).
 LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.05)},
           "emergency_n_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.03)},
           "emergency_s_test.yml": {"emergency": (0.97, 1.0), "not_emergency": (0.0, 0.06)},
           "emergency_u_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.02)},
           "emergency_aa_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.02)},
           "calcinosis_told_test.yml": {"not_emergency": (0.0, 0.03)},
+          "colour_told_test.yml": {"emergency": (1.0, 1.0), "not_emergency": (0.0, 0.015)},
           "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.30)},
           "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.11)}}
 
