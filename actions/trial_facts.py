@@ -161,8 +161,8 @@ def _healthy(trial: Trial) -> list[str]:
     if trial.facts["healthy_volunteers"] is True:
         return ["Healthy volunteers: accepted (taking part without the condition is possible)."]
     conditions = trial.facts.get("conditions")
-    return ["Healthy volunteers: not accepted: the study is only for people with "
-            + (f"{_listed(conditions)}." if conditions else "the condition studied.")]
+    return ["Healthy volunteers: not accepted: only patients with "
+            + (f"{_listed(conditions)} can take part." if conditions else "the condition studied can take part.")]
 
 
 def _interventions(value: list) -> list[str]:

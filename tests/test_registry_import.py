@@ -90,8 +90,8 @@ def test_facts_say_what_their_terms_mean_for_a_patient(knowledge_copy, records):
     assert "do not know who gets which treatment" in blinded
     # No healthy volunteers: who the study is for, by its conditions.
     for trial_id, facts in said.items():
-        assert facts["healthy_volunteers"].startswith("Healthy volunteers: not accepted: the study is only for people with ")
-        assert facts["conditions"].removeprefix("Conditions studied: ") in facts["healthy_volunteers"]
+        assert facts["healthy_volunteers"].startswith("Healthy volunteers: not accepted: only patients with ")
+        assert facts["conditions"].removeprefix("Conditions studied: ").rstrip(".") in facts["healthy_volunteers"]
     # The type of study is said within the design, not as a section of its own.
     assert all("type: interventional" in facts["design"] for facts in said.values())
 

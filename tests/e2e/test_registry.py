@@ -16,9 +16,11 @@ from servers import Chat, action_server, free_port, rasa_server, web_server
 # Measured over REST (make eval --set registry_test): strict right answer 0.618, not covered
 # precision 0.750 / recall 0.625 on 2026-12-05; 0.632, 0.833 / 0.625 on 2026-12-06 (sections of the
 # kind asked for answer it); 0.618, 0.700 / 0.875 later on 2026-12-06 with the answer check (six more
-# not-covered questions said so, two answers quoted as the nearest). The issue's targets (0.85 / 0.9)
+# not-covered questions said so, two answers quoted as the nearest); 0.671, 0.741 / 0.833 on
+# 2026-12-06 (eighteenth session: facts in patients' words, the number of participants asked in the
+# past, a second reading when the check rejects the first answer). The issue's targets (0.85 / 0.9)
 # are not reached yet: the floors hold what works, just below it.
-FLOORS = {"answer_accuracy": 0.6, "not_covered_recall": 0.8, "not_covered_precision": 0.65}
+FLOORS = {"answer_accuracy": 0.65, "not_covered_recall": 0.8, "not_covered_precision": 0.7}
 
 
 @pytest.fixture(scope="module")
