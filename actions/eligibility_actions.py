@@ -19,8 +19,8 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
                                  decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
 from actions.messages import say
 from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, look_up,
-                             offered_screening, question_of, send_answer, send_french_note, send_still_open_notes,
-                             send_trial_list, still_open_notes, trial_buttons, trials_in_order)
+                             offered_screening, question_of, said_this_turn, send_answer, send_french_note,
+                             send_still_open_notes, send_trial_list, still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -221,7 +221,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if value not in svc.trials:
             return {"trial": None}
         trial = svc.trials[value]
-        instead = instead_of_screening(trial, [m.get("text") or "" for m in dispatcher.messages])
+        instead = instead_of_screening(trial, said_this_turn(dispatcher))
         if instead:
             dispatcher.utter_message(text=instead)
             return {"trial": value, "screening_reply": DONE}

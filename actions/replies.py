@@ -165,9 +165,14 @@ def still_open_notes(trials: list[Trial], today: date | None = None) -> list[str
     return notes
 
 
+def said_this_turn(dispatcher: CollectingDispatcher) -> list[str]:
+    """The texts of the messages this turn has sent so far."""
+    return [m.get("text") or "" for m in dispatcher.messages]
+
+
 def send_still_open_notes(dispatcher: CollectingDispatcher, trials: list[Trial]) -> None:
     """still_open_notes, each said once a turn (an answer on whether it is open may have said it)."""
-    said = {m.get("text") for m in dispatcher.messages}
+    said = said_this_turn(dispatcher)
     for note in still_open_notes(trials):
         if note not in said:
             dispatcher.utter_message(text=note)
@@ -238,7 +243,7 @@ def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: lis
     joining = asks_how_to_join(question) or asks_whether_someone_can_join(question)
     if not joining:
         return
-    said = [m.get("text") or "" for m in dispatcher.messages]
+    said = said_this_turn(dispatcher)
     instead = [instead_of_screening(t, said) for t in trials]
     if all(instead):
         for text in instead:
