@@ -186,7 +186,22 @@ def _facts(data: dict, where: Path) -> dict:
     facts = data.get("facts") or {}
     if not isinstance(facts, dict):
         raise KnowledgeError(f"{where}: 'facts' must map fact names (phase, status, dates, ...) to what is stated")
+    _no_missing_values(facts, "facts", where)
     return facts
+
+
+def _no_missing_values(value, at: str, where: Path) -> None:
+    """A key without a value is a typing slip ("{facility: University Hospital, Limoges}" makes
+    "Limoges" a key of its own): said, with where it is, rather than dropped silently."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if inner is None:
+                raise KnowledgeError(f"{where}: {at}.{key} has no value (text with a comma inside {{...}} "
+                                     "must be put in quotes)")
+            _no_missing_values(inner, f"{at}.{key}", where)
+    elif isinstance(value, list):
+        for n, inner in enumerate(value):
+            _no_missing_values(inner, f"{at}[{n}]", where)
 
 
 def load_trial(folder: Path) -> Trial:

@@ -41,6 +41,9 @@ def test_the_check_is_trained_from_the_current_pairs_and_refuses_an_altered_expo
     pairs, labels = dev_pairs()
     assert saved is not None and saved["inputs_sha256"] == inputs_sha256(pairs, labels)
     assert saved["pairs"] == len(pairs) > 3000 and saved["answering"] == sum(labels) > 500
+    # The imported trials' dev set's pairs too: their records' sections ("Brief summary") and fields.
+    assert any(passage.startswith("Brief summary:") for _, passage in pairs)
+    assert any(passage.startswith("Number of participants:") for _, passage in pairs)
     assert inputs_sha256(pairs, labels[:-1] + [1.0 - labels[-1]]) != saved["inputs_sha256"]
     copy = tmp_path / "check"
     shutil.copytree(CHECK_DIR, copy)

@@ -198,3 +198,12 @@ def test_site_settings_that_cannot_be_used_are_refused(knowledge_copy, uk_trial,
     metadata.write_text(metadata.read_text().replace(UK_SITE, settings))
     with pytest.raises(KnowledgeError, match=f"trial.yml: {complaint}"):
         load_trials(knowledge_copy)
+
+
+def test_a_fact_with_a_key_and_no_value_is_refused(knowledge_copy):
+    """"{facility: University Hospital, Limoges}" makes "Limoges" a key without a value: said, with where."""
+    from actions.knowledge_base import KnowledgeError
+    metadata = knowledge_copy / "nct03582800" / "trial.yml"
+    metadata.write_text(metadata.read_text().replace("facility: University Hospital,", "facility: University Hospital, Limoges,"))
+    with pytest.raises(KnowledgeError, match=r"trial.yml: facts.sites\[0\].Limoges has no value .*quotes"):
+        load_trials(knowledge_copy)

@@ -239,6 +239,23 @@ def test_when_the_check_rejects_the_first_answer_a_section_closer_in_meaning_is_
     assert not answerer.answer("can I have a glass of wine with dinner during the study?", [nct(data)]).covered
 
 
+def test_a_passage_ranked_first_by_a_word_alone_gives_way_to_one_the_check_prefers(knowledge_copy, tmp_path):
+    """"What are they actually testing?": "actually" finds "(actual)" in the start date, ranked first by
+    its words though far below the description in meaning; the check reads the description as the
+    answer. A question on the start date itself is still answered by it."""
+    data = record("05531279")
+    import_record(data, knowledge_copy)
+    build(knowledge_copy, tmp_path / "index")
+    trials = load_trials(knowledge_copy)
+    retriever, names = Retriever(tmp_path / "index", knowledge_copy), TrialNames.from_trials(trials)
+    question = "what are they actually testing in this study?"
+    assert QuestionAnswerer(retriever, trials, names).answer(question, [nct(data)]).render().startswith("Start date")
+    answerer = QuestionAnswerer(retriever, trials, names, AnswerCheck())
+    reply = answerer.answer(question, [nct(data)]).render()
+    assert "Start date" not in reply and "Brief summary" in reply, reply
+    assert answerer.answer("when did it actually start?", [nct(data)]).render().startswith("Start date")
+
+
 def test_what_was_said_this_turn_is_not_said_again_instead_of_the_pre_screen(knowledge_copy):
     data = record("01126879")  # terminated: no pre-screen
     import_record(data, knowledge_copy)
