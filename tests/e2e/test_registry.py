@@ -18,9 +18,10 @@ from servers import Chat, action_server, free_port, rasa_server, web_server
 # kind asked for answer it); 0.618, 0.700 / 0.875 later on 2026-12-06 with the answer check (six more
 # not-covered questions said so, two answers quoted as the nearest); 0.671, 0.741 / 0.833 on
 # 2026-12-06 (eighteenth session: facts in patients' words, the number of participants asked in the
-# past, a second reading when the check rejects the first answer). The issue's targets (0.85 / 0.9)
+# past, a second reading when the check rejects the first answer); 0.697, 0.833 / 0.833 on 2026-12-07
+# (the answer check trained on the imported trials' dev set too). The issue's targets (0.85 / 0.9)
 # are not reached yet: the floors hold what works, just below it.
-FLOORS = {"answer_accuracy": 0.65, "not_covered_recall": 0.8, "not_covered_precision": 0.7}
+FLOORS = {"answer_accuracy": 0.68, "not_covered_recall": 0.8, "not_covered_precision": 0.8}
 
 
 @pytest.fixture(scope="module")
