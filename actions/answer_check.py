@@ -17,7 +17,7 @@ section than the ones that answer; passages of an answering section without a re
 left out. Pairs are the question and "section title: passage": nothing names a trial, so an
 imported trial is read the same way.
 
-`make index` builds it after the index (about three minutes on two cores; nothing is done when its
+`make index` builds it after the index (about five minutes on two cores; nothing is done when its
 record matches its inputs) into build/answer_check/, exported to ONNX as the emergency classifier is
 (actions/fine_tuning.py).
 """
