@@ -172,7 +172,10 @@ _ASKS_WHETHER_SOMEONE_CAN_JOIN = re.compile(
     r"\b(can|could|may|would|will|is|am|are|does|do)\s+(i|we|he|she|they|u|my \w+|our \w+|your \w+|someone like me)\s+"
     r"(\w+ly\s+|still\s+|also\s+|even\s+|ever\s+)?"
     r"(join|take part|participate|be (in|part of|included|accepted|considered|eligible|a candidate)|"
-    r"get (in|into|on)|sign up|enrol+|qualify|apply|fit|eligible|suitable|allowed( in)?|a (good )?candidate)\b",
+    r"get (in|into|on)|sign up|enrol+|qualify|apply|fit|eligible|suitable|allowed( in)?|a (good )?candidate|"
+    # "can my daughter do this study?", "can I do the questions?", "can I start?" (not "start the injections")
+    r"do (this|that|it)|do (the|this|that) (\w+ )?(study|trial|one|questions)|"
+    r"start(?! (the |my |his |her |taking |using )?(injection|treatment|medic|cream|drug|shot|pill|dose)))\b",
     re.IGNORECASE)
 
 
@@ -268,6 +271,13 @@ _WHO_DECIDES = re.compile(r"\b(who|how do (they|you)|how does (the|a) \w+) (deci
 _STUDY_SUITS = re.compile(r"\b(is|would|will|could|might)\s+(this|it|th(is|e) (study|trial|research|one))\s+(be\s+)?"
                           r"(right|suitable|meant|made|a (good )?fit)\s+for\s+(me|him|her|us|them|my \w+|our \w+|"
                           r"someone like|people like)\b", re.IGNORECASE)
+
+
+def asks_to_join(text: str) -> bool:
+    """Whether a message asks to take part in any of the ways these rules know: whether someone could
+    join or qualify, whether the study suits them, how to join, how to find out if they can."""
+    return bool(_ASKING_TO_JOIN.search(text or "") or _WHETHER.search(text or "")) or asks_whether_someone_can_join(text) \
+        or asks_whether_it_suits(text) or asks_how_to_join(text)
 
 
 def asks_whether_it_suits(text: str) -> bool:

@@ -13,7 +13,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import Answer, debug_lines
 from actions.follow_up import repeats_last_question
-from actions.eligibility import screening_blocked
+from actions.answer_parsing import YOU, person_in
+from actions.eligibility import answers_in_message, load_criteria, screening_blocked
 from actions.knowledge_base import Trial, contact_lines, emergency_numbers
 from actions.trial_facts import closed, overview, status_sentence
 from actions.language import FRENCH, language_of
@@ -231,25 +232,41 @@ def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
     if events and not context.trials and len(svc.trials) > 1 and tracker.get_slot("requested_slot") != "trial":
         dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
     elif events:
-        offer_screening(dispatcher, question, trials_shown(svc, context.trials))
+        shown = trials_shown(svc, context.trials)
+        # (Not while a pre-screen is going on or paused: its questions come back by themselves.)
+        screening = (tracker.active_loop or {}).get("name") or tracker.get_slot("screening_answers")
+        # A question the classifier read as a request to join (components/question_routing.py).
+        read_as_joining = tracker.latest_message.get("routed_from") == "check_eligibility"
+        offer_screening(dispatcher, question, shown,
+                        told=read_as_joining and not screening and tells_screening_facts(question, shown))
     return events + remember_trial(tracker, context)
 
 
-def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: list[Trial]) -> None:
+def tells_screening_facts(text: str, trials: list[Trial]) -> bool:
+    """Whether a message names who would take part ("my grandson is 13 ...") or says what the
+    pre-screen of one of these trials asks (a condition, an age, a medicine)."""
+    return person_in(text) not in (None, YOU) or any(
+        answers_in_message(load_criteria(t), text) for t in trials if not screening_blocked(t))
+
+
+def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: list[Trial], told: bool = False) -> None:
     """When joining comes up in a question: after the answer to how joining works ("how do I sign
-    up?"), a button that starts the pre-screen; for a trial without one (not recruiting, or its
-    criteria not reviewed yet), whenever joining is asked about ("can my husband take part?"), why
-    not and whom to contact instead."""
-    joining = asks_how_to_join(question) or asks_whether_someone_can_join(question)
-    if not joining:
+    up?"), or to a question told with facts the pre-screen would take ("my grandson is 13 with JDM
+    ... has it been tried in children?": `told`), a button that starts the pre-screen; for a trial
+    without one (not recruiting, or its criteria not reviewed yet), whenever joining is asked about
+    ("can my husband take part?"), why not and whom to contact instead."""
+    offered = asks_how_to_join(question) or told
+    if not (offered or asks_whether_someone_can_join(question)):
         return
     said = said_this_turn(dispatcher)
     instead = [instead_of_screening(t, said) for t in trials]
     if all(instead):
         for text in instead:
             dispatcher.utter_message(text=text)
-    elif asks_how_to_join(question):
-        dispatcher.utter_message(text=say("offer_screening"), buttons=[START_SCREENING_BUTTON])
+    elif offered:
+        person = person_in(question)
+        dispatcher.utter_message(text=say("offer_screening", who=person if person and person != YOU else "you"),
+                                 buttons=[START_SCREENING_BUTTON])
 
 
 def instead_of_screening(trial: Trial, said: list[str] | tuple[str, ...] = ()) -> str | None:

@@ -128,7 +128,15 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("i dont know what you mean by measurable", "forget_answers", "explain_question"),
              ("i dont get it, can we stop", "stop_screening", "stop_screening"),
              ("i don't want to continue", "stop_screening", "stop_screening"),
-             ("i don't understand, change my answer", "change_answer", "change_answer")]
+             ("i don't understand, change my answer", "change_answer", "change_answer"),
+             # A question told with facts is a question (answered, with a button that starts the
+             # pre-screen); asking to take part, in any words these rules know, starts it.
+             ("my grandson is 13 with JDM and calcinosis on his knees. has STS been tried in children?",
+              "check_eligibility", "ask_question"),
+             ("can my daughter do this study? she has systemic sclerosis", "check_eligibility", "check_eligibility"),
+             ("can i start? i have lupus", "check_eligibility", "check_eligibility"),
+             ("is this study for people like me? I have lupus", "check_eligibility", "check_eligibility"),
+             ("what was the question again?", "check_eligibility", "check_eligibility")]
     messages = []
     for text, intent, _ in cases:
         message = Message({TEXT: text})
@@ -139,6 +147,9 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
     QuestionRouting().process(messages)
     routed = [m.get(INTENT)["name"] for m in messages]
     assert routed == [expected for _, _, expected in cases], routed
+    # The classifier's reading stays in the parse data, for the offer of the pre-screen.
+    told = next(m for m in messages if m.get(TEXT).startswith("my grandson is 13"))
+    assert told.get("routed_from") == "check_eligibility" and told.as_dict_nlu().get("routed_from") == "check_eligibility"
 
 
 def check_an_unsure_request_for_the_list_of_trials_takes_the_next_intent() -> None:

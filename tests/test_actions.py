@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as rasa_actions, replies
+from actions.replies import START_SCREENING_BUTTON
 from actions.messages import MESSAGES_FILE, say
 from actions.retrieval import IndexNotReady
 from actions.services import services
@@ -429,3 +430,25 @@ def test_a_message_that_only_names_a_trial_chooses_it_whatever_the_nlu_made_of_i
     messages, events = run(rasa_actions.ActionHandleFallback, tracker(text, "nlu_fallback"))
     assert slots(events) == {"trial": trial}
     assert messages[0]["text"] == say("trial_chosen", trial_label=services().trials[trial].label)
+
+
+def test_a_question_read_as_a_request_to_join_gets_its_answer_and_an_offer_about_whom_it_tells():
+    """"My grandson is 13 with JDM ... has it been tried in children?": the NLU read a request to join
+    (components/question_routing.py routed it as a question); the answer, then a button that starts
+    the pre-screen, about the grandson. Not without facts, not when the classifier read a question,
+    not while a pre-screen is going on."""
+    text = "my grandson is 13 with juvenile dermatomyositis and calcinosis on his knees. what is this study testing?"
+    asked = tracker(text, metadata={"trial": "STSINJ"})
+    asked.latest_message["routed_from"] = "check_eligibility"
+    messages, _ = run(rasa_actions.ActionAnswerQuestion, asked)
+    assert messages[0]["custom"]["type"] == "answer" and messages[0]["custom"]["route"] == "retrieval"
+    assert messages[-1]["text"].startswith("Would you like to check whether your grandson could take part?")
+    assert messages[-1]["buttons"] == [START_SCREENING_BUTTON]
+    for question, routed, slots_ in [(text, None, {}),
+                                     ("what is this study testing?", "check_eligibility", {}),
+                                     (text, "check_eligibility", {"screening_answers": {"condition": "dermatomyositis"}})]:
+        asked = tracker(question, metadata={"trial": "STSINJ"}, slots=slots_)
+        if routed:
+            asked.latest_message["routed_from"] = routed
+        messages, _ = run(rasa_actions.ActionAnswerQuestion, asked)
+        assert not any(m.get("buttons") == [START_SCREENING_BUTTON] for m in messages), question

@@ -505,7 +505,7 @@ def test_facts_for_a_pre_screen_not_started_start_it():
 
 def test_yes_or_no_typed_to_the_offer_of_a_pre_screen_answers_it():
     offer = [{"event": "user", "text": "how do i sign up?"},
-             {"event": "bot", "text": say("offer_screening"), "data": {"buttons": [START_SCREENING_BUTTON]}},
+             {"event": "bot", "text": say("offer_screening", who="you"), "data": {"buttons": [START_SCREENING_BUTTON]}},
              {"event": "user", "text": "yes please"}]
     events, messages = run(ea.ActionTakeAnswer, tracker("yes please", answers=None, active=False, events=offer))
     assert events == [SlotSet("resume_screening", True)] and messages == []  # the rule then starts the form

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from actions.follow_up import repeats_last_question
-from actions.questions import asks_about_the_question_only, asks_for_advice, is_question, without_asking_what_it_means
+from actions.questions import (asks_about_the_question_only, asks_for_advice, asks_to_join, is_question,
+                               without_asking_what_it_means)
 
 
 @pytest.mark.parametrize("text", [
@@ -113,3 +114,18 @@ def test_asking_for_the_question_again_or_what_it_means(text, only):
 def test_what_is_left_once_the_asking_what_it_means_is_taken_out():
     assert without_asking_what_it_means("i don't understand the question").split() == ["i"]
     assert "measurable" in without_asking_what_it_means("i dont know what you mean by measurable")
+
+
+@pytest.mark.parametrize("text, joining", [
+    ("can my daughter do this study? she has systemic sclerosis", True),
+    ("could my husband do this", True),
+    ("can he be in the French one?", True),
+    ("can i start? i have lupus", True),
+    ("ok, can I do the questions then", True),
+    ("is this study for people like me?", True),
+    ("can I start the injections before the surgery?", False),
+    ("my grandson is 13 with JDM. has STS been tried in children?", False),
+    ("can we do the visits by video?", False),
+])
+def test_asking_to_take_part_is_told_from_other_questions(text, joining):
+    assert asks_to_join(text) is joining
