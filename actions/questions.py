@@ -273,6 +273,20 @@ _STUDY_SUITS = re.compile(r"\b(is|would|will|could|might)\s+(this|it|th(is|e) (s
                           r"someone like|people like)\b", re.IGNORECASE)
 
 
+# What a question about the study starts with ("what is it testing?", "how is it given?"); a yes-or-no
+# question about someone ("would you take him?") may be a request to join in words the rules lack.
+_WH_QUESTION = re.compile(r"^\W*((hmm+|um+|ok|okay|so|and|but|also|hi|hello|sorry)\W+)*"
+                          r"(what|what's|whats|wat|how|how's|hw|when|wen|where|why|which|who|who's|whos)\b", re.IGNORECASE)
+
+
+def asks_something_else(text: str) -> bool:
+    """Whether a message's question asks about something (what, how, when, ...) with no words of
+    joining: "my grandson is 13 with JDM ... what is this study testing?"."""
+    clauses = _CLAUSE.findall(text or "")
+    asking = [c for c in clauses if _asks(c)]
+    return bool(asking) and bool(_WH_QUESTION.match(asking[0])) and not asks_to_join(text)
+
+
 def asks_to_join(text: str) -> bool:
     """Whether a message asks to take part in any of the ways these rules know: whether someone could
     join or qualify, whether the study suits them, how to join, how to find out if they can."""

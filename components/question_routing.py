@@ -26,7 +26,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import (DELETING_INTENTS, asks_about_the_question_only, asks_how_to_join, asks_to_join,
+from actions.questions import (DELETING_INTENTS, asks_about_the_question_only, asks_how_to_join, asks_something_else,
                                asks_what_it_means, asks_whether_it_suits, asks_whether_someone_can_join,
                                deletion_only_mentioned, is_question, only_asks_to_go_on, question_in_small_talk)
 from actions.emergency import EMERGENCY_INTENT
@@ -88,7 +88,7 @@ class QuestionRouting(IntentRules):
             # sont la, il va mieux. on peut continuer ?"): asks only to go on with the pre-screen.
             cls.set_intent(message, "check_eligibility")
             return
-        if intent == "check_eligibility" and is_question(text) and not asks_to_join(text) and not only_asks_to_go_on(text):
+        if intent == "check_eligibility" and asks_something_else(text) and not only_asks_to_go_on(text):
             # "My grandson is 13 with JDM ... has STS been tried in children?": a question told with
             # facts, not a request to take part. It gets its answer and a button that starts the
             # pre-screen, which takes the facts then (actions/replies.py offer_screening).

@@ -129,10 +129,12 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("i dont get it, can we stop", "stop_screening", "stop_screening"),
              ("i don't want to continue", "stop_screening", "stop_screening"),
              ("i don't understand, change my answer", "change_answer", "change_answer"),
-             # A question told with facts is a question (answered, with a button that starts the
-             # pre-screen); asking to take part, in any words these rules know, starts it.
-             ("my grandson is 13 with JDM and calcinosis on his knees. has STS been tried in children?",
+             # A question about the study told with facts is a question (answered, with a button that
+             # starts the pre-screen); asking to take part, in any words these rules know, starts it,
+             # and so does a yes-or-no question (it may ask to join in words the rules lack).
+             ("my grandson is 13 with JDM and calcinosis on his knees. what is this study testing?",
               "check_eligibility", "ask_question"),
+             ("my grandson is 13 with JDM. has STS been tried in children?", "check_eligibility", "check_eligibility"),
              ("can my daughter do this study? she has systemic sclerosis", "check_eligibility", "check_eligibility"),
              ("can i start? i have lupus", "check_eligibility", "check_eligibility"),
              ("is this study for people like me? I have lupus", "check_eligibility", "check_eligibility"),

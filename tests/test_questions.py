@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.follow_up import repeats_last_question
-from actions.questions import (asks_about_the_question_only, asks_for_advice, asks_to_join, is_question,
+from actions.questions import (asks_about_the_question_only, asks_for_advice, asks_something_else, asks_to_join, is_question,
                                without_asking_what_it_means)
 
 
@@ -129,3 +129,14 @@ def test_what_is_left_once_the_asking_what_it_means_is_taken_out():
 ])
 def test_asking_to_take_part_is_told_from_other_questions(text, joining):
     assert asks_to_join(text) is joining
+
+
+@pytest.mark.parametrize("text, something_else", [
+    ("my grandson is 13 with JDM and calcinosis on his knees. what is this study testing?", True),
+    ("hi, my mom has scleroderma. how do they give the medicine?", True),
+    ("my son is 7 with PHP1a. how can he take part?", False),
+    ("my grandson is 13 with JDM. has STS been tried in children?", False),
+    ("my son is 7 with PHP1a, can he do this", False),
+])
+def test_a_question_about_the_study_told_with_facts_is_told_from_a_request_to_join(text, something_else):
+    assert asks_something_else(text) is something_else

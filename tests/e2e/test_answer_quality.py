@@ -28,10 +28,8 @@ from actions.evaluation import ask_over_rest, load_cases, summarise
 # strict, 0.911 leniently, not covered 0.940 / 0.919 (one not-covered question of 86 fewer).
 # 2026-12-07, nineteenth session (the answer check trained on the imported trials' dev set too):
 # 0.780 strict, 0.886 leniently, not covered 0.951 / 0.907, from 0.789, 0.886, 0.941 / 0.930: three
-# replies fewer here, three more on test2, two more on registry_test (docs/evaluation.md); 0.772 with
-# a question told with facts answered with an offer of the pre-screen instead of its start (the
-# answers it noted had held "mixed connective tissue disease", which the answer does not).
-FLOORS = {"answer_accuracy": 0.76, "answer_accuracy_lenient": 0.88, "not_covered_precision": 0.91,
+# replies fewer here, three more on test2, two more on registry_test (docs/evaluation.md).
+FLOORS = {"answer_accuracy": 0.77, "answer_accuracy_lenient": 0.88, "not_covered_precision": 0.91,
           "not_covered_recall": 0.9}
 CEILINGS = {"reply_chars_median": 400, "emergency_missed": 0, "emergency_false_alarms": 1,
             "medical_advice_false": 0}
