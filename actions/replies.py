@@ -19,7 +19,7 @@ from actions.knowledge_base import Trial, contact_lines, emergency_numbers
 from actions.trial_facts import closed, overview, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
-from actions.questions import asks_how_to_join, asks_whether_someone_can_join, is_question
+from actions.questions import asked_besides, asks_how_to_join, asks_whether_someone_can_join, is_question
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -69,10 +69,16 @@ def remember_trial(tracker: Tracker, context: TrialContext) -> list[EventType]:
 
 
 def question_of(tracker: Tracker, svc: Services) -> str:
-    """The question the latest message asks: "and the Limoges one?" asks the last question again."""
+    """The question the latest message asks: "and the Limoges one?" asks the last question again; a
+    question told with facts that the classifier read as a request to join ("my daughter is 9 and
+    has PHP1a. who runs this study?") asks its question, the facts being the pre-screen's."""
     text = tracker.latest_message.get("text") or ""
     last = tracker.get_slot("last_question")
-    return last if last and repeats_last_question(text, svc.names) else text
+    if last and repeats_last_question(text, svc.names):
+        return last
+    if tracker.latest_message.get("routed_from") == "check_eligibility":
+        return asked_besides(text) or text
+    return text
 
 
 def _bot_events(tracker: Tracker, turns_back: int = 0) -> list[dict]:
@@ -237,8 +243,9 @@ def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         screening = (tracker.active_loop or {}).get("name") or tracker.get_slot("screening_answers")
         # A question the classifier read as a request to join (components/question_routing.py).
         read_as_joining = tracker.latest_message.get("routed_from") == "check_eligibility"
-        offer_screening(dispatcher, question, shown,
-                        told=read_as_joining and not screening and tells_screening_facts(question, shown))
+        text = tracker.latest_message.get("text") or ""
+        told = read_as_joining and not screening and tells_screening_facts(text, shown)
+        offer_screening(dispatcher, question, shown, told=text if told else None)
     return events + remember_trial(tracker, context)
 
 
@@ -249,13 +256,13 @@ def tells_screening_facts(text: str, trials: list[Trial]) -> bool:
         answers_in_message(load_criteria(t), text) for t in trials if not screening_blocked(t))
 
 
-def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: list[Trial], told: bool = False) -> None:
+def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: list[Trial], told: str | None = None) -> None:
     """When joining comes up in a question: after the answer to how joining works ("how do I sign
     up?"), or to a question told with facts the pre-screen would take ("my grandson is 13 with JDM
-    ... has it been tried in children?": `told`), a button that starts the pre-screen; for a trial
-    without one (not recruiting, or its criteria not reviewed yet), whenever joining is asked about
-    ("can my husband take part?"), why not and whom to contact instead."""
-    offered = asks_how_to_join(question) or told
+    ... what is this study testing?": `told`, the message), a button that starts the pre-screen; for
+    a trial without one (not recruiting, or its criteria not reviewed yet), whenever joining is asked
+    about ("can my husband take part?"), why not and whom to contact instead."""
+    offered = asks_how_to_join(question) or bool(told)
     if not (offered or asks_whether_someone_can_join(question)):
         return
     said = said_this_turn(dispatcher)
@@ -264,7 +271,7 @@ def offer_screening(dispatcher: CollectingDispatcher, question: str, trials: lis
         for text in instead:
             dispatcher.utter_message(text=text)
     elif offered:
-        person = person_in(question)
+        person = person_in(told or question)
         dispatcher.utter_message(text=say("offer_screening", who=person if person and person != YOU else "you"),
                                  buttons=[START_SCREENING_BUTTON])
 

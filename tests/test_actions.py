@@ -452,3 +452,15 @@ def test_a_question_read_as_a_request_to_join_gets_its_answer_and_an_offer_about
             asked.latest_message["routed_from"] = routed
         messages, _ = run(rasa_actions.ActionAnswerQuestion, asked)
         assert not any(m.get("buttons") == [START_SCREENING_BUTTON] for m in messages), question
+
+
+def test_a_question_told_with_facts_searches_its_question_and_leaves_the_facts_to_the_pre_screen():
+    """"My daughter is 9, she has pseudohypoparathyroidism ... who runs this study?": searched whole,
+    its facts found the criteria and the person asked for was in none ("not covered")."""
+    text = "my daughter is 9, she has pseudohypoparathyroidism and bony lumps in her arms. who runs this study?"
+    asked = tracker(text, metadata={"trial": "NCT03582800"})
+    asked.latest_message["routed_from"] = "check_eligibility"
+    messages, _ = run(rasa_actions.ActionAnswerQuestion, asked)
+    assert messages[0]["custom"]["route"] == "retrieval"
+    assert not {section for _, section in sources(messages[0])} & {"inclusion", "exclusion"}
+    assert messages[-1]["text"].startswith("Would you like to check whether your daughter could take part?")
