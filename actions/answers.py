@@ -213,21 +213,19 @@ class QuestionAnswerer:
                         and not names_section(query, part.passages[0].title)):
                     # Within what a patient reads at once, its own source line counted too.
                     more = [p for p in self._other_section(trial, part, found) if fits(part.passages + p.passages, p.source())]
-                if (part.complete and self.check is not None
-                        and found[0].score < max(h.score for h in found) - WORDS_ONLY_MARGIN):
-                    # Ranked first by a shared word alone ("actually" finding "(actual)" in a start
-                    # date), far below another section in meaning: that one, when the check reads it
-                    # as saying what was asked more surely.
-                    instead = self._checked_instead(trial, query, fact, found, part, term, brief)
-                    if instead.complete and max(self.check.says(query, instead.passages)) > \
-                            max(self.check.says(query, part.passages)):
-                        part, more = instead, []
-                if part.complete and not self._says_it(query, [part, *more]):
+                if part.complete and self.check is not None:
                     # On topic, but read with the question none of it says what was asked: another
                     # section's passage that the check reads as saying it ("which hospital is running
                     # it?": the site, not the sentence ranked first for the word "hospital"), else the
-                    # nearest.
-                    part, more = self._checked_instead(trial, query, fact, found, part, term, brief), []
+                    # nearest. Ranked first by a shared word alone ("actually" finding "(actual)" in
+                    # a start date), far below another section in meaning: that one, when the check
+                    # reads it as saying what was asked more surely.
+                    rejected = not self._says_it(query, [part, *more])
+                    if rejected or found[0].score < max(h.score for h in found) - WORDS_ONLY_MARGIN:
+                        surer_than = None if rejected else max(self.check.says(query, part.passages))
+                        instead = self._checked_instead(trial, query, fact, found, part, term, brief, surer_than)
+                        if rejected or instead.complete:
+                            part, more = instead, []
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
                 parts.extend(more)
@@ -235,10 +233,11 @@ class QuestionAnswerer:
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 
     def _checked_instead(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], part: AnswerPart,
-                         term: str | None, brief: bool) -> AnswerPart:
+                         term: str | None, brief: bool, surer_than: float | None = None) -> AnswerPart:
         """The best of the sections ranked below the part's by their words but above it by meaning (at
-        most CHECKED_SECTIONS) whose answer the check reads as saying what was asked; else the part's
-        first sentence, unsure. (Below it by both, too many answered questions the texts do not.)"""
+        most CHECKED_SECTIONS) whose answer the check reads as saying what was asked, when it reads it
+        more surely than `surer_than` (the part's own reading, when given); else the part's first
+        sentence, unsure. (Below it by both, too many answered questions the texts do not.)"""
         tried = {section_key(part.passages[0])}
         first = found[0].score
         for hit in sorted((h for h in found if h.score > first), key=lambda h: -h.score):
@@ -250,8 +249,11 @@ class QuestionAnswerer:
             same = [h for h in found if section_key(h.passage) == section_key(hit.passage)]
             other = self._compose(trial, query, fact, [hit] + [h for h in same if h is not hit], term, brief)
             # (Read by the check whatever it is: a fact's section stands as a first answer only.)
-            if other.complete and max(self.check.says(query, other.passages)) >= ALTERNATIVE_CHECK_THRESHOLD:
-                return other
+            said = max(self.check.says(query, other.passages)) if other.complete else 0.0
+            if said >= ALTERNATIVE_CHECK_THRESHOLD:
+                if surer_than is None or said > surer_than:
+                    return other
+                break
         return AnswerPart(trial, part.passages[:1], part.section, False, unsure=True)
 
     def _says_it(self, query: str, parts: list[AnswerPart]) -> bool:

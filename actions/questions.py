@@ -273,6 +273,11 @@ _STUDY_SUITS = re.compile(r"\b(is|would|will|could|might)\s+(this|it|th(is|e) (s
                           r"someone like|people like)\b", re.IGNORECASE)
 
 
+# In a message's parse data: the classifier's intent, when a rule of components/question_routing.py
+# replaced it (read by the actions: a question the classifier took for a request to join).
+ROUTED_FROM = "routed_from"
+
+
 # What a question about the study starts with ("what is it testing?", "how is it given?"); a yes-or-no
 # question about someone ("would you take him?") may be a request to join in words the rules lack.
 _WH_QUESTION = re.compile(r"^\W*((hmm+|um+|ok|okay|so|and|but|also|hi|hello|sorry)\W+)*"

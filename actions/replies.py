@@ -19,7 +19,7 @@ from actions.knowledge_base import Trial, contact_lines, emergency_numbers
 from actions.trial_facts import closed, overview, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
-from actions.questions import asked_besides, asks_how_to_join, asks_whether_someone_can_join, is_question
+from actions.questions import ROUTED_FROM, asked_besides, asks_how_to_join, asks_whether_someone_can_join, is_question
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -76,9 +76,15 @@ def question_of(tracker: Tracker, svc: Services) -> str:
     last = tracker.get_slot("last_question")
     if last and repeats_last_question(text, svc.names):
         return last
-    if tracker.latest_message.get("routed_from") == "check_eligibility":
+    if read_as_request_to_join(tracker):
         return asked_besides(text) or text
     return text
+
+
+def read_as_request_to_join(tracker: Tracker) -> bool:
+    """Whether the latest message is a question the classifier took for a request to join
+    (components/question_routing.py)."""
+    return tracker.latest_message.get(ROUTED_FROM) == "check_eligibility"
 
 
 def _bot_events(tracker: Tracker, turns_back: int = 0) -> list[dict]:
@@ -241,10 +247,8 @@ def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> lis
         shown = trials_shown(svc, context.trials)
         # (Not while a pre-screen is going on or paused: its questions come back by themselves.)
         screening = (tracker.active_loop or {}).get("name") or tracker.get_slot("screening_answers")
-        # A question the classifier read as a request to join (components/question_routing.py).
-        read_as_joining = tracker.latest_message.get("routed_from") == "check_eligibility"
         text = tracker.latest_message.get("text") or ""
-        told = read_as_joining and not screening and tells_screening_facts(text, shown)
+        told = read_as_request_to_join(tracker) and not screening and tells_screening_facts(text, shown)
         offer_screening(dispatcher, question, shown, told=text if told else None)
     return events + remember_trial(tracker, context)
 

@@ -26,15 +26,15 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import (DELETING_INTENTS, asks_about_the_question_only, asks_how_to_join, asks_something_else,
-                               asks_what_it_means, asks_whether_it_suits, asks_whether_someone_can_join,
-                               deletion_only_mentioned, is_question, only_asks_to_go_on, question_in_small_talk)
+from actions.questions import (DELETING_INTENTS, ROUTED_FROM, asks_about_the_question_only, asks_how_to_join,
+                               asks_something_else, asks_what_it_means, asks_whether_it_suits,
+                               asks_whether_someone_can_join, deletion_only_mentioned, is_question,
+                               only_asks_to_go_on, question_in_small_talk)
 from actions.emergency import EMERGENCY_INTENT
 from actions.follow_up import goes_on
 from components.intent_rules import IntentRules
 
 QUESTION_INTENT = "ask_question"
-ROUTED_FROM = "routed_from"  # in the parse data: the classifier's intent, when a rule here replaced it
 FALLBACK_INTENT = "nlu_fallback"
 SMALL_TALK = ("greet", "thank", "goodbye")
 LIST_INTENT = "list_trials"
@@ -89,7 +89,7 @@ class QuestionRouting(IntentRules):
             cls.set_intent(message, "check_eligibility")
             return
         if intent == "check_eligibility" and asks_something_else(text) and not only_asks_to_go_on(text):
-            # "My grandson is 13 with JDM ... has STS been tried in children?": a question told with
+            # "My grandson is 13 with JDM ... what is this study testing?": a question told with
             # facts, not a request to take part. It gets its answer and a button that starts the
             # pre-screen, which takes the facts then (actions/replies.py offer_screening).
             cls.set_intent(message, QUESTION_INTENT)
