@@ -9,7 +9,8 @@
 - tests/eval/emergency_feeling_test.yml (writer K, a third in French): strong feeling with no danger
   (eager requests to join, idioms, venting, hard stories that end calmly), and emergencies told so.
 - tests/eval/emergency_n_test.yml (writer N), emergency_s_test.yml (writer S), emergency_u_test.yml
-  (writer U), half in French, and emergency_aa_test.yml (writer AA), a third in French:
+  (writer U), half in French, emergency_aa_test.yml (writer AA), a third in French, and
+  emergency_ai_test.yml (writer AI), 45 % in French:
   emergencies happening now, and messages a careless reader might take for one, written from the
   issue's list of situations alone.
 - tests/eval/calcinosis_told_test.yml (writer AD): calcinosis and ossification described as patients
@@ -68,11 +69,16 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 #   3 of 70 taken for an emergency before the other half joined the bank, 1 after.
 # - colour_told_test (writer AF, all held out), 2026-12-06, eighteenth session, blind: 40 of 40
 #   emergencies recognised and 1 of 140 calm colour changes taken for one (the target met).
+# - emergency_ai_test (writer AI, briefed as AA was, 45 % French), 2026-12-07, twentieth session, blind:
+#   99 of 100 and 0 of 99 before any change; 99 and 0 after writer AH (French self-harm told through the
+#   means, a time or preparations, and their look-alikes) joined the bank. Then the eighth writer 99 / 3,
+#   N 100 / 1, S 98 / 4, U 99 / 1, AA 95 / 0, "help has come" 15 of 61, K 166 / 16 of 253 (in-process).
 LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.05)},
           "emergency_n_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.03)},
           "emergency_s_test.yml": {"emergency": (0.97, 1.0), "not_emergency": (0.0, 0.06)},
           "emergency_u_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.02)},
           "emergency_aa_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.02)},
+          "emergency_ai_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.01)},
           "calcinosis_told_test.yml": {"not_emergency": (0.0, 0.03)},
           "colour_told_test.yml": {"emergency": (1.0, 1.0), "not_emergency": (0.0, 0.015)},
           "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.30)},
