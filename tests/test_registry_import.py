@@ -264,5 +264,5 @@ def test_what_was_said_this_turn_is_not_said_again_instead_of_the_pre_screen(kno
     assert whole.startswith(status_sentence(trial)) and trial.contact.strip() in whole
     after_notes = instead_of_screening(trial, [status_sentence(trial), f"The study team can tell you more:\n{trial.contact}"])
     assert status_sentence(trial) not in after_notes and trial.contact.strip() not in after_notes
-    assert after_notes.startswith("So I can't pre-screen for the") and "their contact is above" in after_notes
+    assert after_notes.startswith("So I can't pre-screen for it.") and "their contact is above" in after_notes
 
