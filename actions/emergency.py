@@ -126,6 +126,20 @@ def exemplars(path: Path = EXEMPLARS_FILE) -> tuple[list[str], list[str]]:
 _SENTENCE_END = re.compile(r"(?<=[.!?;\n])\s+")
 
 
+def without_repeats(text: str) -> str:
+    """The message with each sentence once: a sentence pasted or typed again adds nothing to what it
+    says, but dozens of copies of one lament filled the fine-tuned reader's 128 tokens and read as
+    distress."""
+    parts = _SENTENCE_END.split(text or "")
+    seen, kept = set(), []
+    for part in parts:
+        key = " ".join(part.lower().split())
+        if key not in seen:
+            seen.add(key)
+            kept.append(part)
+    return text if len(kept) == len(parts) else " ".join(kept)
+
+
 def sentences_of(text: str) -> list[str]:
     """The sentences of a message of several (of three words or more)."""
     parts = [p for p in _SENTENCE_END.split(text or "") if len(p.split()) >= 3]

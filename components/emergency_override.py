@@ -31,7 +31,8 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.emergency import EMERGENCY_INTENT, MODEL_INPUTS, EmergencyModel, exemplars, states_self_harm
+from actions.emergency import (EMERGENCY_INTENT, MODEL_INPUTS, EmergencyModel, exemplars, states_self_harm,
+                               without_repeats)
 from actions.emergency_classifier import (CLASSIFIER_DIR, ONNX_FILE, RECORD_FILE, TOKENIZER_FILE,
                                           EmergencyClassifier, record)
 from actions.language import language_of
@@ -109,9 +110,10 @@ class EmergencyOverride(IntentRules):
     def process(self, messages: List[Message]) -> List[Message]:
         with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
         if with_text:
-            texts = [m.get(TEXT) for m in with_text]
+            texts = [without_repeats(m.get(TEXT)) for m in with_text]
             vectors = [m.get(SENTENCE_EMBEDDING) for m in with_text]
-            known = all(v is not None for v in vectors)
+            # (The featurizer's vectors are of the messages as typed: read again when repeats were left out.)
+            known = all(v is not None for v in vectors) and texts == [m.get(TEXT) for m in with_text]
             learned = self.model.probability(texts, self.encoder.encode, vectors if known else None)
             probabilities = dict(zip(map(id, with_text), self.classifier.with_model(learned, texts)))
         for message in messages:

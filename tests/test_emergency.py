@@ -289,3 +289,15 @@ def test_self_harm_said_outright_is_no_false_alarm_on_the_data():
     others = exemplars()[1] + nlu_examples()[1] + [c["text"] for name in ("dev", "test") for c in load_cases(name)
                                                   if c["kind"] != "emergency"]
     assert len(others) > 6000 and [t for t in others if states_self_harm(t)] == []
+
+
+def test_a_sentence_repeated_is_read_once():
+    """Dozens of copies of one lament filled the fine-tuned reader's 128 tokens and read as distress."""
+    from actions.emergency import without_repeats
+
+    lament = "we have been through so much with the calcium deposits. "
+    assert without_repeats(lament * 40 + "Who is the principal investigator?") == (
+        "we have been through so much with the calcium deposits. Who is the principal investigator?")
+    # Copies that differ in case or spacing only are copies; anything else is left as typed.
+    assert without_repeats("Help me. help  me. He is not breathing.") == "Help me. He is not breathing."
+    assert without_repeats("please help. he fell. please help!") == "please help. he fell. please help!"
