@@ -333,6 +333,11 @@ _RELATIVE = re.compile(
     r"grandma|grandpa|gran|aunt|uncle|friend|fiance|fiancee)s?\b")
 # "My wife and I want her in this study": the other parent, not the one who would take part.
 _CO_PARENT = re.compile(r"\b(my|our) (wife|husband|partner) and (i|me)\b|\b(me|i) and my (wife|husband|partner)\b")
+# "sorry, I'm ok, my sister is here now. who do I talk to about joining?": someone who is only with the
+# writer, unless the message speaks of a third person ("my daughter is with me, can she join?").
+_ONLY_WITH = re.compile(r"\b(my|our|mon|ma)\s+\w+(\s+is|'s|\s+est)\s+(here|with (me|us)|next to me|beside me|"
+                        r"helping me|la|avec (moi|nous)|a cote de moi)\b")
+_THIRD_PERSON = re.compile(r"\b(she|he|her|him|hers|his|they|them|elle|il|lui)\b")
 _SAYS_WHO = {"girl": "daughter", "boy": "son", "kid": "child", "teen": "teenager", "mam": "mum"}
 # French: "mon fils", "ma fille" (accents dropped by normalise); the questions are asked in English.
 _FRENCH_RELATIVE = re.compile(r"\b(mon|ma|notre)\s+(?P<who>fils|fille|enfant|bebe|garcon|mari|femme|mere|pere|frere|soeur)\b")
@@ -359,6 +364,8 @@ def person_in(text: str | None) -> str | None:
     """Who would take part, as the questions name them: "your daughter" for "my daughter" or "my 9
     year old girl", YOU when the patient speaks of themself, None when the text does not say."""
     t = _CO_PARENT.sub(" ", normalise(text))
+    if not _THIRD_PERSON.search(t):
+        t = _ONLY_WITH.sub(" ", t)
     match = _RELATIVE.search(t)
     if match:
         who = match.group("who")

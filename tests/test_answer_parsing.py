@@ -87,6 +87,12 @@ def test_choices(text, expected):
     ("is this study right for me?", "you"),
     ("can I join?", "you"),
     ("what is the purpose of the study?", None),
+    # Someone who is only with the writer is not the one who would take part, unless spoken of.
+    ("sorry. im ok, my sister is here now. who do i talk to about joining?", "you"),
+    ("my mum's helping me type this, can I join?", "you"),
+    ("mon mari est avec moi, est-ce que je peux participer ?", None),  # (no French first person is read)
+    ("my daughter is with me, can she join?", "your daughter"),
+    ("my husband is here, he wants to know if he could take part", "your husband"),
 ])
 def test_who_would_take_part(text, person):
     from actions.answer_parsing import person_in
