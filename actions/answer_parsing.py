@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from actions.lay_terms import listing_words
+from actions.questions import clauses_asking_to_join
 
 YES, NO, NOT_SURE = "yes", "no", "not_sure"
 MEDICATIONS_FILE = Path(__file__).with_name("medications.yml")
@@ -360,12 +361,48 @@ def sex_of(person: str | None) -> str | None:
     return _SEX_OF.get((person or "").removeprefix("your "))
 
 
+_ASKER = re.compile(r"\b(i|i'm|im|i've|i'd|me|myself|je|moi)\b|\b(j'|m')")
+
+
+def _named(match: re.Match, french: dict | None = None) -> str:
+    who = match.group("who")
+    return f"your {french[who] if french else _SAYS_WHO.get(who, who)}"
+
+
+def _relative_in(text: str, last: bool = False) -> str | None:
+    """The relative the text names ("my daughter", "ma fille"): the first, or the last one."""
+    found = [(m.start(), _named(m)) for m in _RELATIVE.finditer(text)]
+    found += [(m.start(), _named(m, _FRENCH_WHO)) for m in _FRENCH_RELATIVE.finditer(text)]
+    return (max(found) if last else min(found))[1] if found else None
+
+
+def _asked_about(t: str) -> str | None:
+    """Who the clause that asks to join is about: a relative it names ("can my son join?"), the writer
+    ("my husband drives me there, can I still join?"), or the relative named before it that "she" or
+    "he" stands for ("my daughter is 9, could she be in it?", "can I sign her up?"); None when it
+    says none of these."""
+    asking = clauses_asking_to_join(t)
+    if not asking:
+        return None
+    clause = asking[-1]
+    named = _relative_in(clause)
+    if named:
+        return named
+    if _THIRD_PERSON.search(clause):  # "can I sign her up?": her
+        return _relative_in(t[:t.rfind(clause)], last=True)
+    return YOU if _ASKER.search(clause) else None
+
+
 def person_in(text: str | None) -> str | None:
     """Who would take part, as the questions name them: "your daughter" for "my daughter" or "my 9
-    year old girl", YOU when the patient speaks of themself, None when the text does not say."""
+    year old girl", YOU when the patient speaks of themself, None when the text does not say. The
+    clause that asks to join says it first; else a relative named anywhere."""
     t = _CO_PARENT.sub(" ", normalise(text))
     if not _THIRD_PERSON.search(t):
         t = _ONLY_WITH.sub(" ", t)
+    asked = _asked_about(t)
+    if asked:
+        return asked
     match = _RELATIVE.search(t)
     if match:
         who = match.group("who")

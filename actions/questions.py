@@ -292,6 +292,14 @@ def asks_something_else(text: str) -> bool:
     return bool(asking) and bool(_WH_QUESTION.match(asking[0])) and not asks_to_join(text)
 
 
+_FRENCH_JOINING = re.compile(r"\b(participer|inscri\w*|faire partie|rentrer dans|entrer dans|eligible)\b", re.IGNORECASE)
+
+
+def clauses_asking_to_join(text: str) -> list[str]:
+    """The clauses of a message that ask to join ("my husband drives me, | can I still join?")."""
+    return [c for c in _CLAUSE.findall(text or "") if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c)]
+
+
 def asks_to_join(text: str) -> bool:
     """Whether a message asks to take part in any of the ways these rules know: whether someone could
     join or qualify, whether the study suits them, how to join, how to find out if they can."""

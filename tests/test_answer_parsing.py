@@ -90,7 +90,13 @@ def test_choices(text, expected):
     # Someone who is only with the writer is not the one who would take part, unless spoken of.
     ("sorry. im ok, my sister is here now. who do i talk to about joining?", "you"),
     ("my mum's helping me type this, can I join?", "you"),
-    ("mon mari est avec moi, est-ce que je peux participer ?", None),  # (no French first person is read)
+    ("mon mari est avec moi, est-ce que je peux participer ?", "you"),
+    # The clause that asks to join says who: the writer, a relative it names, or the one "she" stands for.
+    ("my husband drives me to every appointment, can I still join?", "you"),
+    ("I'm asking for my mum, could she take part?", "your mum"),
+    ("can I sign my son up?", "your son"),
+    ("my wife found this page for me. how do I sign up?", "you"),
+    ("ma fille a 9 ans, est-ce qu'elle peut participer ?", "your daughter"),
     ("my daughter is with me, can she join?", "your daughter"),
     ("my husband is here, he wants to know if he could take part", "your husband"),
 ])
@@ -168,3 +174,19 @@ def test_a_does_that_matter_about_another_topic_is_a_question_of_its_own(text, o
     from actions.answer_parsing import names_another_topic, topic_stems
 
     assert names_another_topic(text, topic_stems("Has the person ever had an allergy to sodium thiosulfate (STS)?")) is other
+
+
+def test_who_would_take_part_on_a_writer_never_read():
+    """Writer AJ's held-out half (tests/eval/who_test.yml): before the clause that asks to join was read,
+    10 of 54 writers who would take part themself were taken for the relative they mentioned ("my
+    husband drives me, can I join?") and 41 of 46 relatives were found; now 32 of 54 and 41 of 46."""
+    from pathlib import Path
+
+    import yaml
+
+    from actions.answer_parsing import YOU, person_in
+
+    cases = yaml.safe_load((Path(__file__).parent / "eval" / "who_test.yml").read_text(encoding="utf-8"))["cases"]
+    writers = [person_in(c["text"]) in (None, YOU) for c in cases if c["who"] == "me"]
+    relatives = [person_in(c["text"]) not in (None, YOU) for c in cases if c["who"] != "me"]
+    assert sum(writers) / len(writers) >= 0.55 and sum(relatives) / len(relatives) >= 0.85
