@@ -400,14 +400,4 @@ def person_in(text: str | None) -> str | None:
     t = _CO_PARENT.sub(" ", normalise(text))
     if not _THIRD_PERSON.search(t):
         t = _ONLY_WITH.sub(" ", t)
-    asked = _asked_about(t)
-    if asked:
-        return asked
-    match = _RELATIVE.search(t)
-    if match:
-        who = match.group("who")
-        return f"your {_SAYS_WHO.get(who, who)}"
-    match = _FRENCH_RELATIVE.search(t)
-    if match:
-        return f"your {_FRENCH_WHO[match.group('who')]}"
-    return YOU if _FIRST_PERSON.search(t) else None
+    return _asked_about(t) or _relative_in(t) or (YOU if _FIRST_PERSON.search(t) else None)
