@@ -344,7 +344,9 @@ _SAYS_WHO = {"girl": "daughter", "boy": "son", "kid": "child", "teen": "teenager
 _FRENCH_RELATIVE = re.compile(r"\b(mon|ma|notre)\s+(?P<who>fils|fille|enfant|bebe|garcon|mari|femme|mere|pere|frere|soeur)\b")
 _FRENCH_WHO = {"fils": "son", "fille": "daughter", "enfant": "child", "bebe": "baby", "garcon": "son", "mari": "husband",
                "femme": "wife", "mere": "mother", "pere": "father", "frere": "brother", "soeur": "sister"}
-_FIRST_PERSON = re.compile(r"\b(i|i'm|im|i've|me|my (own )?(skin|hands?|fingers?|elbows?|knees?|lumps?|deposits?|"
+# The writer speaking of themself (English; _ASKER below adds what a clause asking to join may say).
+_I = r"i|i'm|im|i've|me"
+_FIRST_PERSON = re.compile(rf"\b({_I}|my (own )?(skin|hands?|fingers?|elbows?|knees?|lumps?|deposits?|"
                            r"doctor|rheumatologist|scleroderma|lupus|dermatomyositis|diagnosis))\b")
 
 
@@ -361,7 +363,7 @@ def sex_of(person: str | None) -> str | None:
     return _SEX_OF.get((person or "").removeprefix("your "))
 
 
-_ASKER = re.compile(r"\b(i|i'm|im|i've|i'd|me|myself|je|moi)\b|\b(j'|m')")
+_ASKER = re.compile(rf"\b({_I}|i'd|myself|je|moi)\b|\b(j'|m')")
 
 
 def _named(match: re.Match, french: dict | None = None) -> str:
