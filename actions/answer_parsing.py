@@ -395,11 +395,31 @@ def _asked_about(t: str) -> str | None:
     return YOU if _ASKER.search(clause) else None
 
 
+# Who the message says has the disease (or is of an age), when the clause asking to join does not say:
+# "ive had dermatomyositis since my 30s", "j'ai 70 ans", "my son is 14 and has jdm", "she has scleroderma".
+_HAS = r"(has|have|had|'ve had|ve had|'s had|got|'s got|was diagnosed|is diagnosed|suffers|lives with|is \d{1,3}\b|a|est atteinte?)"
+_HOLDER = re.compile(rf"\b(?P<me>(i|i've|ive)\s+(have|had|got|was diagnosed|live with|suffer)|(i'm|im|i am)\s+\d{{1,3}}\b|j'ai)\b|"
+                     rf"\b(?P<pronoun>she|he|elle|il)\s+{_HAS}\b")
+
+
+def _holder(t: str) -> str | None:
+    """The last one the text says has the disease or an age: YOU, a relative named so ("my son is 14
+    and has jdm"), or the one "she" or "he" stands for."""
+    found = [(m.start(), YOU) for m in _HOLDER.finditer(t) if m.group("me")]
+    found += [(m.start(), _relative_in(t[:m.start()], last=True)) for m in _HOLDER.finditer(t) if m.group("pronoun")]
+    found += [(m.start(), _named(m, french)) for pattern, french in ((_RELATIVE, None), (_FRENCH_RELATIVE, _FRENCH_WHO))
+              for m in pattern.finditer(t) if re.match(rf"\s+{_HAS}\b", t[m.end():])]
+    found = [f for f in found if f[1]]
+    return max(found)[1] if found else None
+
+
 def person_in(text: str | None) -> str | None:
     """Who would take part, as the questions name them: "your daughter" for "my daughter" or "my 9
     year old girl", YOU when the patient speaks of themself, None when the text does not say. The
-    clause that asks to join says it first; else a relative named anywhere."""
-    t = _CO_PARENT.sub(" ", normalise(text))
+    clause that asks to join says it first; then who is said to have the disease; else a relative
+    named anywhere."""
+    # (normalise drops "?" and "!", which end the clause that asks.)
+    t = _CO_PARENT.sub(" ", normalise(re.sub(r"[?!]", ".", text or "")))
     if not _THIRD_PERSON.search(t):
         t = _ONLY_WITH.sub(" ", t)
-    return _asked_about(t) or _relative_in(t) or (YOU if _FIRST_PERSON.search(t) else None)
+    return _asked_about(t) or _holder(t) or _relative_in(t) or (YOU if _FIRST_PERSON.search(t) else None)

@@ -116,6 +116,12 @@ def source_of(trial: Trial, passage: Passage) -> str:
     return f"{trial.label}, section “{passage.title}”"
 
 
+# Sections that say who may join (criteria, conditions, ages, medicines, places, status) and the study
+# team's answers: what facts told with a request to join are answered from before the pre-screen.
+_WHO_MAY_JOIN = ("fit", "eligibility", "inclusion", "exclusion", "conditions", "ages", "sex", "healthy_volunteers",
+                 "medications", "sites", "status", "dates", "team_answer_")
+
+
 @dataclass
 class Answer:
     parts: list[AnswerPart]  # one per trial whose texts are on topic; empty: not covered
@@ -136,6 +142,11 @@ class Answer:
     @property
     def covered(self) -> bool:
         return bool(self.answering)
+
+    @property
+    def says_who_may_join(self) -> bool:
+        """Whether the texts answer it from what they say about who may join."""
+        return self.covered and all(p.passages[0].section.startswith(_WHO_MAY_JOIN) for p in self.answering)
 
     def render(self) -> str:
         """What the patient reads: each answering part with its source (labelled by trial when

@@ -10,7 +10,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import (asked_besides, asks_for_advice, asks_to_go_on, asks_what_it_means, is_question,
+from actions.questions import (asked_besides, asks_for_advice, asks_more_than_joining, asks_to_go_on, asks_what_it_means, is_question,
                                only_asks_to_go_on, says_more_than_joining, stated_part, without_asking_what_it_means)
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
@@ -164,15 +164,18 @@ class ValidateEligibilityForm(FormValidationAction):
         # (A message that resumes a paused pre-screen is answered only when it asks something; one in
         # French has had the French note: the English texts cannot answer it.)
         # A statement of facts for the pre-screen ("my son has iPPSD2 and is 7") gets them noted instead.
-        if (not french and not (resuming and correcting) and says_more_than_joining(svc.names.without_names(text))
+        if (not french and not (resuming and correcting) and says_more_than_joining(svc.names.without_names(text, titles=True))
                 and (is_question(text) or not (answers_of(tracker) or states_screening_facts(tracker, text)))
                 and not only_asks_to_go_on(text) and not answered_this_turn(tracker)):
-            # It asks about a condition ("I take warfarin, can I still join?", "is lupus one of the
+            # It asks about a condition ("can I join if I live in Canada?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
-            # said not covered, then the pre-screen starts.
+            # said not covered, then the pre-screen starts. Facts told beside the request ("I take
+            # warfarin, can I still join?") get only what the texts say of who may join ("my husband
+            # drives me" got "doesn't cover that"; a child's diagnosis, the study's design).
             # (The pre-screen's intro and first question follow: the answer's best sentence only.)
             answer = look_up(dispatcher, svc, text, context.trials, brief=True)
-            if answer and not outcome_quotes(answer, svc, context.trials, text):
+            if answer and not outcome_quotes(answer, svc, context.trials, text) and (
+                    answer.says_who_may_join or asks_more_than_joining(text, lambda clause: svc.names.without_names(clause, titles=True))):
                 answered = send_answer(dispatcher, answer, text)
         # Resumed, the questions stay about whom they were ("i think i misunderstood" does not turn
         # a wife's pre-screen into the patient's), unless someone else is named for the first time.

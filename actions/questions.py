@@ -52,7 +52,9 @@ _ADVICE = re.compile(
 # "Can I still join if ...": asks whether a condition keeps one out; the condition is what to look up
 # (the words "take part" would find the sign-up steps instead).
 _JOINING = re.compile(
-    r"\b(still )?(join(ing)?|take part|taking part|participat\w*|be in (it|this|the (study|trial))|enrol\w*|"
+    r"\b(still )?(join(ing)?|take part|taking part|participat\w*|enrol\w*|"
+    # "be in it", "be in the French trial" (not "be in the sun")
+    r"be in (it|(this|that|the|th[eo]se) (\w+ ){0,3}(study|studies|trial|trials|one|ones))|"
     r"be (accepted|included|eligible|allowed in)|get in|qualify|apply)\b", re.IGNORECASE)
 # More ways to ask to join, which say nothing to look up either ("is this right for me?", "sign me up").
 _ASKING_TO_JOIN = re.compile(_JOINING.pattern + r"|\b(be (considered|part of)|get (into|in on)|sign (\w+ )?(up|on)|"
@@ -298,6 +300,15 @@ _FRENCH_JOINING = re.compile(r"\b(participer|inscri\w*|faire partie|rentrer dans
 def clauses_asking_to_join(text: str) -> list[str]:
     """The clauses of a message that ask to join ("my husband drives me, | can I still join?")."""
     return [c for c in _CLAUSE.findall(text or "") if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c)]
+
+
+def asks_more_than_joining(text: str, without_names=lambda clause: clause) -> bool:
+    """Whether a message asks something besides whether one can join: a question of its own ("is
+    lupus one of the diseases? can I join?") or a condition ("can I join if I live in Canada?"), not
+    facts told beside the request ("my husband drives me to every visit, could I take part?"). A trial's
+    name says which trial, not what is asked (without_names takes it out of a clause that asks to join)."""
+    return any(says_more_than_joining(without_names(c)) if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c) else True
+               for c in _CLAUSE.findall(text or "") if _asks(c))
 
 
 def asks_to_join(text: str) -> bool:

@@ -127,11 +127,12 @@ class TrialNames:
         """Whether the message points at the trial just talked about ("who runs that one?")."""
         return bool(_THAT_ONE.search(text or ""))
 
-    def without_names(self, text: str) -> str:
-        """The text with trial names taken out: a name says which trial, not what is asked."""
+    def without_names(self, text: str, titles: bool = False) -> str:
+        """The text with trial names taken out: a name says which trial, not what is asked. With
+        titles, the words of the trials' titles too ("can I join the sodium thiosulfate study?")."""
         for _, start, end in sorted(self.mentions(text), key=lambda f: -f[1]):
             text = text[:start] + text[end:]
-        return " ".join(text.split())
+        return " ".join(w for w in text.split() if not (titles and self._in_titles(w)))
 
     @staticmethod
     def _similar(window: str, name: str) -> bool:

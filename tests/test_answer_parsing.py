@@ -99,6 +99,13 @@ def test_choices(text, expected):
     ("ma fille a 9 ans, est-ce qu'elle peut participer ?", "your daughter"),
     ("my daughter is with me, can she join?", "your daughter"),
     ("my husband is here, he wants to know if he could take part", "your husband"),
+    # Else who is said to have the disease (not everyone the writer mentions).
+    ("my wife sent me the link. ive had scleroderma for 10 years. is there an age limit?", "you"),
+    ("I have scleroderma, my daughter helps me. want to sign up", "you"),
+    ("my daughter has PHP1a and bony lumps. want to sign up", "your daughter"),
+    ("mon fils a tapé le message. j'ai 70 ans et une calcinose. quelles sont les étapes ?", "you"),
+    # A question mark ends the clause that asks, before what follows.
+    ("how do I get into the study? my husband will drive me. I have mctd", "you"),
 ])
 def test_who_would_take_part(text, person):
     from actions.answer_parsing import person_in
@@ -179,7 +186,8 @@ def test_a_does_that_matter_about_another_topic_is_a_question_of_its_own(text, o
 def test_who_would_take_part_on_a_writer_never_read():
     """Writer AJ's held-out half (tests/eval/who_test.yml): before the clause that asks to join was read,
     10 of 54 writers who would take part themself were taken for the relative they mentioned ("my
-    husband drives me, can I join?") and 41 of 46 relatives were found; now 32 of 54 and 41 of 46."""
+    husband drives me, can I join?") and 41 of 46 relatives were found; with that clause 32 of 54 and 41
+    of 46; with who is said to have the disease ("ive had dermatomyositis since my 30s") 40 of 54 and 41 of 46."""
     from pathlib import Path
 
     import yaml
@@ -189,4 +197,4 @@ def test_who_would_take_part_on_a_writer_never_read():
     cases = yaml.safe_load((Path(__file__).parent / "eval" / "who_test.yml").read_text(encoding="utf-8"))["cases"]
     writers = [person_in(c["text"]) in (None, YOU) for c in cases if c["who"] == "me"]
     relatives = [person_in(c["text"]) not in (None, YOU) for c in cases if c["who"] != "me"]
-    assert sum(writers) / len(writers) >= 0.55 and sum(relatives) / len(relatives) >= 0.85
+    assert sum(writers) / len(writers) >= 0.7 and sum(relatives) / len(relatives) >= 0.85

@@ -609,3 +609,19 @@ def test_an_open_outcome_for_a_listing_whose_end_date_has_passed_says_so():
                "injection_contraindication": "no", "anticoagulant_therapy": "no", "consent": "yes", "legal_protection": "no"}
     _, messages = run(ea.ActionEligibilityOutcome, tracker("", answers=answers))
     assert messages[0]["custom"]["outcome"] == "may_be_eligible" and "18 March 2023, which has passed" in messages[0]["text"]
+
+
+def test_facts_told_beside_a_request_to_join_get_only_what_the_texts_say_of_who_may_join():
+    # Nothing was asked but whether one can join: no "doesn't cover that", no sentence of the design.
+    for text, trial in (("my husband drives me to every visit, could I take part?", "STSINJ"),
+                        ("my 9 year old girl has little bony lumps under her skin. could she be in the french trial?",
+                         "NCT03582800"),
+                        ("Can I join the sodium thiosulfate study?", "NCT03582800")):
+        _, texts = start(text, trial=trial, answers=None)
+        assert not any("(Source:" in t or "doesn't cover" in t for t in texts), (text, texts)
+    # A fact the criteria speak of is answered from them.
+    _, texts = start("I'm 45 and take warfarin, I'd like to join", trial="STSINJ", answers=None)
+    assert any("(Source:" in t and "medications" in t for t in texts)
+    # A condition asked about still gets what the texts say, or that they do not say it.
+    _, texts = start("can I join if I live in Canada?", trial="NCT03582800", answers=None)
+    assert any("(Source:" in t or "doesn't cover" in t for t in texts)
