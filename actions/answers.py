@@ -146,7 +146,7 @@ class Answer:
     @property
     def says_who_may_join(self) -> bool:
         """Whether the texts answer it from what they say about who may join."""
-        return self.covered and all(p.passages[0].section.startswith(_WHO_MAY_JOIN) for p in self.answering)
+        return bool(self.answering) and all(p.passages[0].section.startswith(_WHO_MAY_JOIN) for p in self.answering)
 
     def render(self) -> str:
         """What the patient reads: each answering part with its source (labelled by trial when

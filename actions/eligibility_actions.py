@@ -169,13 +169,15 @@ class ValidateEligibilityForm(FormValidationAction):
                 and not only_asks_to_go_on(text) and not answered_this_turn(tracker)):
             # It asks about a condition ("can I join if I live in Canada?", "is lupus one of the
             # diseases?") or something else ("what are the criteria?"): that is answered first, or
-            # said not covered, then the pre-screen starts. Facts told beside the request ("I take
-            # warfarin, can I still join?") get only what the texts say of who may join ("my husband
-            # drives me" got "doesn't cover that"; a child's diagnosis, the study's design).
+            # said not covered, then the pre-screen starts. Facts told beside a plain request ("my 9
+            # year old has bony lumps, could she be in it?") are answered only from what the texts say
+            # of who may join (they got the 1,089-character sentence of the study's design), or said
+            # not covered.
             # (The pre-screen's intro and first question follow: the answer's best sentence only.)
             answer = look_up(dispatcher, svc, text, context.trials, brief=True)
             if answer and not outcome_quotes(answer, svc, context.trials, text) and (
-                    answer.says_who_may_join or asks_more_than_joining(text, lambda clause: svc.names.without_names(clause, titles=True))):
+                    not answer.covered or answer.says_who_may_join
+                    or asks_more_than_joining(text, lambda clause: svc.names.without_names(clause, titles=True))):
                 answered = send_answer(dispatcher, answer, text)
         # Resumed, the questions stay about whom they were ("i think i misunderstood" does not turn
         # a wife's pre-screen into the patient's), unless someone else is named for the first time.

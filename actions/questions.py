@@ -304,11 +304,16 @@ def clauses_asking_to_join(text: str) -> list[str]:
 
 def asks_more_than_joining(text: str, without_names=lambda clause: clause) -> bool:
     """Whether a message asks something besides whether one can join: a question of its own ("is
-    lupus one of the diseases? can I join?") or a condition ("can I join if I live in Canada?"), not
-    facts told beside the request ("my husband drives me to every visit, could I take part?"). A trial's
+    lupus one of the diseases? can I join?"), a condition ("can I join if I live in Canada?"), or
+    whether what it tells matters ("we are moving to Lyon, can my son still take part?"); not facts
+    told beside the request ("my husband drives me to every visit, could I take part?"). A trial's
     name says which trial, not what is asked (without_names takes it out of a clause that asks to join)."""
-    return any(says_more_than_joining(without_names(c)) if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c) else True
+    return any(says_more_than_joining(without_names(c)) or bool(_STILL.search(c))
+               if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c) else True
                for c in _CLAUSE.findall(text or "") if _asks(c))
+
+
+_STILL = re.compile(r"\b(still|anyway|even so|quand meme|quand même|toujours)\b", re.IGNORECASE)
 
 
 def asks_to_join(text: str) -> bool:

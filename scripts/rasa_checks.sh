@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Rasa's own checks: our Rasa components, data validation, NLU on a held-out split (intent F1 floored) and on the
-# held-out writer's examples (per-intent precision and recall floored), test stories.
+# Rasa's own checks: our Rasa components, data validation, the NLU on the held-out writer's examples (per-intent
+# precision and recall floored), test stories. (An 80/20 split of data/nlu, trained again, took three of CI's
+# minutes and measured less: the held-out writer never saw the training data's wording.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RASA=.venv-rasa/bin/rasa
-# Weighted intent F1 on the held-out 20% of the NLU data must not fall below this.
-NLU_F1_FLOOR=${NLU_F1_FLOOR:-0.88}
 out=build/rasa-checks
 rm -rf "$out" && mkdir -p "$out"
 
@@ -14,21 +13,6 @@ echo "== components that need Rasa"
 
 echo "== rasa data validate --fail-on-warnings"
 $RASA data validate --fail-on-warnings --quiet
-
-echo "== NLU: train on 80%, test on the held-out 20%"
-$RASA data split nlu --nlu data/nlu --training-fraction 0.8 --random-seed 7 --out "$out/split" --quiet
-$RASA train nlu --nlu "$out/split/training_data.yml" --out "$out/models" --fixed-model-name nlu-split --quiet
-$RASA test nlu --nlu "$out/split/test_data.yml" --model "$out/models/nlu-split.tar.gz" --out "$out/nlu" --quiet
-.venv-actions/bin/python - "$out/nlu/intent_report.json" "$NLU_F1_FLOOR" <<'PY'
-import json, sys
-report = json.load(open(sys.argv[1]))
-f1 = report["weighted avg"]["f1-score"]
-print(f"held-out intent F1 (weighted): {f1:.3f} (floor {sys.argv[2]})")
-for name, row in sorted(report.items()):
-    if isinstance(row, dict) and "f1-score" in row and name not in ("weighted avg", "macro avg", "micro avg"):
-        print(f"  {name:22} f1 {row['f1-score']:.2f}  support {row['support']}")
-sys.exit(0 if f1 >= float(sys.argv[2]) else 1)
-PY
 
 echo "== NLU: the trained model on the held-out writer's examples (tests/eval/nlu_test_set.yml)"
 $RASA test nlu --nlu tests/eval/nlu_test_set.yml --model models/trial-assistant.tar.gz --out "$out/nlu-held-out" --quiet

@@ -612,13 +612,16 @@ def test_an_open_outcome_for_a_listing_whose_end_date_has_passed_says_so():
 
 
 def test_facts_told_beside_a_request_to_join_get_only_what_the_texts_say_of_who_may_join():
-    # Nothing was asked but whether one can join: no "doesn't cover that", no sentence of the design.
-    for text, trial in (("my husband drives me to every visit, could I take part?", "STSINJ"),
-                        ("my 9 year old girl has little bony lumps under her skin. could she be in the french trial?",
-                         "NCT03582800"),
-                        ("Can I join the sodium thiosulfate study?", "NCT03582800")):
-        _, texts = start(text, trial=trial, answers=None)
-        assert not any("(Source:" in t or "doesn't cover" in t for t in texts), (text, texts)
+    # Nothing asked but whether one can join: no sentence of the study's design (1,089 characters).
+    _, texts = start("my 9 year old girl has little bony lumps under her skin. could she be in the french trial?",
+                     trial="NCT03582800", answers=None)
+    assert not any("(Source:" in t for t in texts)
+    # The trial's title words say which trial: nothing is looked up.
+    _, texts = start("Can I join the sodium thiosulfate study?", trial="NCT03582800", answers=None)
+    assert not any("(Source:" in t or "doesn't cover" in t for t in texts)
+    # Whether a fact matters, which the texts do not say: said so.
+    _, texts = start("my husband drives me to every visit, could I take part?", trial="STSINJ", answers=None)
+    assert "doesn't cover" in texts[0]
     # A fact the criteria speak of is answered from them.
     _, texts = start("I'm 45 and take warfarin, I'd like to join", trial="STSINJ", answers=None)
     assert any("(Source:" in t and "medications" in t for t in texts)
