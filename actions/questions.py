@@ -52,12 +52,12 @@ _ADVICE = re.compile(
 # "Can I still join if ...": asks whether a condition keeps one out; the condition is what to look up
 # (the words "take part" would find the sign-up steps instead).
 _JOINING = re.compile(
-    r"\b(still )?(join(ing)?|take part|taking part|participat\w*|enrol\w*|"
-    # "be in it", "be in the French trial" (not "be in the sun")
-    r"be in (it|(this|that|the|th[eo]se) (\w+ ){0,3}(study|studies|trial|trials|one|ones))|"
+    r"\b(still )?(join(ing)?|take part|taking part|participat\w*|be in (it|this|the (study|trial))|enrol\w*|"
     r"be (accepted|included|eligible|allowed in)|get in|qualify|apply)\b", re.IGNORECASE)
 # More ways to ask to join, which say nothing to look up either ("is this right for me?", "sign me up").
+# ("be in the French trial": not "be in the sun".)
 _ASKING_TO_JOIN = re.compile(_JOINING.pattern + r"|\b(be (considered|part of)|get (into|in on)|sign (\w+ )?(up|on)|"
+                             r"be in (this|that|the|th[eo]se) (\w+ ){1,3}(study|studies|trial|trials|one|ones)|"
                              r"(right|suitable|meant) for|(for|like) (me|him|her|us|people like)|fit (in|for)?|eligib\w*)\b",
                              re.IGNORECASE)
 _FILLER = re.compile(r"\b(who|what|how|when|where|why|which|can|could|may|would|will|is|am|are|does|do|i|he|she|we|they|my \w+|it|this|that|"
