@@ -128,16 +128,20 @@ def said_before(tracker: Tracker, criteria, person: str | None) -> tuple[dict, s
     "can she join?"), newest first, and who they are about: only from messages that say who ("I",
     "my daughter"), of the person the pre-screen is about (when the message that starts it names
     nobody, "can she join?", the person the latest of them named), and what they state, not ask
-    ("should I give my son vitamin D for his ossifications?" says no condition). Messages already
-    deleted say nothing."""
+    ("should I give my son vitamin D for his ossifications?" says no condition). The writer's "I"
+    with nothing stated ("i think i want to stop, this is too much") says who writes, not who would
+    take part. Messages already deleted say nothing."""
     found: dict = {}
     users = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"][:-1]
     for text in reversed(users):
         who = person_in(text)
         if who is None or (person is not None and who != person):
             continue
+        stated = answers_in_message(criteria, stated_part(text))
+        if person is None and who == YOU and not stated:
+            continue
         person = who
-        found = {**answers_in_message(criteria, stated_part(text)), **found}
+        found = {**stated, **found}
     return found, person
 
 

@@ -568,6 +568,12 @@ def test_facts_told_earlier_in_the_conversation_are_kept_for_the_person_they_are
     assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 6}
     assert slots["screening_person"] == "your daughter"
     assert any(t.startswith("From what you told me I noted:\n• Which of these does your daughter have?") for t in texts)
+    # The writer's "I" with nothing stated, in between, does not make it the writer's pre-screen.
+    between = {"event": "user", "text": "i think i want to stop, this is too much right now"}
+    starting = {"event": "user", "text": "no actually keep going"}
+    slots, _ = start("no actually keep going", events=[*said, between, starting], answers=None)
+    assert slots["screening_answers"] == {"diagnosis": "ippsd2_ossification", "age": 6}
+    assert slots["screening_person"] == "your daughter"
     # Said of someone else, or with nobody named, they are not this person's answers.
     for earlier in ("my daughter is 6 and has PHP1a", "does PHP1a count? what about a 6 year old?",
                     "should I give my son extra vitamin D for his ossifications while we wait?"):
