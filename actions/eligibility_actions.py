@@ -10,8 +10,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import (asked_besides, asks_for_advice, asks_more_than_joining, asks_to_go_on, asks_what_it_means, is_question,
-                               only_asks_to_go_on, says_more_than_joining, stated_part, without_asking_what_it_means)
+from actions.questions import (asked_besides, asks_for_advice, asks_more_than_joining, asks_to_go_on, asks_what_it_means,
+                               is_question, only_asks_to_go_on, says_more_than_joining, stated_part,
+                               without_asking_what_it_means)
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
                                     person_in, sex_of, topic_stems)

@@ -302,6 +302,10 @@ def clauses_asking_to_join(text: str) -> list[str]:
     return [c for c in _CLAUSE.findall(text or "") if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c)]
 
 
+# "Can my son still take part?": asks whether what the message tells matters.
+_STILL = re.compile(r"\b(still|anyway|even so|quand meme|quand même|toujours)\b", re.IGNORECASE)
+
+
 def asks_more_than_joining(text: str, without_names=lambda clause: clause) -> bool:
     """Whether a message asks something besides whether one can join: a question of its own ("is
     lupus one of the diseases? can I join?"), a condition ("can I join if I live in Canada?"), or
@@ -311,9 +315,6 @@ def asks_more_than_joining(text: str, without_names=lambda clause: clause) -> bo
     return any(says_more_than_joining(without_names(c)) or bool(_STILL.search(c))
                if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c) else True
                for c in _CLAUSE.findall(text or "") if _asks(c))
-
-
-_STILL = re.compile(r"\b(still|anyway|even so|quand meme|quand même|toujours)\b", re.IGNORECASE)
 
 
 def asks_to_join(text: str) -> bool:
