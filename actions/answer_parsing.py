@@ -405,8 +405,7 @@ _HOLDER = re.compile(rf"\b(?P<me>(i|i've|ive)\s+(have|had|got|was diagnosed|live
 def _holder(t: str) -> str | None:
     """The last one the text says has the disease or an age: YOU, a relative named so ("my son is 14
     and has jdm"), or the one "she" or "he" stands for."""
-    found = [(m.start(), YOU) for m in _HOLDER.finditer(t) if m.group("me")]
-    found += [(m.start(), _relative_in(t[:m.start()], last=True)) for m in _HOLDER.finditer(t) if m.group("pronoun")]
+    found = [(m.start(), YOU if m.group("me") else _relative_in(t[:m.start()], last=True)) for m in _HOLDER.finditer(t)]
     found += [(m.start(), _named(m, french)) for pattern, french in ((_RELATIVE, None), (_FRENCH_RELATIVE, _FRENCH_WHO))
               for m in pattern.finditer(t) if re.match(rf"\s+{_HAS}\b", t[m.end():])]
     found = [f for f in found if f[1]]

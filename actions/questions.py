@@ -297,9 +297,13 @@ def asks_something_else(text: str) -> bool:
 _FRENCH_JOINING = re.compile(r"\b(participer|inscri\w*|faire partie|rentrer dans|entrer dans|eligible)\b", re.IGNORECASE)
 
 
+def _asks_to_join_in(clause: str) -> bool:
+    return bool(_ASKING_TO_JOIN.search(clause) or _FRENCH_JOINING.search(clause))
+
+
 def clauses_asking_to_join(text: str) -> list[str]:
     """The clauses of a message that ask to join ("my husband drives me, | can I still join?")."""
-    return [c for c in _CLAUSE.findall(text or "") if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c)]
+    return [c for c in _CLAUSE.findall(text or "") if _asks_to_join_in(c)]
 
 
 # "Can my son still take part?": asks whether what the message tells matters.
@@ -312,8 +316,7 @@ def asks_more_than_joining(text: str, without_names=lambda clause: clause) -> bo
     whether what it tells matters ("we are moving to Lyon, can my son still take part?"); not facts
     told beside the request ("my husband drives me to every visit, could I take part?"). A trial's
     name says which trial, not what is asked (without_names takes it out of a clause that asks to join)."""
-    return any(says_more_than_joining(without_names(c)) or bool(_STILL.search(c))
-               if _ASKING_TO_JOIN.search(c) or _FRENCH_JOINING.search(c) else True
+    return any(not _asks_to_join_in(c) or says_more_than_joining(without_names(c)) or bool(_STILL.search(c))
                for c in _CLAUSE.findall(text or "") if _asks(c))
 
 
