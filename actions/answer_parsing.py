@@ -56,6 +56,15 @@ _LEADING_YES = re.compile(r"^(yes|yeah|yep|yup|ya|y|sure|oui|correct|absolutely|
 _LEADING_NO = re.compile(r"^(no|nope|nah|never|none|non)\b")
 
 
+# "OK" alone, said to an offer ("Would you like to check whether you could take part?"), takes it up.
+_AGREES = re.compile(r"((ok+|okay|okey|k|alright|all right|sounds good|go ahead|let'?s (do it|go|try)|fine|why not)[\s,.!]*)+")
+
+
+def accepts_offer(text: str | None) -> bool:
+    """Whether a reply to an offer takes it up: a yes, or an "ok" that says nothing else."""
+    return parse_yes_no(text) == YES or bool(_AGREES.fullmatch(normalise(text)))
+
+
 # Words before the answer that are not one: "ok. no allergy", "well, yes". "OK" alone is no answer.
 _FILLER = re.compile(r"^((ok|okay|oh|well|um+|uh+|erm|hmm+|so|then|alright|ah|right|hi|hello|i mean)\b[\s,.!]*)+")
 

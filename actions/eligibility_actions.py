@@ -14,7 +14,7 @@ from actions.questions import (asked_besides, asks_for_advice, asks_more_than_jo
                                is_question, only_asks_to_go_on, says_more_than_joining, stated_part,
                                without_asking_what_it_means)
 from actions.answers import Answer
-from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, clauses, names_another_topic, normalise, parse_yes_no,
+from actions.answer_parsing import (NO, NOT_SURE, YOU, accepts_offer, clauses, names_another_topic, normalise, parse_yes_no,
                                     person_in, sex_of, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
@@ -38,6 +38,7 @@ _WHY_DO_YOU_ASK = re.compile(
     r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
 # Intents of a message that asks something: answered mid-screening, then the question is asked again.
 QUESTION_INTENTS = ("ask_question", "ask_medical_advice")
+ACKNOWLEDGE_INTENT = "acknowledge"
 CLEAR_QUESTION_CONFIDENCE = 0.7
 
 
@@ -545,8 +546,9 @@ def states_screening_facts(tracker: Tracker, text: str) -> bool:
 class ActionTakeAnswer(Action):
     """An answer outside the form: to the question still open of a paused pre-screen (after an
     emergency or a question, "no allergies") it is taken and the pre-screen goes on; facts for a
-    pre-screen not started yet ("my son has iPPSD2 and is 7") start it; else it is handled like any
-    message the NLU was unsure of."""
+    pre-screen not started yet ("my son has iPPSD2 and is 7") start it; any other acknowledgement
+    ("ok", "i see", "he hates needles") gets "anything else?"; else it is handled like any message the
+    NLU was unsure of."""
 
     def name(self) -> str:
         return "action_take_answer"
@@ -559,16 +561,19 @@ class ActionTakeAnswer(Action):
         if taken is not None:
             return taken
         text = tracker.latest_message.get("text") or ""
-        # "yes" typed to "Would you like to check whether you could take part?" starts it.
-        reply = parse_yes_no(text) if open_question is None and offered_screening(tracker) else None
-        if reply == YES:
+        offered = open_question is None and offered_screening(tracker)
+        # "yes" or "ok" typed to "Would you like to check whether you could take part?" starts it.
+        if offered and accepts_offer(text):
             return [SlotSet("resume_screening", True)]
-        if reply == NO:
+        if offered and parse_yes_no(text) == NO:
             dispatcher.utter_message(text=say("screening_declined"))
             return [SlotSet("resume_screening", False)]
         if not answers and not is_question(text) and states_screening_facts(tracker, text):
             # "my son has iPPSD2 and is 7" (no question): the pre-screen starts, with the facts noted.
             return [SlotSet("resume_screening", True)]
+        if (tracker.latest_message.get("intent") or {}).get("name") == ACKNOWLEDGE_INTENT:
+            dispatcher.utter_message(text=say("anything_else"))
+            return [SlotSet("resume_screening", False)]
         return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
 
 

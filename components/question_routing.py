@@ -36,7 +36,7 @@ from components.intent_rules import IntentRules
 
 QUESTION_INTENT = "ask_question"
 FALLBACK_INTENT = "nlu_fallback"
-SMALL_TALK = ("greet", "thank", "goodbye")
+SMALL_TALK = ("greet", "thank", "acknowledge", "goodbye")
 LIST_INTENT = "list_trials"
 # Below this the classifier's "which trials are there?" is a question about the trial in view: it
 # took 9 of dev's 792 questions for one ("which university is this study based at?"), 8 of them at

@@ -106,6 +106,8 @@ def check_misread_questions_are_questions_and_mentions_of_stopping_delete_nothin
              ("hi, what is this study actually testing?", "greet", "ask_question"),
              ("hey, can you help me?", "greet", "greet"),
              ("thanks, and who pays for it?", "thank", "ask_question"),
+             ("ok, and who pays for it?", "acknowledge", "ask_question"),
+             ("i see", "acknowledge", "acknowledge"),
              ("How old do you have to be?", "goodbye", "ask_question"),
              ("thanks, bye!", "goodbye", "goodbye"),
              ("and the other one?", "goodbye", "ask_question"),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from actions.answer_parsing import NO, NOT_SURE, YES, parse_age, parse_choice, parse_yes_no
+from actions.answer_parsing import NO, NOT_SURE, YES, accepts_offer, parse_age, parse_choice, parse_yes_no
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -198,3 +198,10 @@ def test_who_would_take_part_on_a_writer_never_read():
     writers = [person_in(c["text"]) in (None, YOU) for c in cases if c["who"] == "me"]
     relatives = [person_in(c["text"]) not in (None, YOU) for c in cases if c["who"] != "me"]
     assert sum(writers) / len(writers) >= 0.7 and sum(relatives) / len(relatives) >= 0.85
+
+
+@pytest.mark.parametrize("text, accepted", [("ok", True), ("Okay!", True), ("yes please", True), ("alright, let's do it", True),
+                                            ("sure", True), ("ok thanks", False), ("i see", False), ("no thanks", False),
+                                            ("ok but how long does it take?", False), ("hm that's a lot of needles", False)])
+def test_an_ok_alone_takes_up_an_offer(text, accepted):
+    assert accepts_offer(text) is accepted

@@ -511,11 +511,31 @@ def test_yes_or_no_typed_to_the_offer_of_a_pre_screen_answers_it():
     assert events == [SlotSet("resume_screening", True)] and messages == []  # the rule then starts the form
     events, messages = run(ea.ActionTakeAnswer, tracker("no thanks", answers=None, active=False, events=offer))
     assert events == [SlotSet("resume_screening", False)] and messages[0]["text"] == say("screening_declined")
+    # "ok" alone takes the offer up, as a yes; a reaction that is not one gets "anything else?".
+    events, messages = run(ea.ActionTakeAnswer, tracker("ok!", intent="acknowledge", answers=None, active=False, events=offer))
+    assert events == [SlotSet("resume_screening", True)] and messages == []
+    events, messages = run(ea.ActionTakeAnswer, tracker("hm, that's a lot of needles", intent="acknowledge", answers=None,
+                                                        active=False, events=offer))
+    assert events == [SlotSet("resume_screening", False)] and [m["text"] for m in messages] == [say("anything_else")]
     # An offer further back is no longer what a "yes" answers.
     earlier = offer[:2] + [{"event": "user", "text": "who runs it?"}, {"event": "bot", "text": "Dr Domsic."},
                            {"event": "user", "text": "yes"}]
     events, messages = run(ea.ActionTakeAnswer, tracker("yes", answers=None, active=False, events=earlier))
     assert SlotSet("resume_screening", True) not in events and messages[0]["text"] != say("screening_declined")
+    events, messages = run(ea.ActionTakeAnswer, tracker("ok", intent="acknowledge", answers=None, active=False, events=earlier))
+    assert events == [SlotSet("resume_screening", False)] and [m["text"] for m in messages] == [say("anything_else")]
+
+
+def test_an_acknowledgement_answers_a_paused_pre_screen_or_starts_nothing():
+    # After a question mid-screen the open question is asked again: "yup" answers it (the classifier
+    # may read it as an acknowledgement); a reaction with no pre-screen to answer starts none.
+    answers = {"diagnosis": "ippsd2_ossification", "age": 9}
+    events, _ = run(ea.ActionTakeAnswer, tracker("yup", intent="acknowledge", answers=dict(answers), active=False))
+    assert SlotSet("screening_answers", {**answers, "planned_surgery": "yes"}) in events
+    assert SlotSet("resume_screening", True) in events
+    events, messages = run(ea.ActionTakeAnswer, tracker("my son hates needles, so we'll see",
+                                                        intent="acknowledge", answers=None, active=False))
+    assert events == [SlotSet("resume_screening", False)] and [m["text"] for m in messages] == [say("anything_else")]
 
 
 def test_an_answer_about_someone_else_turns_the_questions_to_them():

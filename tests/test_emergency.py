@@ -150,14 +150,12 @@ _STORY = ("we drove three hours for the screening visit and the parking was a ni
           "though and explained everything about the injections. ")
 
 
-@pytest.mark.xfail(strict=True, reason="a known false alarm since writers AB and AD joined the bank (0.42; 0.40 with "
-                                       "writer AE's calm sleep messages): the regression reads it at 0.7")
 def test_a_calm_ending_to_a_long_story_is_no_emergency(model, threshold):
     # A false alarm (0.65) of the fine-tuned classifier from 2026-12-05 to 2026-12-06, when it was
     # trained again with the list-of-trials examples among its others, and (0.55) with writers O and P
-    # in the bank, until writer T's (docs/evaluation.md, fifteenth session). Again since the
-    # seventeenth session, of the regression (the bank's emergencies of a child "very sleepy"; the
-    # fine-tuned reader 0.09): strict, so the day it passes again the marker must go.
+    # in the bank, until writer T's (docs/evaluation.md, fifteenth session). Again from the seventeenth
+    # session (0.42, the bank's emergencies of a child "very sleepy") until writers AL, AN and AO's short
+    # replies after an answer joined the NLU examples (2026-12-07), which both readers learn from.
     assert probability(model, _STORY + "she is asleep in the car now") < threshold
 
 

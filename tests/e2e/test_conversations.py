@@ -119,6 +119,18 @@ def test_how_joining_works_gets_the_answer_and_a_button_that_starts_it(patient):
     assert criterion(patient.send(button["payload"], LIMOGES)) == "diagnosis"
 
 
+def test_an_ok_to_the_offer_of_a_pre_screen_starts_it(patient):
+    patient.send("how do I sign up?", LIMOGES)
+    assert criterion(patient.send("ok", LIMOGES)) == "diagnosis"
+
+
+def test_an_acknowledgement_after_an_answer_is_not_thanked_and_asks_what_else(patient):
+    assert payloads(patient.send("how are the injections given?", PITTSBURGH), "answer")
+    for text in ("ok", "i see, that's a lot of needles"):
+        reply = texts(patient.send(text, PITTSBURGH))
+        assert "anything else" in reply.lower() and "welcome" not in reply.lower(), reply
+
+
 def test_a_parents_opener_fills_the_answers_and_asks_about_her(patient):
     replies = patient.send("my 9 year old girl has pseudohypoparathyroidism and little bony lumps under her skin. "
                            "could she be in the french trial?", PITTSBURGH)

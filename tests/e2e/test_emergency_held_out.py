@@ -21,6 +21,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -87,11 +88,16 @@ LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0
 
 @pytest.fixture(scope="module")
 def emergency_shares(servers) -> dict:
+    def route(text: str) -> str:
+        return reply_route(Chat(servers["rasa_port"], f"held-out-{uuid.uuid4().hex}").send(text))
+
     shares = {}
-    for name in LIMITS:
-        for group, texts in yaml.safe_load((EVAL / name).read_text()).items():
-            routes = [reply_route(Chat(servers["rasa_port"], f"held-out-{uuid.uuid4().hex}").send(t)) for t in texts]
-            shares[(name, group)] = sum(r == "emergency" for r in routes) / len(routes)
+    # A few at once: Rasa and the action server then work side by side (each conversation is its own).
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        for name in LIMITS:
+            for group, texts in yaml.safe_load((EVAL / name).read_text()).items():
+                routes = list(pool.map(route, texts))
+                shares[(name, group)] = sum(r == "emergency" for r in routes) / len(routes)
     print(shares)
     return shares
 
