@@ -10,9 +10,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import (asked_besides, asks_for_advice, asks_more_than_joining, asks_to_go_on, asks_what_it_means,
-                               is_question, only_asks_to_go_on, says_more_than_joining, stated_part,
-                               without_asking_what_it_means)
+from actions.questions import (ACKNOWLEDGE_INTENT, asked_besides, asks_for_advice, asks_more_than_joining, asks_to_go_on,
+                               asks_what_it_means, is_question, only_asks_to_go_on, says_more_than_joining, stated_part,
+                               without_asking_what_it_means, without_hedged_answers)
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YOU, accepts_offer, clauses, names_another_topic, normalise, parse_yes_no,
                                     person_in, sex_of, topic_stems)
@@ -38,7 +38,6 @@ _WHY_DO_YOU_ASK = re.compile(
     r"\b(reason for|relevant|to do with)\b.{0,20}\W*$|^\W*why\W*$", re.IGNORECASE)
 # Intents of a message that asks something: answered mid-screening, then the question is asked again.
 QUESTION_INTENTS = ("ask_question", "ask_medical_advice")
-ACKNOWLEDGE_INTENT = "acknowledge"
 CLEAR_QUESTION_CONFIDENCE = 0.7
 
 
@@ -304,11 +303,12 @@ class ValidateEligibilityForm(FormValidationAction):
         if parsed is None and (asks_to_go_on(text) or joining_only or (
                 svc.names.find(text) == [trial_id] and not says_more_than_joining(svc.names.without_names(text)))):
             return {"screening_reply": None}  # only asks to go on: the question again
-        # ("I'm on warfarin, is that a problem?" starts like an answer, and asks.)
-        asks = (intent in QUESTION_INTENTS or is_question(text)) and (not _ANSWER_START.match(text) or "?" in text)
+        # ("I'm on warfarin, is that a problem?" starts like an answer, and asks; "not sure, maybe?" does not.)
+        unhedged = without_hedged_answers(text)
+        asks = (intent in QUESTION_INTENTS or is_question(unhedged)) and (not _ANSWER_START.match(text) or "?" in unhedged)
         # An answer the question can read, in no question's form, is an answer whatever the NLU said
         # ("another connective tissue disease, they call it undifferentiated" was answered from the texts).
-        if asks and (parsed is None or (intent in QUESTION_INTENTS and is_question(text))):
+        if asks and (parsed is None or (intent in QUESTION_INTENTS and is_question(unhedged))):
             # A question in the middle of the screening: answer it, then ask again.
             if asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))

@@ -86,6 +86,8 @@ _GREETING = re.compile(r"^\W*((hi|hello|hey|hiya|good (morning|afternoon|evening
 
 _SMALL_TALK = "help talk chat fine good well today there doing bot human real person anyone anybody"
 
+# "ok", "i see", a reaction that asks nothing (data/nlu/smalltalk.yml).
+ACKNOWLEDGE_INTENT = "acknowledge"
 # Requests that delete what the patient typed (each asks for a yes first: actions/deletion_actions.py).
 DELETING_INTENTS = frozenset({"stop_screening", "restart_screening", "forget_answers"})
 # What such a request is about: the conversation itself ("stop the questions", "delete my answers",
@@ -260,6 +262,17 @@ def question_in_small_talk(text: str) -> str | None:
 def is_question(text: str) -> bool:
     """Whether a message asks something (beyond naming a trial)."""
     return "?" in text or any(_QUESTION_START.match(clause) for clause in _CLAUSE.findall(text))
+
+
+# A question mark on a word of answer alone is doubt, not a question: "not sure, maybe? I have hard
+# bits in my fingers", "yes? she had one last year".
+_HEDGED_ANSWER = re.compile(r"(^|[,.;:!?]\s*)((yes|yeah|yep|no|nope|maybe|perhaps|probably|possibly|i think so|i guess|"
+                            r"i don'?t think so|not sure|not really|sort of|kind of)\s*)\?+", re.IGNORECASE)
+
+
+def without_hedged_answers(text: str) -> str:
+    """The message with the question marks of hedged answers ("maybe?") made full stops."""
+    return _HEDGED_ANSWER.sub(lambda m: f"{m[1]}{m[2].rstrip()}.", text)
 
 
 # "Who decides whether STS is right for me?" asks how the trial decides, not for a decision.

@@ -26,8 +26,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.questions import (DELETING_INTENTS, ROUTED_FROM, asks_about_the_question_only, asks_how_to_join,
-                               asks_something_else, asks_what_it_means, asks_whether_it_suits,
+from actions.questions import (ACKNOWLEDGE_INTENT, DELETING_INTENTS, ROUTED_FROM, asks_about_the_question_only,
+                               asks_how_to_join, asks_something_else, asks_what_it_means, asks_whether_it_suits,
                                asks_whether_someone_can_join, deletion_only_mentioned, is_question,
                                only_asks_to_go_on, question_in_small_talk)
 from actions.emergency import EMERGENCY_INTENT
@@ -36,7 +36,7 @@ from components.intent_rules import IntentRules
 
 QUESTION_INTENT = "ask_question"
 FALLBACK_INTENT = "nlu_fallback"
-SMALL_TALK = ("greet", "thank", "acknowledge", "goodbye")
+SMALL_TALK = ("greet", "thank", ACKNOWLEDGE_INTENT, "goodbye")
 LIST_INTENT = "list_trials"
 # Below this the classifier's "which trials are there?" is a question about the trial in view: it
 # took 9 of dev's 792 questions for one ("which university is this study based at?"), 8 of them at

@@ -135,6 +135,11 @@ def test_an_answer_in_no_question_form_is_taken_whatever_the_nlu_said():
     # Asked as a question, it is answered, and the question asked again.
     result, messages = validate("does dermatomyositis count?", intent="ask_question", trial="STSINJ")
     assert result.get("screening_reply") is None and "screening_answers" not in result
+    # A question mark on the answer alone is doubt: "maybe?" answers "not sure", whatever the NLU said.
+    result, messages = validate("not sure, maybe? I have hard bits in my fingers but nobody ever called it that",
+                                intent="ask_question", trial="STSINJ", answers={"condition": "dermatomyositis"})
+    assert result["screening_answers"] == {"condition": "dermatomyositis", "calcinosis": "not_sure"}
+    assert not any("(Source:" in (m.get("text") or "") for m in messages)
 
 
 def test_asking_to_go_on_mid_form_asks_the_same_question_again():

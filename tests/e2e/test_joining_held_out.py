@@ -24,7 +24,11 @@ START_PAYLOAD = "/check_eligibility"
 # (docs/evaluation.md, ninth session). 2026-12-06 (fifteenth session), after writer Q's examples in the
 # NLU data: requests started 0.89, requests that ask how 0.70 (two of them now read as a request for
 # advice, "Should I send my medical records somewhere?"): the floor follows the measure, a fault.
-FLOORS = {"wants_to_join": 0.84, "wants_to_join_and_asks_how": 0.68}
+# 2026-12-07 (twenty-second session), with acknowledgements ("ok", "i see") an intent of their own:
+# requests started 0.86 -> 0.81 (nine of the 100 are read as acknowledgements and get "anything
+# else?"; routing an acknowledgement with words of joining to the pre-screen won two of them back but
+# started it for three of writer AM's acknowledgements: not kept). A fault; the floor follows it.
+FLOORS = {"wants_to_join": 0.8, "wants_to_join_and_asks_how": 0.68}
 CEILING_NOT_ASKING = 0.05
 
 
