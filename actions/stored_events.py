@@ -4,8 +4,10 @@ by the tracker store (what the end of a session deletes) and make report (what i
 from __future__ import annotations
 
 SCREENING_FORM = "eligibility_form"
-# Intents whose messages hold the patient's own facts ("my son is 12, can he join?").
-PERSONAL_INTENTS = frozenset({"check_eligibility", "give_answer", "change_answer", "emergency", "ask_medical_advice"})
+# Intents whose messages hold the patient's own facts ("my son is 12, can he join?"; an acknowledgement
+# tells them too: "i see, i already do methotrexate shots every week").
+PERSONAL_INTENTS = frozenset({"check_eligibility", "give_answer", "change_answer", "emergency", "ask_medical_advice",
+                              "acknowledge"})
 DELETED = "[deleted]"  # what the tracker store leaves of forgotten text
 
 

@@ -9,6 +9,7 @@ import yaml
 
 from actions.knowledge_base import load_team_answers
 from actions.report import build_report, render_csv, render_table, write_drafts
+from actions.stored_events import screening_positions
 
 T0 = 1_790_000_000.0  # 2026-09-21
 
@@ -123,3 +124,12 @@ def test_drafts_hold_the_top_questions_with_empty_answers_that_are_never_used(tm
     folder.mkdir()
     (folder / "team_answers.yml").write_text(path.read_text())
     assert load_team_answers(folder) == ()
+
+
+def test_an_acknowledgement_is_kept_private_like_any_message_with_personal_facts():
+    # Redacted when the session ends, never read by the report: reactions tell health facts.
+    events = [user("how are the shots given?"), answer("retrieval"),
+              user("i see, i already do methotrexate shots every week", intent="acknowledge"),
+              {"event": "bot", "timestamp": T0, "text": "Is there anything else you'd like to know about the trial?"},
+              user("who runs it?"), answer("retrieval")]
+    assert screening_positions(events) == {2, 3}
