@@ -17,7 +17,7 @@ section than the ones that answer; passages of an answering section without a re
 left out. Pairs are the question and "section title: passage": nothing names a trial, so an
 imported trial is read the same way.
 
-`make index` builds it after the index (about five minutes on two cores; nothing is done when its
+`make index` builds it after the index (about four minutes on two cores; nothing is done when its
 record matches its inputs) into build/answer_check/, exported to ONNX as the emergency classifier is
 (actions/fine_tuning.py).
 """
@@ -34,7 +34,7 @@ from actions.knowledge_base import PROJECT_DIR, TRIAL_FILE
 CHECK_DIR = PROJECT_DIR / "build" / "answer_check"
 MAX_TOKENS = 160
 RECIPE = fine_tuning.Recipe(epochs=2, learning_rate=5e-5, batch_size=32, max_tokens=MAX_TOKENS, balanced=True,
-                            by_length=True)
+                            by_length=True, lean=True)
 # Below it no passage of a trial is taken to say what was asked. Chosen on dev with the last two
 # writers held out of training (docs/evaluation.md, thirteenth session).
 THRESHOLD = 0.2

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from actions.evaluation import EMERGENCY_MARKS, EVAL_DIR, NEVER_SAY, reply_route, reply_text, says
+from actions.evaluation import EMERGENCY_MARKS, EVAL_DIR, NEVER_SAY, a_few_at_once, reply_route, reply_text, says
 
 SETS = {"dev": "conversations_dev.yml", "test": "conversations_test.yml"}
 EXPECTS = ("screening_question", "screening_outcome", "confirm_delete", "deleted", "answer", "not_covered",
@@ -162,13 +162,14 @@ class StoredAnswers:
 
 
 def ask_conversations_over_rest(base_url: str, conversations: list[dict], stored_answers) -> list[dict]:
-    """Each conversation held with a running Rasa server over REST as a new patient, turn by turn."""
+    """Each conversation held with a running Rasa server over REST as a new patient, turn by turn (a few
+    conversations at once)."""
     import requests
 
     from actions.secret_files import rest_headers
 
-    graded = []
-    for conversation in conversations:
+    def hold(conversation: dict) -> list[dict]:
+        graded = []
         sender = f"eval-{uuid.uuid4().hex}"
         page = conversation.get("page")
         before = None
@@ -188,7 +189,9 @@ def ask_conversations_over_rest(base_url: str, conversations: list[dict], stored
                            "deleted_without_yes": deleted_without_yes(turn, after, before),
                            "user": turn["user"], "reply": reply_text(messages)})
             before = after
-    return graded
+        return graded
+
+    return [turn for turns in a_few_at_once(hold, conversations) for turn in turns]
 
 
 def _share(part: int, whole: int) -> float | None:

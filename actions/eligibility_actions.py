@@ -14,13 +14,13 @@ from actions.questions import (ACKNOWLEDGE_INTENT, asked_besides, asks_for_advic
                                asks_what_it_means, is_question, only_asks_to_go_on, says_more_than_joining, stated_part,
                                without_asking_what_it_means, without_hedged_answers)
 from actions.answers import Answer
-from actions.answer_parsing import (NO, NOT_SURE, YOU, accepts_offer, clauses, names_another_topic, normalise, parse_yes_no,
-                                    person_in, sex_of, topic_stems)
+from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, accepts_offer, clauses, names_another_topic, normalise,
+                                    parse_yes_no, person_in, sex_of, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
                                  decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
 from actions.messages import say
-from actions.replies import (answer_from_texts, answered_this_turn, in_french, instead_of_screening, look_up,
-                             offered_screening, question_of, said_this_turn, send_answer, send_french_note,
+from actions.replies import (answer_from_texts, answered_this_turn, asked_anything_else, in_french, instead_of_screening,
+                             look_up, offered_screening, question_of, said_this_turn, send_answer, send_french_note,
                              send_still_open_notes, send_trial_list, still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
@@ -573,6 +573,13 @@ class ActionTakeAnswer(Action):
             return [SlotSet("resume_screening", True)]
         if (tracker.latest_message.get("intent") or {}).get("name") == ACKNOWLEDGE_INTENT:
             dispatcher.utter_message(text=say("anything_else"))
+            return [SlotSet("resume_screening", False)]
+        if asked_anything_else(tracker) and parse_yes_no(text) in (YES, NO):
+            # "yes" or "no" typed to "Is there anything else you'd like to know?"
+            if parse_yes_no(text) == YES:
+                dispatcher.utter_message(text=say("ask_away"))
+            else:
+                dispatcher.utter_message(response="utter_goodbye")
             return [SlotSet("resume_screening", False)]
         return ActionHandleFallback().run(dispatcher, tracker, domain) + [SlotSet("resume_screening", False)]
 

@@ -130,6 +130,12 @@ def offered_screening(tracker: Tracker) -> bool:
                for e in _bot_events(tracker, turns_back=1) for b in (e.get("data") or {}).get("buttons") or [])
 
 
+def asked_anything_else(tracker: Tracker) -> bool:
+    """Whether the reply to the message before the latest asked whether there is anything else to know
+    ("ok" and "thanks" get that), so that a typed "yes" or "no" answers it."""
+    return any(say("anything_else") in (e.get("text") or "") for e in _bot_events(tracker, turns_back=1))
+
+
 def debug_route(dispatcher: CollectingDispatcher, tracker: Tracker, route: str, reason: str) -> None:
     """For coordinators (make shell DEBUG=1): which route answered and why, with the NLU's reading."""
     if DEBUG:

@@ -14,7 +14,9 @@ apt_install() {  # Debian packages, installed only when missing (needs root, as 
   local missing=()
   for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
   if [ ${#missing[@]} -gt 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+    # `make test` installs the environments side by side: one apt-get waits for the other.
+    flock /tmp/trial-assistant-apt.lock sh -c 'apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"' apt "${missing[@]}"
   fi
 }
 

@@ -543,6 +543,23 @@ def test_an_acknowledgement_answers_a_paused_pre_screen_or_starts_nothing():
     assert events == [SlotSet("resume_screening", False)] and [m["text"] for m in messages] == [say("anything_else")]
 
 
+def test_yes_or_no_typed_to_anything_else_answers_it():
+    # Seen in the widget: "yes" to "Is there anything else you'd like to know?" got "Sorry, I didn't
+    # understand that".
+    asked = [{"event": "user", "text": "ok"}, {"event": "bot", "text": say("anything_else")}]
+    for text, reply in (("yes", {"text": say("ask_away")}), ("yeah i do", {"text": say("ask_away")}),
+                        ("no", {"response": "utter_goodbye"}), ("nope that's all", {"response": "utter_goodbye"})):
+        events, messages = run(ea.ActionTakeAnswer, tracker(text, answers=None, active=False,
+                                                            events=asked + [{"event": "user", "text": text}]))
+        assert events == [SlotSet("resume_screening", False)]
+        assert [{k: m[k] for k in reply} for m in messages] == [reply], (text, messages)
+    # Asked further back, a "yes" does not answer it.
+    earlier = asked + [{"event": "user", "text": "who runs it?"}, {"event": "bot", "text": "Dr Domsic."},
+                       {"event": "user", "text": "yes"}]
+    _, messages = run(ea.ActionTakeAnswer, tracker("yes", answers=None, active=False, events=earlier))
+    assert messages and messages[0].get("text") != say("ask_away")
+
+
 def test_an_answer_about_someone_else_turns_the_questions_to_them():
     # "count me in" had started the pre-screen about "you"; the first answer is about his wife.
     result, _ = validate("my wife is 62 with dermatomyositis and lumps on her elbows", person="you")

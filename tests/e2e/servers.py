@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import requests
 import socketio
 
+from actions.evaluation import a_few_at_once
 from deploy import processes
 from deploy.processes import PROJECT, action_server, api_token, base_env, free_port, rest_headers, web_server  # noqa: F401 (for the tests)
 
@@ -60,6 +62,16 @@ class Chat:
 
     def say(self, text, metadata: dict | None = None) -> str:
         return "\n".join(m.get("text", "") for m in self.send(text, metadata))
+
+
+def send_each(rasa_port: int, texts: list[str], pages: tuple[str, ...] = ()) -> list[list[dict]]:
+    """Each message in a conversation of its own (on the pages in turn, if any), a few at once: the
+    replies, in order."""
+    def send(numbered: tuple[int, str]) -> list[dict]:
+        n, text = numbered
+        return Chat(rasa_port, f"each-{uuid.uuid4().hex}").send(text, {"trial": pages[n % len(pages)]} if pages else None)
+
+    return a_few_at_once(send, list(enumerate(texts)))
 
 
 class SocketChat:

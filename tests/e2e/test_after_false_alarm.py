@@ -5,14 +5,13 @@ emergency; a request to take part or to go on with the questions starts the pre-
 is answered from the texts (or said not covered)."""
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
 from actions.evaluation import reply_route
-from servers import Chat, payloads
+from servers import payloads, send_each
 
 MESSAGES = yaml.safe_load((Path(__file__).resolve().parents[1] / "eval" / "after_false_alarm_test.yml").read_text())
 PAGES = ("STSINJ", "NCT03582800")
@@ -30,8 +29,7 @@ LIMITS = {"emergency": 0.07, "started": 0.5, "answered": 0.68}
 
 @pytest.fixture(scope="module")
 def shares(servers) -> dict:
-    replies = {group: [Chat(servers["rasa_port"], f"false-alarm-{uuid.uuid4().hex}").send(t, {"trial": PAGES[n % 2]})
-                       for n, t in enumerate(texts)] for group, texts in MESSAGES.items()}
+    replies = {group: send_each(servers["rasa_port"], texts, PAGES) for group, texts in MESSAGES.items()}
     everything = [r for group in replies.values() for r in group]
     starting = replies["join"] + replies["go_on"]
     result = {"emergency": sum(reply_route(r) == "emergency" for r in everything) / len(everything),

@@ -3,14 +3,13 @@
 request gets the list of trials; a message that asks something else does not."""
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
 from actions.messages import say
-from servers import Chat
+from servers import send_each
 
 MESSAGES = yaml.safe_load((Path(__file__).resolve().parents[1] / "eval" / "catalogue_test.yml").read_text())
 LIST_START = say("trial_list", items="").split("\n")[0]
@@ -25,8 +24,7 @@ def listed(messages: list[dict]) -> bool:
 
 @pytest.fixture(scope="module")
 def shares(servers) -> dict:
-    result = {group: sum(listed(Chat(servers["rasa_port"], f"list-{uuid.uuid4().hex}").send(t)) for t in texts) / len(texts)
-              for group, texts in MESSAGES.items()}
+    result = {group: sum(map(listed, send_each(servers["rasa_port"], texts))) / len(texts) for group, texts in MESSAGES.items()}
     print(result)
     return result
 

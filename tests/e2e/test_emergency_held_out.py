@@ -20,15 +20,13 @@
 """
 from __future__ import annotations
 
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
 
 from actions.evaluation import reply_route
-from servers import Chat
+from servers import send_each
 
 EVAL = Path(__file__).resolve().parents[1] / "eval"
 # The share of each group taken for an emergency: at least the floor where it is one, at most the
@@ -88,16 +86,11 @@ LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0
 
 @pytest.fixture(scope="module")
 def emergency_shares(servers) -> dict:
-    def route(text: str) -> str:
-        return reply_route(Chat(servers["rasa_port"], f"held-out-{uuid.uuid4().hex}").send(text))
-
     shares = {}
-    # A few at once: Rasa and the action server then work side by side (each conversation is its own).
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        for name in LIMITS:
-            for group, texts in yaml.safe_load((EVAL / name).read_text()).items():
-                routes = list(pool.map(route, texts))
-                shares[(name, group)] = sum(r == "emergency" for r in routes) / len(routes)
+    for name in LIMITS:
+        for group, texts in yaml.safe_load((EVAL / name).read_text()).items():
+            routes = [reply_route(r) for r in send_each(servers["rasa_port"], texts)]
+            shares[(name, group)] = sum(r == "emergency" for r in routes) / len(routes)
     print(shares)
     return shares
 

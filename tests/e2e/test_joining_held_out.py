@@ -4,13 +4,12 @@ take part starts the pre-screen; one that also asks how to go about it starts it
 with the button that starts it; a message that asks nothing of the kind never starts it."""
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
 
-from servers import Chat, payloads
+from servers import payloads, send_each
 
 MESSAGES = yaml.safe_load((Path(__file__).resolve().parents[1] / "eval" / "joining_test.yml").read_text())
 PAGES = ("STSINJ", "NCT03582800")
@@ -44,8 +43,7 @@ def offered(messages: list[dict]) -> bool:
 def shares(servers) -> dict:
     result = {}
     for group, texts in MESSAGES.items():
-        replies = [Chat(servers["rasa_port"], f"join-{uuid.uuid4().hex}").send(t, {"trial": PAGES[n % 2]})
-                   for n, t in enumerate(texts)]
+        replies = send_each(servers["rasa_port"], texts, PAGES)
         if group == "wants_to_join_and_asks_how":
             result[group] = sum(started(r) or offered(r) for r in replies) / len(replies)
         else:
