@@ -64,7 +64,10 @@ _FILLER = re.compile(r"\b(who|what|how|when|where|why|which|can|could|may|would|
                      r"a problem|ok|okay|allowed|for|to|in|the|study|trial|still|yet|me|him|her|us|one|there|"
                      r"please|hi|hello|so|and|be|a|of|on|want|wants|like|need|know|find out|see|check|let'?s|"
                      r"keep going|go on|continue|carry on|resume|back|questions?|now|if|whether|yes|no|ok|okay|sure|"
-                     r"thanks|thank you|great|right|fine|then|sorry|mean|meant)\b|[^\w\s]", re.IGNORECASE)
+                     r"thanks|thank you|great|right|fine|then|sorry|mean|meant|"
+                     # Words that only colour a request ("could she take part though?"); "still" and
+                     # "anyway" ask whether what was told matters (_STILL).
+                     r"though|actually|really|just|also|too|even|at all|maybe|perhaps|possibly)\b|[^\w\s]", re.IGNORECASE)
 
 
 def says_more_than_joining(text: str) -> bool:

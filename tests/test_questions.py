@@ -140,3 +140,19 @@ def test_asking_to_take_part_is_told_from_other_questions(text, joining):
 ])
 def test_a_question_about_the_study_told_with_facts_is_told_from_a_request_to_join(text, something_else):
     assert asks_something_else(text) is something_else
+
+
+@pytest.mark.parametrize("text, more", [
+    # Seen in the widget: "could she take part though?" was answered from the texts (a criterion on
+    # contraception) instead of starting the pre-screen.
+    ("could she take part though?", False),
+    ("can my son really join too?", False),
+    ("could I actually be part of this at all?", False),
+    ("maybe I could sign up?", False),
+    ("I take warfarin, could I take part though?", True),
+    ("is lupus one of the diseases? can I join too?", True),
+])
+def test_words_that_only_colour_a_request_to_join_say_nothing_more(text, more):
+    from actions.questions import says_more_than_joining
+
+    assert says_more_than_joining(text) is more
