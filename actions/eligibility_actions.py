@@ -561,11 +561,12 @@ class ActionTakeAnswer(Action):
         if taken is not None:
             return taken
         text = tracker.latest_message.get("text") or ""
+        reply = parse_yes_no(text)
         offered = open_question is None and offered_screening(tracker)
         # "yes" or "ok" typed to "Would you like to check whether you could take part?" starts it.
         if offered and accepts_offer(text):
             return [SlotSet("resume_screening", True)]
-        if offered and parse_yes_no(text) == NO:
+        if offered and reply == NO:
             dispatcher.utter_message(text=say("screening_declined"))
             return [SlotSet("resume_screening", False)]
         if not answers and not is_question(text) and states_screening_facts(tracker, text):
@@ -574,9 +575,9 @@ class ActionTakeAnswer(Action):
         if (tracker.latest_message.get("intent") or {}).get("name") == ACKNOWLEDGE_INTENT:
             dispatcher.utter_message(text=say("anything_else"))
             return [SlotSet("resume_screening", False)]
-        if asked_anything_else(tracker) and parse_yes_no(text) in (YES, NO):
+        if reply in (YES, NO) and asked_anything_else(tracker):
             # "yes" or "no" typed to "Is there anything else you'd like to know?"
-            if parse_yes_no(text) == YES:
+            if reply == YES:
                 dispatcher.utter_message(text=say("ask_away"))
             else:
                 dispatcher.utter_message(response="utter_goodbye")

@@ -6,7 +6,7 @@ import pytest
 
 from actions.follow_up import repeats_last_question
 from actions.questions import (asks_about_the_question_only, asks_for_advice, asks_something_else, asks_to_join, is_question,
-                               without_asking_what_it_means)
+                               says_more_than_joining, without_asking_what_it_means)
 
 
 @pytest.mark.parametrize("text", [
@@ -153,6 +153,4 @@ def test_a_question_about_the_study_told_with_facts_is_told_from_a_request_to_jo
     ("is lupus one of the diseases? can I join too?", True),
 ])
 def test_words_that_only_colour_a_request_to_join_say_nothing_more(text, more):
-    from actions.questions import says_more_than_joining
-
     assert says_more_than_joining(text) is more
