@@ -15,9 +15,9 @@ from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
-from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, look_up,
-                             offer_screening, question_left_open, question_of, remember_trial, send_answer, send_french_note,
-                             send_trial_list, send_still_open_notes, trial_buttons, trial_context, trials_shown)
+from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, intent_of,
+                             look_up, offer_screening, question_left_open, question_of, remember_trial, send_answer,
+                             send_french_note, send_trial_list, send_still_open_notes, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
 
@@ -185,7 +185,7 @@ class ActionHandleFallback(Action):
         # Off topic by the NLU, unless it asks what patients ask about trials ("do I get a placebo?") or
         # goes on from a question about them ("and who funds it?").
         fact = asked_for(text)
-        off_topic = ((tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
+        off_topic = (intent_of(tracker) == "out_of_scope"
                      and not (fact and fact.about_trials)
                      and not (tracker.get_slot("last_question") and goes_on(text)))
         # A question gets the usual threshold; anything else must match the texts clearly.

@@ -20,7 +20,8 @@ from actions.eligibility_actions import (CLEARED, FORM as SCREENING_FORM, answer
 from actions.messages import say
 from actions.questions import (DELETING_INTENTS, about_the_conversation, asks_to_delete, is_question,
                                mentions_the_conversation)
-from actions.replies import answer_from_texts, answer_question, in_french, question_of, send_french_note, trial_context
+from actions.replies import (answer_from_texts, answer_question, in_french, intent_of, question_of, send_french_note,
+                             trial_context)
 from actions.services import services
 
 YES_BUTTON, NO_BUTTON = "Yes, delete my answers", "No, keep going"
@@ -48,7 +49,7 @@ class ActionAskToDelete(Action):
         return "action_ask_to_delete"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        request = (tracker.latest_message.get("intent") or {}).get("name")
+        request = intent_of(tracker)
         request = request if request in ASK else "stop_screening"
         if in_french(tracker):
             send_french_note(dispatcher, tracker)

@@ -20,7 +20,7 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
                                  decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
 from actions.messages import say
 from actions.replies import (answer_from_texts, answered_this_turn, asked_anything_else, in_french, instead_of_screening,
-                             look_up, offered_screening, question_of, said_this_turn, send_answer, send_french_note,
+                             intent_of, look_up, offered_screening, question_of, said_this_turn, send_answer, send_french_note,
                              send_still_open_notes, send_trial_list, still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
@@ -165,7 +165,7 @@ class ValidateEligibilityForm(FormValidationAction):
         resuming = bool(answers_of(tracker))
         # A correction that resumes it has been taken (action_change_answer): it asks nothing more
         # ("can we redo it, i misunderstood the calcinosis question" got an answer on why STS may help).
-        correcting = (tracker.latest_message.get("intent") or {}).get("name") == "change_answer"
+        correcting = intent_of(tracker) == "change_answer"
         # (A message that resumes a paused pre-screen is answered only when it asks something; one in
         # French has had the French note: the English texts cannot answer it.)
         # A statement of facts for the pre-screen ("my son has iPPSD2 and is 7") gets them noted instead.
@@ -217,7 +217,7 @@ class ValidateEligibilityForm(FormValidationAction):
                                  tracker.get_slot("trial"), svc.names, trials_in_order(tracker, svc))
         chosen = button or (context.trials[0] if len(context.trials) == 1 else None)
         if not chosen and tracker.get_slot("requested_slot") == "trial" and \
-                (tracker.latest_message.get("intent") or {}).get("name") == "check_eligibility":
+                intent_of(tracker) == "check_eligibility":
             # Asked to join again while the trial is being chosen ("i just mean i want to take part"):
             # which trial, again. (Left unset, the form rejected the message and the dialogue fell
             # back, over and over.)
@@ -572,7 +572,7 @@ class ActionTakeAnswer(Action):
         if not answers and not is_question(text) and states_screening_facts(tracker, text):
             # "my son has iPPSD2 and is 7" (no question): the pre-screen starts, with the facts noted.
             return [SlotSet("resume_screening", True)]
-        if (tracker.latest_message.get("intent") or {}).get("name") == ACKNOWLEDGE_INTENT:
+        if intent_of(tracker) == ACKNOWLEDGE_INTENT:
             dispatcher.utter_message(text=say("anything_else"))
             return [SlotSet("resume_screening", False)]
         if reply in (YES, NO) and asked_anything_else(tracker):

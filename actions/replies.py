@@ -130,6 +130,12 @@ def offered_screening(tracker: Tracker) -> bool:
                for e in _bot_events(tracker, turns_back=1) for b in (e.get("data") or {}).get("buttons") or [])
 
 
+def intent_of(tracker: Tracker) -> str | None:
+    """The intent the latest message was routed to (components/question_routing.py may have changed
+    the classifier's first reading; rasa-sdk's get_intent_of_latest_message reads the ranking)."""
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
 def asked_anything_else(tracker: Tracker) -> bool:
     """Whether the reply to the message before the latest asked whether there is anything else to know
     ("ok" and "thanks" get that), so that a typed "yes" or "no" answers it."""
