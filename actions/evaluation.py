@@ -17,7 +17,7 @@ import yaml
 from actions.knowledge_base import PROJECT_DIR
 
 EVAL_DIR = PROJECT_DIR / "tests" / "eval"
-SETS = {"dev": "dev_set.yml", "test": "test_set.yml", "test2": "test_set_2.yml", "test3": "test_set_3.yml",
+SETS = {"dev": "dev_set.yml", "dev2": "dev_set_2.yml", "test": "test_set.yml", "test2": "test_set_2.yml", "test3": "test_set_3.yml",
         "test4": "test_set_4.yml",
         # Questions on four ClinicalTrials.gov records (tests/fixtures/registry), imported by make eval.
         "registry_dev": "registry_dev_set.yml", "registry_test": "registry_set.yml"}

@@ -56,6 +56,12 @@ from actions.trial_names import TrialNames
     ("can i still see my usual rheumatologist during it", "my own doctor informed or kept"),
     ("do you know when the listing was updated?", "date"),
     ("my son is 10, when could he begin?", "start date"),
+    ("is it blinded or do you know youre getting the sts", "blinding"),
+    ("in the pittsburg calcinosis trial who is the main researcher?", "principal investigator"),
+    ("can you tell me who the doctor is", "person"),
+    ("and who funds it?", "person"),
+    ("can i work out after the injections", "restrictions after treatment (sport, bathing, sun)"),
+    ("where is it? we're trying to work out how far we'd have to drive", "place"),
 ])
 def test_a_question_asks_for_its_topic(question, topic):
     assert asked_for(question).topic == topic
@@ -68,7 +74,10 @@ def test_a_question_asks_for_its_topic(question, topic):
                                       "has STS been safe in other people who got it?",
                                       "where does the drug actually go - into a vein or into the lump itself?",
                                       "what happens when they inject",  # "when" joins, asks no date
-                                      "who is this trial meant for?"])
+                                      "who is this trial meant for?",
+                                      # "who" after a noun joins a clause and asks for no one
+                                      "does everyone who takes part get the sts injections?",
+                                      "did everyone who got it in the earlier studies get better?"])
 def test_a_question_may_ask_for_nothing_in_particular(question):
     assert asked_for(question) is None and holds(None, "anything")
 
@@ -88,6 +97,9 @@ def test_only_what_answers_the_question_holds_it():
     assert not holds(asked_for("how long is the treatment period?"), "Patient aged 2 years or over")  # an age
     place = asked_for("where is the study done?")
     assert holds(place, "Sponsor: Hospital, Limoges") and not holds(place, "Even if the clinical, radiological signs differ")
+    # A design's masking says who knows the treatment given, not whether there is a placebo.
+    design = "Study design: masking (blinding): none (open label); model: prospective open controlled trial."
+    assert holds(asked_for("is it blinded?"), design) and not holds(asked_for("do I get a placebo?"), design)
     investigator = asked_for("who leads the research, which doctor?")
     assert holds(investigator, "Robyn T Domsis, MD\nPrincipal Investigator") and not holds(investigator, "University Hospital, Limoges")
 
