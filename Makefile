@@ -20,7 +20,13 @@ export RETENTION_DAYS ?= 30
 # Web pages allowed to open the Socket.IO channel (credentials.yml), comma-separated.
 export WEB_ORIGINS ?= http://localhost:$(WEB_PORT),http://127.0.0.1:$(WEB_PORT)
 
-KNOWLEDGE := $(shell find knowledge -type f 2>/dev/null)
+# What the index and the answer check are built from (each step checks its own inputs too, and does
+# nothing when they match): unchanged, `make index` runs neither (`make test` ran both three times).
+# (Folders too: a file taken out of knowledge/ changes its folder's time.)
+KNOWLEDGE := $(shell find knowledge 2>/dev/null)
+INDEX_INPUTS := $(KNOWLEDGE) $(wildcard actions/*.py actions/*.yml) tests/eval/dev_set.yml tests/eval/registry_dev_set.yml \
+	$(wildcard tests/fixtures/registry/*.json)
+INDEX_BUILT := build/index/.built
 # (The folders too: a file taken out of data/ changes its folder's time, and the model is trained again.)
 RASA_INPUTS := domain.yml config.yml $(shell find data components -type d -o -type f -name '*.yml' -o -type f -name '*.py' 2>/dev/null) \
 	actions/emergency.py actions/emergency_phrases.yml actions/emergency_exemplars.yml actions/questions.py \
@@ -80,9 +86,12 @@ $(ACTIONS_VENV)/.installed: requirements/actions.txt scripts/install.sh
 node_modules/.installed: package.json package-lock.json
 	scripts/install.sh web && touch $@
 
-index: $(ACTIONS_VENV)/.installed ## build the faiss index from knowledge/, then the answer check (each does nothing when current)
+index: $(INDEX_BUILT) ## build the faiss index from knowledge/, then the answer check (nothing when current)
+
+$(INDEX_BUILT): $(ACTIONS_VENV)/.installed $(INDEX_INPUTS)
 	$(PY) -m actions.build_index
 	$(PY) -m actions.answer_check
+	touch $@
 
 train: $(MODEL)
 
