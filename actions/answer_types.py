@@ -66,8 +66,23 @@ def _counted_words(word: str, topic: Topic) -> str:
     return r"(?:" + "|".join(re.escape(w) + r"\w*" for w in stems) + r")"
 
 
+# The clause that asks: the last one ending in a question mark, after a comma, a semicolon or a sentence.
+_ASKING_CLAUSE = re.compile(r"(?:^|[,;.!?]\s+)([^,;.!?]+\?)[\s?!]*$")
+
+
 def asked_for(question: str) -> Asked | None:
-    """What the question asks for, by the first topic whose `asks` it matches; None: nothing in particular."""
+    """What the question asks for, by the first topic whose `asks` it matches, in the clause that asks
+    first ("we'd have to travel, where is it exactly?" asks where, not about travel); None: nothing
+    in particular."""
+    clause = _ASKING_CLAUSE.search(question or "")
+    if clause and clause.group(1).strip() != (question or "").strip():
+        asked = _asked_in(clause.group(1))
+        if asked is not None:
+            return asked
+    return _asked_in(question)
+
+
+def _asked_in(question: str) -> Asked | None:
     for topic in _topics():
         match = topic.asks.search(question or "")
         if match:

@@ -62,6 +62,10 @@ from actions.trial_names import TrialNames
     ("and who funds it?", "person"),
     ("can i work out after the injections", "restrictions after treatment (sport, bathing, sun)"),
     ("where is it? we're trying to work out how far we'd have to drive", "place"),
+    # The clause that asks decides first: the context names travel, the question asks where.
+    ("we're trying to work out how far we'd have to travel, where is it exactly?", "place"),
+    ("is there help with travel costs, where do we stay?", "travel and stay"),
+    ("my son is 9, how many injections would he get?", "number of injections"),
 ])
 def test_a_question_asks_for_its_topic(question, topic):
     assert asked_for(question).topic == topic
