@@ -10,13 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_types import asked_for
 from actions.answers import section_reply
-from actions.follow_up import goes_on, only_names_a_trial, repeats_last_question
+from actions.follow_up import goes_on, only_names_a_trial
 from actions.knowledge_base import emergency_lines, emergency_numbers
 from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
-from actions.replies import (answer_from_texts, answer_question, contacts_for, debug_route, in_french, intent_of,
-                             look_up, offer_screening, question_left_open, question_of, remember_trial, send_answer,
+from actions.replies import (answer_from_texts, answer_question, asks_the_last_question_again, contacts_for,
+                             debug_route, in_french, intent_of, look_up, offer_screening, question_left_open, question_of, remember_trial, send_answer,
                              send_french_note, send_trial_list, send_still_open_notes, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
@@ -46,7 +46,12 @@ class ActionListTrials(Action):
         return "action_list_trials"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        send_trial_list(dispatcher, services())
+        svc = services()
+        if asks_the_last_question_again(tracker, svc):
+            # "what about the french one", after a question: that question, for it (the classifier
+            # reads a message that names trials as asking for their list).
+            return answer_from_texts(dispatcher, tracker)
+        send_trial_list(dispatcher, svc)
         debug_route(dispatcher, tracker, "trial list", "the NLU's list_trials intent")
         return []
 
@@ -177,7 +182,7 @@ class ActionHandleFallback(Action):
         if asks_for_advice(text):
             return decline_medical_advice(dispatcher, tracker)
         svc = services()
-        if tracker.get_slot("last_question") and repeats_last_question(text, svc.names):
+        if asks_the_last_question_again(tracker, svc):
             return answer_from_texts(dispatcher, tracker)  # "and the french one?": the last question, for it
         if only_names_a_trial(text, svc.names):
             return ActionChooseTrial().run(dispatcher, tracker, domain)  # "the french one", taken for something else

@@ -283,12 +283,24 @@ def _stems(text: str) -> set[str]:
     return {w[:5] for w in _CRITERION_WORD.findall((text or "").lower()) if w not in _IGNORED}
 
 
+def _words_named(criterion: Criterion, words: set[str]) -> int:
+    return len(words & (_stems(criterion.key.replace("_", " ")) | _stems(criterion.question)))
+
+
 def find_criterion(text: str, criteria: list[Criterion], answers: dict) -> Criterion | None:
     """The answered criterion a correction names ("change my age", "the blood thinner answer was wrong")."""
     words = _stems(text)
-    scored = [(len(words & (_stems(c.key.replace("_", " ")) | _stems(c.question))), c) for c in criteria if c.key in answers]
+    scored = [(_words_named(c, words), c) for c in criteria if c.key in answers]
     best = max(scored, key=lambda s: s[0], default=(0, None))
     return best[1] if best[0] > 0 else None
+
+
+def names_an_earlier_question(text: str, criteria: list[Criterion], answers: dict, open_question: Criterion) -> bool:
+    """Whether a reply names an answered question more than the open one ("hmm actually i'm not sure
+    about the surgery" while the allergy question is open): it is about that answer, not this one."""
+    named = find_criterion(text, criteria, answers)
+    words = _stems(text)
+    return named is not None and _words_named(named, words) > _words_named(open_question, words)
 
 
 # "The surgery one should be no", "change the allergy answer to yes": the new answer of a yes/no question.
@@ -328,7 +340,7 @@ def correction_in(text: str, criteria: list[Criterion], answers: dict) -> tuple[
             # Without the question's own words: "the blood thinner one" names the question, not a medicine.
             asked_words = {w for w in _CRITERION_WORD.findall((c.question or "").lower()) if len(w) >= 5}
             rest = " ".join(w for w in re.findall(r"[\w']+", text.lower()) if w not in asked_words)
-            named_values = [said for said in [parse_yes_no(rest, c.lexicon)] if said in (YES, NO)]
+            named_values = [said for said in [parse_yes_no(rest, c.lexicon)] if said is not None]
         new = [v for v in named_values if v != answers[c.key]]
         if new:
             changes.append((c, new[0]))

@@ -17,11 +17,13 @@ from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, accepts_offer, clauses, names_another_topic, normalise,
                                     parse_yes_no, person_in, sex_of, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
-                                 decide, load_criteria, next_question, progress, ruled_out_by, screening_blocked)
+                                 decide, load_criteria, names_an_earlier_question, next_question, progress, ruled_out_by,
+                                 screening_blocked)
 from actions.messages import say
-from actions.replies import (answer_from_texts, answered_this_turn, asked_anything_else, in_french, instead_of_screening,
-                             intent_of, look_up, offered_screening, question_of, said_this_turn, send_answer, send_french_note,
-                             send_still_open_notes, send_trial_list, still_open_notes, trial_buttons, trials_in_order)
+from actions.replies import (answer_from_texts, answered_this_turn, asks_the_last_question_again, asked_anything_else,
+                             in_french, instead_of_screening, intent_of, look_up, offered_screening, question_of,
+                             said_this_turn, send_answer, send_french_note, send_still_open_notes, send_trial_list,
+                             still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -281,7 +283,11 @@ class ValidateEligibilityForm(FormValidationAction):
         intent = read.get("name")
         parsed = criterion.parse(text, criteria)
         correcting = intent == "change_answer" and answers
-        if correcting and (parsed is None or correction_in(text, criteria, answers)[1] is not None):
+        # Read as a correction, a reply that the open question can also read is one when it names a
+        # new answer, or names an earlier question rather than this one ("hmm actually i'm not sure
+        # about the surgery", to the allergy question: its "not sure" is the surgery's).
+        if correcting and (parsed is None or correction_in(text, criteria, answers)[1] is not None
+                           or names_an_earlier_question(text, criteria, answers, criterion)):
             return {"screening_reply": None, **correct_answer(dispatcher, tracker, criteria, answers)}
         if parsed is None and in_french(tracker):
             # The English texts cannot answer it: the note in French, then the question again.
@@ -291,7 +297,7 @@ class ValidateEligibilityForm(FormValidationAction):
         if (parsed is None and _WHY_DO_YOU_ASK.search(text)) or asks_what_it_means(text):
             explain(dispatcher, criterion)
             return {"screening_reply": None}
-        if intent == "list_trials" and parsed is None:
+        if intent == "list_trials" and parsed is None and not asks_the_last_question_again(tracker, svc):
             send_trial_list(dispatcher, svc, ask_which=False)
             return {"screening_reply": None}
         # A request to take part that asks or states nothing more ("ok id like to see if i can do it"):

@@ -73,12 +73,17 @@ def question_of(tracker: Tracker, svc: Services) -> str:
     question told with facts that the classifier read as a request to join ("my daughter is 9 and
     has PHP1a. who runs this study?") asks its question, the facts being the pre-screen's."""
     text = tracker.latest_message.get("text") or ""
-    last = tracker.get_slot("last_question")
-    if last and repeats_last_question(text, svc.names):
-        return last
+    if asks_the_last_question_again(tracker, svc):
+        return tracker.get_slot("last_question")
     if read_as_request_to_join(tracker):
         return asked_besides(text) or text
     return text
+
+
+def asks_the_last_question_again(tracker: Tracker, svc: Services) -> bool:
+    """Whether the latest message only names another trial after a question ("what about the french
+    one"), whatever the classifier took it for (the list of trials, a greeting)."""
+    return bool(tracker.get_slot("last_question")) and repeats_last_question(tracker.latest_message.get("text") or "", svc.names)
 
 
 def read_as_request_to_join(tracker: Tracker) -> bool:

@@ -320,10 +320,14 @@ def test_fallback_when_the_index_went_stale_apologises_too(monkeypatch):
     assert (texts(messages), events) == ([say("service_unavailable")], [])
 
 
-@pytest.mark.parametrize("action, intent", [(rasa_actions.ActionChooseTrial, "choose_trial"),
-                                            (rasa_actions.ActionAnswerQuestion, "ask_question")])
-def test_and_the_other_trial_asks_the_last_question_again(action, intent):
-    messages, events = run(action, tracker("and the Limoges one?", intent,
+@pytest.mark.parametrize("action, intent, text", [
+    (rasa_actions.ActionChooseTrial, "choose_trial", "and the Limoges one?"),
+    (rasa_actions.ActionAnswerQuestion, "ask_question", "and the Limoges one?"),
+    # The classifier reads a message that names a trial as asking for the list of trials.
+    (rasa_actions.ActionListTrials, "list_trials", "what about the french one"),
+    (rasa_actions.ActionHandleFallback, "nlu_fallback", "what about the french one")])
+def test_and_the_other_trial_asks_the_last_question_again(action, intent, text):
+    messages, events = run(action, tracker(text, intent,
                                            slots={"trial": "STSINJ", "last_question": "Who sponsors the study?"}))
     assert sources(messages[0]) == [("NCT03582800", "sponsor")]
     assert "University Hospital, Limoges" in messages[0]["text"] and "NIAMS" not in messages[0]["text"]

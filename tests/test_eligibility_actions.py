@@ -296,6 +296,19 @@ def test_a_correction_mid_form_is_taken_and_the_screening_goes_on():
     assert result["screening_reply"] is None  # the open question is asked again
 
 
+def test_a_correction_of_an_earlier_question_is_not_taken_for_the_open_one():
+    """"Not sure" said of the surgery, while the allergy question is open, changes the surgery answer
+    (it was recorded as the allergy answer) and the allergy question is asked again."""
+    answers = {"diagnosis": "systemic_sclerosis_calcification", "age": 71, "planned_surgery": "no"}
+    result, messages = validate("hmm actually i'm not sure about the surgery, her surgeon mentioned maybe removing one "
+                                "next spring", intent="change_answer", answers=dict(answers), person="mum")
+    assert result["screening_answers"] == {**answers, "planned_surgery": "not_sure"}
+    assert result["screening_reply"] is None and messages[0]["text"].startswith("OK, I've changed your answer")
+    # Naming the open question as much as an earlier one, it answers the open one.
+    result, _ = validate("no allergies, but she might need surgery", intent="change_answer", answers=dict(answers))
+    assert result["screening_answers"] == {**answers, "sts_allergy": "no"}
+
+
 def test_an_answer_the_nlu_took_for_a_correction_is_still_an_answer():
     result, _ = validate("no, nothing planned, the surgeon wants to wait", intent="change_answer",
                          answers={"diagnosis": "ippsd2_ossification", "age": 9})
