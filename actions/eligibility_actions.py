@@ -4,6 +4,7 @@ live in eligibility.py."""
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -171,7 +172,8 @@ class ValidateEligibilityForm(FormValidationAction):
         # (A message that resumes a paused pre-screen is answered only when it asks something; one in
         # French has had the French note: the English texts cannot answer it.)
         # A statement of facts for the pre-screen ("my son has iPPSD2 and is 7") gets them noted instead.
-        if (not french and not (resuming and correcting) and says_more_than_joining(svc.names.without_names(text, titles=True))
+        without_names = partial(svc.names.without_names, titles=True)
+        if (not french and not (resuming and correcting) and says_more_than_joining(without_names(text))
                 and (is_question(text) or not (answers_of(tracker) or states_screening_facts(tracker, text)))
                 and not only_asks_to_go_on(text) and not answered_this_turn(tracker)):
             # It asks about a condition ("can I join if I live in Canada?", "is lupus one of the
@@ -183,8 +185,8 @@ class ValidateEligibilityForm(FormValidationAction):
             # (The pre-screen's intro and first question follow: the answer's best sentence only.)
             answer = look_up(dispatcher, svc, text, context.trials, brief=True)
             if answer and not outcome_quotes(answer, svc, context.trials, text) and (
-                    not answer.covered or answer.says_who_may_join
-                    or asks_more_than_joining(text, lambda clause: svc.names.without_names(clause, titles=True))):
+                    (not answer.covered and not tells_only_screening_facts(tracker, text, without_names))
+                    or answer.says_who_may_join or asks_more_than_joining(text, without_names)):
                 answered = send_answer(dispatcher, answer, text)
         # Resumed, the questions stay about whom they were ("i think i misunderstood" does not turn
         # a wife's pre-screen into the patient's), unless someone else is named for the first time.
@@ -547,6 +549,15 @@ def states_screening_facts(tracker: Tracker, text: str) -> bool:
         if criteria and all(answers_in_message(criteria, part) or not topic_stems(part) for part in parts):
             return bool(answers_in_message(criteria, text))
     return False
+
+
+def tells_only_screening_facts(tracker: Tracker, text: str, without_names) -> bool:
+    """Whether a request to join tells only what the pre-screen takes as answers ("can i take part?
+    i'm 34 with limited scleroderma"): they are noted and the questions go on from them. (What the
+    texts say of who may join is still said; "I'm not sure the trial information answers that" and
+    the texts' nearest sentence answered nothing that was asked.)"""
+    stated = stated_part(text)
+    return bool(stated) and not asks_more_than_joining(text, without_names) and states_screening_facts(tracker, stated)
 
 
 class ActionTakeAnswer(Action):

@@ -692,6 +692,13 @@ def test_facts_told_beside_a_request_to_join_get_only_what_the_texts_say_of_who_
     # Whether a fact matters, which the texts do not say: said so.
     _, texts = start("my husband drives me to every visit, could I take part?", trial="STSINJ", answers=None)
     assert "doesn't cover" in texts[0]
+    # Only what the questions take as answers: noted, with no "I'm not sure the trial information
+    # answers that" and the texts' nearest sentence (what they say of who may join is still said).
+    for trial, text in (("STSINJ", "can i take part? i'm 34 with limited scleroderma"),
+                        ("NCT03582800", "Could my son join? He is 7 and has iPPSD2.")):
+        slots, texts = start(text, trial=trial, answers=None)
+        assert not any("doesn't" in t or "not sure" in t or "closest" in t for t in texts), texts
+        assert any(t.startswith("From what you told me I noted:") for t in texts) and slots["screening_answers"], texts
     # A fact the criteria speak of is answered from them.
     _, texts = start("I'm 45 and take warfarin, I'd like to join", trial="STSINJ", answers=None)
     assert any("(Source:" in t and "medications" in t for t in texts)
