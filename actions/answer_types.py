@@ -45,6 +45,7 @@ class Asked:
 @lru_cache(maxsize=None)
 def _topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    clause_start = data.get("clause_start")
     topics = []
     for about_trials, key in ((True, "topics"), (False, "kinds")):
         for n, entry in enumerate(data[key]):
@@ -52,7 +53,10 @@ def _topics(path: Path = TOPICS_FILE) -> tuple[Topic, ...]:
             if not all(isinstance(f, str) and f for f in fields):
                 raise ValueError(f"{path}: {key}[{n}]: needs `topic`, `asks` and `answered_by` (text)")
             alike = tuple(frozenset(w.lower() for w in group) for group in entry.get("alike", []))
-            topics.append(Topic(fields[0], re.compile(fields[1], re.IGNORECASE), fields[2], about_trials, alike,
+            if "{clause_start}" in fields[1] and not isinstance(clause_start, str):
+                raise ValueError(f"{path}: {key}[{n}]: uses {{clause_start}}, which the file does not define")
+            asks = re.compile(fields[1].replace("{clause_start}", clause_start or ""), re.IGNORECASE)
+            topics.append(Topic(fields[0], asks, fields[2], about_trials, alike,
                                 frozenset(entry.get("sections", []))))
     return tuple(topics)
 

@@ -147,6 +147,22 @@ def test_the_topics_file_refuses_an_entry_without_its_patterns(tmp_path):
         _topics(broken)
 
 
+def test_the_topics_file_refuses_a_clause_start_it_does_not_define(tmp_path):
+    broken = tmp_path / "topics.yml"
+    broken.write_text(TOPICS_FILE.read_text().replace("\nclause_start:", "\nunused:", 1))
+    with pytest.raises(ValueError, match="uses \\{clause_start\\}"):
+        _topics(broken)
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("who runs it?", "person"), ("and who pays for it", "person"), ("so exactly who is in charge", "person"),
+    ("does everyone who takes part get the injections?", None), ("and when will we hear back", "date"),
+    ("so exactly when does it end", "date"), ("does it hurt when they inject?", "pain")])
+def test_who_and_when_ask_at_the_start_of_a_clause(question, kind):
+    asked = asked_for(question)
+    assert (asked.topic if asked else None) == kind
+
+
 @pytest.mark.parametrize("question, trial", [
     ("Does the injection hurt?", "STSINJ"),
     ("How many injections would I get?", "STSINJ"),
