@@ -45,6 +45,10 @@ _ADVICE = re.compile(
     r"(for |to )?(me|him|her|us|my \w+|the baby|our baby)\b|"
     r"\b(it|this|sts|they|the (treatment|drug|medicine|injections?|shots?)) (would|will|could|might) "
     r"(help|work|cure|heal|fix) (for )?(me|him|her|us|my \w+)\b|\bdo you (think|recommend)\b.*\b(i|we|my \w+)\b|"
+    # The assistant asked to recommend: "would you recommend we try it?", "what do you suggest for her?"
+    # (not whom to contact or where to stay)
+    r"\b(would|do|can|could|will|what do) (you|u) (recommend|advise|suggest)\b"
+    r"(?!.{0,30}\b(contact|call|ask|email|speak|talk|hotels?|stay|park)\b)|"
     r"\bwhat would you (do|advise|suggest|recommend)\b|"
     r"\b(make|making|makes) (it|that|this|them|things|my \w+|her \w+|his \w+) worse\b", re.IGNORECASE)
 

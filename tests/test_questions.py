@@ -40,6 +40,9 @@ def test_statements_are_not_questions(text):
     "can i just buy sodium thiosulfate online and rub it on myself",
     "would it be ok for my baby if i got sts injections somewhere else",
     "can i apply the sts cream on the open sores myself",
+    # The assistant asked to recommend (they got the sentence comparing STS with surgery).
+    "so would you recommend we try it? her doctor wants to do surgery to cut the lumps out instead",
+    "would u recommend the injections for my son",
 ])
 def test_requests_for_personal_advice(text):
     assert asks_for_advice(text)
@@ -55,6 +58,8 @@ def test_requests_for_personal_advice(text):
     "is it ok if i get there late?",
     "who decides whether STS is right for me",
     "how can I apply, is there a phone number?",  # to the trial, not a cream
+    "who would you recommend I contact about joining",
+    "do you recommend any hotels near the hospital",
 ])
 def test_questions_about_the_trial_are_not_requests_for_advice(text):
     assert not asks_for_advice(text)
