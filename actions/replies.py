@@ -86,6 +86,22 @@ def asks_the_last_question_again(tracker: Tracker, svc: Services) -> bool:
     return bool(tracker.get_slot("last_question")) and repeats_last_question(tracker.latest_message.get("text") or "", svc.names)
 
 
+EMERGENCY_ACTIONS = ("utter_emergency", "action_emergency_numbers")
+
+
+def after_emergency_reply(tracker: Tracker) -> bool:
+    """Whether the assistant's turn before the latest message was the emergency reply."""
+    users = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users += 1
+            if users > 1:
+                break
+        elif users == 1 and event.get("event") == "action" and event.get("name") in EMERGENCY_ACTIONS:
+            return True
+    return False
+
+
 def read_as_request_to_join(tracker: Tracker) -> bool:
     """Whether the latest message is a question the classifier took for a request to join
     (components/question_routing.py)."""
@@ -212,10 +228,12 @@ def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str 
     """The answer, its payload (route and sources, for the widget), and what to remember for
     "show the whole section" and "and the other trial?"."""
     more = any(s["more"] for s in answer.payload()["sources"])
+    if answer.investigational:
+        # First: what the texts say of safety or effect ("... indicating that STS is quite safe") is
+        # then read as theirs, not as the assistant's word.
+        dispatcher.utter_message(text=say("investigational"))
     dispatcher.utter_message(text=answer.render(), buttons=[MORE_BUTTON] if more else [],
                              json_message=answer.payload())
-    if answer.investigational:
-        dispatcher.utter_message(text=say("investigational"))
     if answer.covered and _HOW_TO_REACH.search(question):
         dispatcher.utter_message(text=say("contacts", contacts=contact_lines(answer.asked)))
     # Whether the trial may still be joined: asked in words, or the reply shows its dates or status

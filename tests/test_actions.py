@@ -80,8 +80,9 @@ def test_answer_from_remembered_trial_sets_no_slot():
 def test_safety_answer_adds_the_investigational_notice():
     messages, _ = run(rasa_actions.ActionAnswerQuestion,
                       tracker("Is there evidence this treatment is safe?", slots={"trial": "STSINJ"}))
-    assert texts(messages)[1] == say("investigational")
-    assert "2% of patients" in texts(messages)[0]
+    # The notice first: the listing's "STS is quite safe" is then read as the listing's, not the assistant's.
+    assert texts(messages)[0] == say("investigational")
+    assert "2% of patients" in texts(messages)[1]
 
 
 def test_question_without_trial_is_answered_for_each_trial_labelled_then_asks_which():
@@ -337,11 +338,12 @@ def test_and_the_other_trial_asks_the_last_question_again(action, intent, text):
 def test_show_the_whole_section_sends_the_section_the_last_answer_came_from():
     first, events = run(rasa_actions.ActionAnswerQuestion,
                         tracker("Is there evidence this treatment is safe?", slots={"trial": "STSINJ"}))
-    assert first[0]["buttons"] == [replies.MORE_BUTTON]
+    [answer] = [m for m in first if m.get("custom")]  # after the investigational notice
+    assert answer["buttons"] == [replies.MORE_BUTTON]
     messages, events = run(rasa_actions.ActionShowSection,
                            tracker("show the whole section", "show_section", slots=slots(events)))
     [section] = texts(messages)
-    assert len(section) > len(first[0]["text"]) and "well-tolerated" in section
+    assert len(section) > len(answer["text"]) and "well-tolerated" in section
     assert section.endswith("(Source: STSINJ trial (University of Pittsburgh), section “Is there any evidence "
                             "suggesting that this treatment is likely to be safe for humans?”)")
 
@@ -445,7 +447,8 @@ def test_a_question_read_as_a_request_to_join_gets_its_answer_and_an_offer_about
     asked = tracker(text, metadata={"trial": "STSINJ"})
     asked.latest_message["routed_from"] = "check_eligibility"
     messages, _ = run(rasa_actions.ActionAnswerQuestion, asked)
-    assert messages[0]["custom"]["type"] == "answer" and messages[0]["custom"]["route"] == "retrieval"
+    [answer] = [m["custom"] for m in messages if m.get("custom")]
+    assert answer["type"] == "answer" and answer["route"] == "retrieval"
     assert messages[-1]["text"].startswith("Would you like to check whether your grandson could take part?")
     assert messages[-1]["buttons"] == [START_SCREENING_BUTTON]
     for question, routed, slots_ in [(text, None, {}),
