@@ -266,7 +266,7 @@ def decide(criteria: list[Criterion], answers: dict) -> Outcome:
         outcome = UNKNOWN
     else:
         outcome = MAY_BE_ELIGIBLE
-    return Outcome(outcome, failed, not_sure, [c for c in criteria if not c.asked], results)
+    return Outcome(outcome, failed, not_sure, [c for c in criteria if not c.asked and applies(c, answers, criteria)], results)
 
 
 _CRITERION_WORD = re.compile(r"[a-z]+")

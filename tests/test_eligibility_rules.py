@@ -118,11 +118,26 @@ def test_pregnancy_is_not_asked_of_a_young_child(trials, age, asked_about_pregna
     answers, asked = _walk(criteria, lambda c: {**HAPPY, "age": age}.get(c.key, "no"))
     pregnancy = {"childbearing_potential", "pregnant_or_breastfeeding", "contraception"}
     assert (pregnancy <= set(asked)) is asked_about_pregnancy and (pregnancy & set(asked) == set()) is not asked_about_pregnancy
-    assert asked[-2:] == ["consent", "legal_protection"]
+    # Legal protection "for adults" is asked of an adult, or when the age is not known.
+    adult = age == NOT_SURE or age >= 18
+    assert asked[-2:] == ["consent", "legal_protection"] if adult else asked[-1] == "consent"
     if age == 3:
         result = decide(criteria, answers)
         assert result.outcome == MAY_BE_ELIGIBLE and not result.not_sure
-        assert progress(criteria, {"diagnosis": answers["diagnosis"], "age": 3}) == (3, 8)
+        assert progress(criteria, {"diagnosis": answers["diagnosis"], "age": 3}) == (3, 7)
+
+
+def test_the_checks_of_adults_and_men_are_not_listed_for_a_child_or_a_woman(trials):
+    """A parent of a 15-year-old was asked whether their son was "an adult under guardianship" and
+    read, as a step the team checks, that men must use condoms."""
+    criteria = load_criteria(trials["NCT03582800"])
+    answers, asked = _walk(criteria, lambda c: {**HAPPY, "age": 15, "childbearing_potential": "no"}.get(c.key, "no"))
+    assert "legal_protection" not in asked
+    assert "partner_condoms" not in {c.key for c in decide(criteria, answers).team_checks}
+    adult = {**answers, "age": 40, "legal_protection": "no"}
+    assert "partner_condoms" in {c.key for c in decide(criteria, adult).team_checks}
+    women = [c for c in criteria if not (c.for_sex and c.for_sex != "female")]
+    assert "partner_condoms" not in {c.key for c in decide(women, adult).team_checks}
 
 
 def test_an_exclusion_stops_the_questions_at_once(trials):
