@@ -21,8 +21,9 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
                                  decide, load_criteria, names_an_earlier_question, next_question, progress, ruled_out_by,
                                  screening_blocked)
 from actions.messages import say
-from actions.replies import (answer_from_texts, answered_this_turn, asks_the_last_question_again, asked_anything_else,
-                             in_french, instead_of_screening, intent_of, look_up, offered_screening, question_of,
+from actions.replies import (after_emergency_reply, answer_from_texts, answered_this_turn, asks_the_last_question_again,
+                             asked_anything_else, in_french, instead_of_screening, intent_of, look_up, offered_screening,
+                             question_of,
                              said_this_turn, send_answer, send_french_note, send_still_open_notes, send_trial_list,
                              still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
@@ -617,9 +618,15 @@ def take_open_answer(tracker: Tracker) -> list[EventType] | None:
 
 def _answer_taken(criteria: list[Criterion], answers: dict, open_question: Criterion | None,
                   tracker: Tracker) -> list[EventType] | None:
-    parsed = open_question.parse(tracker.latest_message.get("text") or "", criteria) if open_question else None
+    text = tracker.latest_message.get("text") or ""
+    parsed = open_question.parse(text, criteria) if open_question else None
     if parsed is None:
         return None
+    if after_emergency_reply(tracker) and not topic_stems(text):
+        # A bare "no" just after the emergency reply may answer anything ("... is that normal?"; a
+        # "yes" meant for the deletion question the emergency interrupted): nothing is recorded and
+        # the open question is asked again.
+        return [SlotSet("resume_screening", True)]
     answers[open_question.key] = parsed
     finished = next_question(criteria, answers) is None
     return [SlotSet("screening_answers", answers), SlotSet("screening_failures", None),

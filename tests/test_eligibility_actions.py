@@ -504,6 +504,23 @@ def test_an_answer_to_the_paused_question_taken_for_a_correction_is_taken():
     assert SlotSet("changing_answer", True) in events and SlotSet("screening_reply", ea.DONE) in events
 
 
+def test_a_bare_answer_just_after_the_emergency_reply_is_not_taken_and_the_question_is_asked_again():
+    """"I've got a sudden bad headache and my vision is blurry, is that normal?", the emergency reply,
+    then "no": it was recorded as "no" to the open calcinosis question (outcome: likely not able)."""
+    answers = {"diagnosis": "systemic_sclerosis_calcification", "age": 50}
+    emergency = [{"event": "user", "text": "my vision is blurry, is that normal?"}, {"event": "action", "name": "utter_emergency"},
+                 {"event": "action", "name": "action_emergency_numbers"}, {"event": "action", "name": "action_listen"},
+                 {"event": "user", "text": "no"}]
+    for text in ("no", "yes"):
+        events, _ = run(ea.ActionTakeAnswer, tracker(text, answers=dict(answers), active=False, events=emergency))
+        assert events == [SlotSet("resume_screening", True)], text
+    # An answer that says what it answers is taken; and a bare one when no emergency came between.
+    events, _ = run(ea.ActionTakeAnswer, tracker("no surgery planned", answers=dict(answers), active=False, events=emergency))
+    assert SlotSet("screening_answers", {**answers, "planned_surgery": "no"}) in events
+    events, _ = run(ea.ActionTakeAnswer, tracker("no", answers=dict(answers), active=False))
+    assert SlotSet("screening_answers", {**answers, "planned_surgery": "no"}) in events
+
+
 def test_an_answer_while_the_screening_is_paused_is_taken_and_it_goes_on():
     answers = {"diagnosis": "ippsd2_ossification", "age": 9, "planned_surgery": "no"}
     events, _ = run(ea.ActionTakeAnswer, tracker("no allergies", answers=dict(answers), active=False))
