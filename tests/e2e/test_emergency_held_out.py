@@ -17,6 +17,8 @@
   and parents live them ("hard white bits", paste coming out): no emergency.
 - tests/eval/colour_told_test.yml (writer AF): colour changes told calmly (Raynaud's fingers going
   blue in the cold, the purple eyelid rash), and emergencies that involve colour.
+- tests/eval/medicines_told_test.yml (writer AR): the medicines one takes, told or asked about ("I take
+  methotrexate", pre-screen answers, doses, the pill): no emergency.
 """
 from __future__ import annotations
 
@@ -72,6 +74,10 @@ EVAL = Path(__file__).resolve().parents[1] / "eval"
 #   99 of 100 and 0 of 99 before any change; 99 and 0 after writer AH (French self-harm told through the
 #   means, a time or preparations, and their look-alikes) joined the bank. Then the eighth writer 99 / 3,
 #   N 100 / 1, S 98 / 4, U 99 / 1, AA 95 / 0, "help has come" 15 of 61, K 166 / 16 of 253 (in-process).
+# - medicines_told_test (writer AR's held-out half), 2026-12-07, twenty-fifth session: 8 of 100 taken
+#   for an emergency (as 14 of the other half). With the other half in the exemplar bank: 7, but the
+#   eighth writer 98 / 3, N 100 / 3, AA 94 / 1, colour 3 of 140, K 22 of 253: not kept. The issue's
+#   target is 1 %: this ceiling records a fault.
 LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0, 0.05)},
           "emergency_n_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.03)},
           "emergency_s_test.yml": {"emergency": (0.97, 1.0), "not_emergency": (0.0, 0.06)},
@@ -81,7 +87,8 @@ LIMITS = {"emergency_test.yml": {"emergency": (0.96, 1.0), "not_emergency": (0.0
           "calcinosis_told_test.yml": {"not_emergency": (0.0, 0.03)},
           "colour_told_test.yml": {"emergency": (1.0, 1.0), "not_emergency": (0.0, 0.015)},
           "after_emergency_test.yml": {"still_emergency": (0.9, 1.0), "handled": (0.0, 0.30)},
-          "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.11)}}
+          "emergency_feeling_test.yml": {"emergency": (0.98, 1.0), "not_emergency": (0.0, 0.11)},
+          "medicines_told_test.yml": {"not_emergency": (0.0, 0.09)}}
 
 
 @pytest.fixture(scope="module")
