@@ -71,6 +71,8 @@ _FILLER = re.compile(r"^((ok|okay|oh|well|um+|uh+|erm|hmm+|so|then|alright|ah|ri
 
 # Words that say nothing of a topic: who, auxiliaries, yes and no, hedges. A clause of these alone
 # is a bare answer ("no she doesn't", "yes I think so").
+# Words every question of a pre-screen shares: they tell no topic from another.
+_GENERIC = frozenset("and study studies trial trials patient patients participant participants person people".split())
 _NO_TOPIC = frozenset("""i i'm im i've ive my mine myself you your u she she's shes her hers herself he he's hes his
 himself they they're theyre them their we we're our it it's its this that these those there here one ones someone
 anyone anything something nothing none any some all both do does did don't dont doesn't doesnt didn't didnt is isn't
@@ -106,8 +108,10 @@ def topic_stems(text: str) -> frozenset[str]:
     """The words a text is about, cut to five letters ("pregnancy" and "pregnant" meet), with the
     listing words of its lay phrases ("lumps" and "calcium deposits" meet through "calcinosis")."""
     words = [w for w in re.findall(r"[a-z0-9][a-z0-9']*", normalise(text))
-             if w not in _NO_TOPIC and (len(w) >= 2 or w.isdigit())]
-    words += [w for phrase in listing_words(text) for w in phrase.split()]
+             if w not in _NO_TOPIC and w not in _GENERIC and (len(w) >= 2 or w.isdigit())]
+    # (The listing words too without "of", "and", "you": with them a clause on another topic, "we live in
+    # france yes he has the carte vitale", was read as one about the open question.)
+    words += [w for phrase in listing_words(text) for w in phrase.split() if w not in _NO_TOPIC and w not in _GENERIC]
     return frozenset(w[:5] for w in words)
 
 

@@ -212,6 +212,7 @@ _GO_ON = re.compile(r"\b(go on|carry on|continue|keep going|back to the question
 
 # "What do you mean by measurable?", "i don't understand the question": what the open question means.
 _WHAT_IT_MEANS = re.compile(r"\b(what (do |did )?(you|u) mean|what does (that|this|it|the question) mean|"
+                            r"(not sure|unsure|no idea|(don'?t|dont|do not) know) what (that|this|it|you|u) means?|"
                             r"(don'?t|dont|do not) (understand|get) (the question|what you mean|it|that|this))\b", re.IGNORECASE)
 _REPEATS = re.compile(rf"\b({_REPEAT})\b", re.IGNORECASE)
 # Words of a request to stop, start over, delete or change something ("stop", "change my age").

@@ -309,6 +309,21 @@ def test_a_correction_of_an_earlier_question_is_not_taken_for_the_open_one():
     assert result["screening_answers"] == {**answers, "sts_allergy": "no"}
 
 
+def test_not_understanding_the_question_is_no_not_sure_and_another_topic_is_no_answer():
+    """A parent's "not sure what that means, what is STS" to the allergy question was recorded as
+    "not sure"; "we live in france yes he has the carte vitale" to the legal-protection question as
+    "yes" (the listing words of "carte vitale" and the question's shared "study")."""
+    answers = {"diagnosis": "ippsd2_ossification", "age": 7, "planned_surgery": "no"}
+    for intent in ("give_answer", "ask_question", "explain_question"):
+        result, messages = validate("not sure what that means, what is STS", intent=intent, answers=dict(answers))
+        assert result == {"screening_reply": None} and messages, intent
+    adult = {"diagnosis": "ippsd2_ossification", "age": 30, "planned_surgery": "no", "sts_allergy": "no",
+             "injection_contraindication": "no", "anticoagulant_therapy": "no", "childbearing_potential": "no",
+             "consent": "yes"}
+    result, _ = validate("we live in france yes he has the carte vitale", answers=dict(adult))
+    assert "legal_protection" not in (result.get("screening_answers") or {})
+
+
 def test_an_answer_the_nlu_took_for_a_correction_is_still_an_answer():
     result, _ = validate("no, nothing planned, the surgeon wants to wait", intent="change_answer",
                          answers={"diagnosis": "ippsd2_ossification", "age": 9})

@@ -108,6 +108,7 @@ def test_asking_whether_someone_could_join(text, asks):
 @pytest.mark.parametrize("text, only", [
     ("what was the question again?", True), ("sorry can you repeat that", True), ("i dont get it", True),
     ("i dont know what you mean by measurable", True), ("what does that mean?", True),
+    ("not sure what that means", True),
     ("stop, i dont understand it", False), ("i dont get it, can we end this", False),  # a request too
     ("i don't understand, change my answer", False), ("what is the purpose?", False), ("no", False),
     ("i don't want to continue", False), ("lets not continue", False),  # a request to stop
