@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answer_parsing import YES, parse_yes_no, starts_with_an_answer
@@ -74,12 +74,24 @@ class ActionAskToDelete(Action):
             # No answer yet ("can i start the questions then", the first question open or not):
             # nothing to delete, so it starts, or asks the first question again.
             return [SlotSet("deletion_pending", False), SlotSet("resume_screening", True)]
-        dispatcher.utter_message(text=say(ASK[request]),
-                                 buttons=[{"title": YES_BUTTON, "payload": YES_BUTTON},
-                                          {"title": NO_BUTTON, "payload": NO_BUTTON}],
-                                 json_message={"type": "confirm_deletion", "request": request})
+        ask_to_delete(dispatcher, request)
         return [ActiveLoop(None), SlotSet("deletion_pending", True), SlotSet("resume_screening", False),
                 SlotSet("deletion_request", {"request": request, "resume": resume})]
+
+
+def ask_to_delete(dispatcher: CollectingDispatcher, request: str) -> None:
+    dispatcher.utter_message(text=say(ASK[request]),
+                             buttons=[{"title": YES_BUTTON, "payload": YES_BUTTON},
+                                      {"title": NO_BUTTON, "payload": NO_BUTTON}],
+                             json_message={"type": "confirm_deletion", "request": request})
+
+
+def ask_to_delete_again(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """"Do you want me to delete ...?" again, after an emergency interrupted it (a "yes" just after the
+    emergency reply may answer anything): deletion_form reads the reply, and only a yes deletes."""
+    request = (tracker.get_slot("deletion_request") or {}).get("request")
+    ask_to_delete(dispatcher, request if request in ASK else "stop_screening")
+    return [SlotSet("deletion_pending", True), SlotSet("resume_screening", False), FollowupAction("deletion_form")]
 
 
 class ValidateDeletionForm(FormValidationAction):

@@ -573,7 +573,10 @@ class ActionTakeAnswer(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[EventType]:
         from actions.actions import ActionHandleFallback
+        from actions.deletion_actions import ask_to_delete_again
 
+        if tracker.get_slot("deletion_pending") and after_emergency_reply(tracker):
+            return ask_to_delete_again(dispatcher, tracker)
         criteria, answers, open_question = _open_question(tracker)
         taken = _answer_taken(criteria, answers, open_question, tracker)
         if taken is not None:

@@ -160,3 +160,22 @@ def test_a_message_that_only_mentions_stopping_or_forgetting_deletes_nothing(tex
 ])
 def test_a_request_about_the_conversation_is_a_request(text):
     assert not deletion_only_mentioned(text)
+
+
+def test_the_deletion_question_an_emergency_interrupted_is_asked_again_before_anything_else():
+    """"forget my answers", "my chest is really tight ..." (the emergency reply), then "yes": the yes
+    was recorded as the open pre-screen question's answer and nothing was deleted or asked again."""
+    from rasa_sdk.events import FollowupAction
+
+    from actions.eligibility_actions import ActionTakeAnswer
+
+    tr = tracker("yes", "give_answer", answers=dict(ANSWERS), active=False,
+                 deletion_request={"request": "forget_answers", "resume": True})
+    tr.slots["deletion_pending"] = True
+    tr.events = [{"event": "user", "text": "my chest is really tight"}, {"event": "action", "name": "utter_emergency"},
+                 {"event": "action", "name": "action_emergency_numbers"}, {"event": "user", "text": "yes"}]
+    events, messages = run(ActionTakeAnswer(), tr)
+    assert messages[0]["custom"] == {"type": "confirm_deletion", "request": "forget_answers"}
+    assert events == [SlotSet("deletion_pending", True), SlotSet("resume_screening", False),
+                      FollowupAction("deletion_form")]
+    assert not any(isinstance(e, dict) and e.get("name") == "screening_answers" for e in events)

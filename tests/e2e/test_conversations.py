@@ -221,6 +221,22 @@ def test_after_an_emergency_going_on_asks_the_open_question_again(patient):
     assert criterion(patient.send("thanks. I'm ok to keep going with the questions now", LIMOGES)) == "sts_allergy"
 
 
+def test_a_bare_reply_just_after_an_emergency_answers_nothing_and_what_was_asked_is_asked_again(patient, workdir):
+    """A "no" or "yes" right after the emergency reply may answer anything: it was recorded for the
+    open question (or, after "forget my answers", instead of the deletion's yes)."""
+    screen_to_age(patient)
+    assert EMERGENCY in texts(patient.send("I've got a sudden bad headache and my vision is blurry, is that normal?",
+                                           LIMOGES)[:1]).lower()
+    assert criterion(patient.send("no", LIMOGES)) == "sts_allergy"  # asked again, not answered "no"
+    patient.send("forget my answers", LIMOGES)
+    assert EMERGENCY in texts(patient.send("hang on, my chest is really tight and my left arm has gone numb",
+                                           LIMOGES)[:1]).lower()
+    assert payloads(patient.send("yes", LIMOGES), "confirm_deletion")  # the deletion question again
+    assert "deleted" in texts(patient.send("yes", LIMOGES))
+    if isinstance(patient, Chat):
+        assert not conversations.StoredAnswers(workdir / "tracker.db")(patient.sender)
+
+
 def test_follow_ups_ask_the_last_question_again_for_the_trial_they_point_at(patient):
     assert "Domsi" in texts(patient.send("who is the principal investigator?", PITTSBURGH))
     french = patient.send("and the french one?", PITTSBURGH)  # its listing names no investigator
