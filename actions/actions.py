@@ -16,7 +16,8 @@ from actions.language import language_of
 from actions.questions import asks_for_advice, is_question
 from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, asks_the_last_question_again, contacts_for,
-                             debug_route, in_french, intent_of, look_up, offer_screening, question_left_open, question_of, remember_trial, send_answer,
+                             debug_route, in_french, intent_of, look_up, offer_screening, question_left_open,
+                             question_of, remember_trial, send_answer,
                              send_french_note, send_trial_list, send_still_open_notes, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services

@@ -23,9 +23,8 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
 from actions.messages import say
 from actions.replies import (after_emergency_reply, answer_from_texts, answered_this_turn, asks_the_last_question_again,
                              asked_anything_else, in_french, instead_of_screening, intent_of, look_up, offered_screening,
-                             question_of,
-                             said_this_turn, send_answer, send_french_note, send_still_open_notes, send_trial_list,
-                             still_open_notes, trial_buttons, trials_in_order)
+                             question_of, said_this_turn, send_answer, send_french_note, send_still_open_notes,
+                             send_trial_list, still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
