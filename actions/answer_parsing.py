@@ -69,10 +69,10 @@ def accepts_offer(text: str | None) -> bool:
 _FILLER = re.compile(r"^((ok|okay|oh|well|um+|uh+|erm|hmm+|so|then|alright|ah|right|hi|hello|i mean)\b[\s,.!]*)+")
 
 
-# Words that say nothing of a topic: who, auxiliaries, yes and no, hedges. A clause of these alone
-# is a bare answer ("no she doesn't", "yes I think so").
 # Words every question of a pre-screen shares: they tell no topic from another.
 _GENERIC = frozenset("and study studies trial trials patient patients participant participants person people".split())
+# Words that say nothing of a topic: who, auxiliaries, yes and no, hedges. A clause of these alone
+# is a bare answer ("no she doesn't", "yes I think so").
 _NO_TOPIC = frozenset("""i i'm im i've ive my mine myself you your u she she's shes her hers herself he he's hes his
 himself they they're theyre them their we we're our it it's its this that these those there here one ones someone
 anyone anything something nothing none any some all both do does did don't dont doesn't doesnt didn't didnt is isn't

@@ -91,15 +91,7 @@ EMERGENCY_ACTIONS = ("utter_emergency", "action_emergency_numbers")
 
 def after_emergency_reply(tracker: Tracker) -> bool:
     """Whether the assistant's turn before the latest message was the emergency reply."""
-    users = 0
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            users += 1
-            if users > 1:
-                break
-        elif users == 1 and event.get("event") == "action" and event.get("name") in EMERGENCY_ACTIONS:
-            return True
-    return False
+    return any(e.get("name") in EMERGENCY_ACTIONS for e in _bot_events(tracker, turns_back=1, kind="action"))
 
 
 def read_as_request_to_join(tracker: Tracker) -> bool:
@@ -108,15 +100,16 @@ def read_as_request_to_join(tracker: Tracker) -> bool:
     return tracker.latest_message.get(ROUTED_FROM) == "check_eligibility"
 
 
-def _bot_events(tracker: Tracker, turns_back: int = 0) -> list[dict]:
-    """What the assistant sent after the latest user message (0), or after the one before it (1)."""
+def _bot_events(tracker: Tracker, turns_back: int = 0, kind: str = "bot") -> list[dict]:
+    """What the assistant sent (or, with kind "action", the actions it ran) after the latest user
+    message (0), or after the one before it (1)."""
     users, sent = 0, []
     for event in reversed(tracker.events):
         if event.get("event") == "user":
             users += 1
             if users > turns_back:
                 break
-        elif event.get("event") == "bot" and users == turns_back:
+        elif event.get("event") == kind and users == turns_back:
             sent.append(event)
     return sent
 
