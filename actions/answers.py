@@ -52,7 +52,10 @@ SAYING_MARGIN = 0.2
 CHECKED_SECTIONS = 2
 ALTERNATIVE_CHECK_THRESHOLD = 0.5
 WORDS_ONLY_MARGIN = 0.25  # chosen on dev (0.15 and 0.25 alike on the held-out sets)
-# Safety and effectiveness: the answer also says the treatment is investigational.
+# Safety and effectiveness: the answer also says the treatment is investigational. (Asked in the
+# question, or said by the answer; a criterion says who may join, not what the treatment does: "on
+# highly effective contraception" is no claim on it.)
+CRITERIA_SECTIONS = ("eligibility", "inclusion", "exclusion")
 _INVESTIGATIONAL = re.compile(
     r"\b(safe|safety|side[- ]effects?|risks?|dangerous|harm|tolerat\w*|works?|working|effective\w*|"
     r"efficacy|cure|helps?|benefits?|promising|improve\w*)\b", re.IGNORECASE)
@@ -118,7 +121,7 @@ def source_of(trial: Trial, passage: Passage) -> str:
 
 # Sections that say who may join (criteria, conditions, ages, medicines, places, status) and the study
 # team's answers: what facts told with a request to join are answered from before the pre-screen.
-_WHO_MAY_JOIN = ("fit", "eligibility", "inclusion", "exclusion", "conditions", "ages", "sex", "healthy_volunteers",
+_WHO_MAY_JOIN = ("fit", *CRITERIA_SECTIONS, "conditions", "ages", "sex", "healthy_volunteers",
                  "medications", "sites", "status", "dates", "team_answer_")
 
 
@@ -240,7 +243,8 @@ class QuestionAnswerer:
                 if part.complete or found[0].score >= NEAREST_QUOTE_MIN:
                     parts.append(part)
                 parts.extend(more)
-        investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + [p.text() for p in parts])
+        said = [p.text for part in parts for p in part.passages if p.section not in CRITERIA_SECTIONS]
+        investigational = any(_INVESTIGATIONAL.search(t) for t in [question] + said)
         return Answer(parts, asked, fact, investigational and any(p.complete for p in parts), hits)
 
     def _checked_instead(self, trial: Trial, query: str, fact: Asked | None, found: list[Hit], part: AnswerPart,

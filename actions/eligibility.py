@@ -225,6 +225,17 @@ def applies(criterion: Criterion, answers: dict, criteria: Sequence[Criterion] =
     return True
 
 
+def _squeezed(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def quotes_criterion(source: str, text: str) -> bool:
+    """Whether a passage's `text` is a criterion's text (`source`), or begins it, or is begun by it (a
+    criterion quoted in part, or one that the listing continues on its next line)."""
+    source, own = _squeezed(source), _squeezed(text)
+    return bool(own) and (source == own or source.startswith(own + " ") or own.startswith(source + " "))
+
+
 def ruled_out_by(criteria: list[Criterion], answers: dict) -> Criterion | None:
     return next((c for c in criteria if c.key in answers and c.evaluate(answers[c.key]) is False), None)
 
@@ -236,11 +247,14 @@ def next_question(criteria: list[Criterion], answers: dict) -> Criterion | None:
     return next((c for c in criteria if c.asked and c.key not in answers and applies(c, answers, criteria)), None)
 
 
-def progress(criteria: list[Criterion], answers: dict) -> tuple[int, int]:
-    """(step, of) for the next question: questions still applicable, given the answers so far."""
+def progress(criteria: list[Criterion], answers: dict) -> tuple[int, int, bool]:
+    """(step, of, up_to) for the next question: questions still applicable, given the answers so far;
+    `up_to` when some of them hang on answers not given yet ("Question 7 of up to 11": a "no" to
+    "could she become pregnant?" skips two, and "8 of 9" after "7 of 11" read as a mistake)."""
     applicable = [c for c in criteria if c.asked and applies(c, answers, criteria)]
     answered = sum(1 for c in applicable if c.key in answers)
-    return answered + 1, len(applicable)
+    up_to = any(k not in answers for c in applicable if c.key not in answers for k in c.ask_if)
+    return answered + 1, len(applicable), up_to
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from actions.questions import (ACKNOWLEDGE_INTENT, asked_besides, asks_for_advic
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, accepts_offer, clauses, names_another_topic, normalise,
                                     parse_yes_no, person_in, sex_of, topic_stems)
-from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, correction_in,
+from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, applies, correction_in,
                                  decide, load_criteria, names_an_earlier_question, next_question, progress, ruled_out_by,
-                                 screening_blocked)
+                                 quotes_criterion, screening_blocked)
 from actions.messages import say
 from actions.replies import (after_emergency_reply, answer_from_texts, answered_this_turn, asks_the_last_question_again,
                              asked_anything_else, in_french, instead_of_screening, intent_of, look_up, offered_screening,
@@ -73,9 +73,9 @@ def answers_of(tracker: Tracker) -> dict:
     return dict(tracker.get_slot("screening_answers") or {})
 
 
-def question_payload(trial_id: str, criterion: Criterion, step: int, of: int) -> dict:
+def question_payload(trial_id: str, criterion: Criterion, step: int, of: int, up_to: bool = False) -> dict:
     return {"type": "eligibility_question", "trial": trial_id, "criterion": criterion.key, "kind": criterion.kind,
-            "step": step, "of": of}
+            "step": step, "of": of, "up_to": up_to}
 
 
 def note_answers(dispatcher: CollectingDispatcher, criteria, given: dict, person: str | None,
@@ -96,16 +96,20 @@ def note_answers(dispatcher: CollectingDispatcher, criteria, given: dict, person
     return {"screening_answers": kept}
 
 
-def outcome_quotes(answer: Answer, svc: Services, trial_ids: list[str], text: str) -> bool:
-    """Whether the answer only quotes the criterion by which what the message states ends the
-    pre-screen ("I take warfarin, can I still join?": “Anticoagulant therapy”): the outcome, which
-    follows at once, quotes and explains it."""
+def quotes_only_moot_criteria(answer: Answer, svc: Services, trial_ids: list[str], text: str) -> bool:
+    """Whether the answer only quotes criteria that the pre-screen starting now makes moot: the one
+    by which what the message states ends it ("I take warfarin, can I still join?": “Anticoagulant
+    therapy”; the outcome, which follows at once, quotes and explains it), or ones that do not
+    concern the person it is about ("my little boy is 5 ...": not the women's contraception criterion)."""
     if len(trial_ids) != 1:
         return False
-    criteria = criteria_for(svc, trial_ids[0])
-    failed = ruled_out_by(criteria, answers_in_message(criteria, text))
+    theirs = criteria_for(svc, trial_ids[0], person_in(text))
+    stated = answers_in_message(theirs, text)
+    failed = ruled_out_by(theirs, stated)
+    moot = [c.source for c in criteria_for(svc, trial_ids[0])
+            if c == failed or c not in theirs or not applies(c, stated, theirs)]
     shown = [p.text for part in answer.parts for p in part.passages]
-    return bool(failed and shown) and all(" ".join(t.split()) == " ".join(failed.source.split()) for t in shown)
+    return bool(shown) and all(any(quotes_criterion(source, t) for source in moot) for t in shown)
 
 
 def someone_else_named(tracker: Tracker, text: str) -> str | None:
@@ -184,7 +188,7 @@ class ValidateEligibilityForm(FormValidationAction):
             # not covered.
             # (The pre-screen's intro and first question follow: the answer's best sentence only.)
             answer = look_up(dispatcher, svc, text, context.trials, brief=True)
-            if answer and not outcome_quotes(answer, svc, context.trials, text) and (
+            if answer and not quotes_only_moot_criteria(answer, svc, context.trials, text) and (
                     (not answer.covered and not tells_only_screening_facts(tracker, text, without_names))
                     or answer.says_who_may_join or asks_more_than_joining(text, without_names)):
                 answered = send_answer(dispatcher, answer, text)
@@ -393,11 +397,12 @@ class ActionAskEligibilityAnswer(Action):
         criterion = next_question(criteria, answers)
         if criterion is None:
             return [SlotSet("screening_reply", DONE)]
-        step, of = progress(criteria, answers)
+        step, of, up_to = progress(criteria, answers)
         question = criterion.question_about(tracker.get_slot("screening_person"))
-        dispatcher.utter_message(text=say("question", step=str(step), of=str(of), question=question),
+        dispatcher.utter_message(text=say("question_up_to" if up_to else "question", step=str(step), of=str(of),
+                                          question=question),
                                  buttons=criterion.buttons(),
-                                 json_message=question_payload(trial_id, criterion, step, of))
+                                 json_message=question_payload(trial_id, criterion, step, of, up_to))
         return []
 
 
@@ -594,6 +599,10 @@ class ActionTakeAnswer(Action):
             return [SlotSet("resume_screening", True)]
         if intent_of(tracker) == ACKNOWLEDGE_INTENT:
             dispatcher.utter_message(text=say("anything_else"))
+            return [SlotSet("resume_screening", False)]
+        if answers and open_question is None and not is_question(text):
+            # Told after the outcome ("yes my rheumatologist measures them on xrays"): nothing is open.
+            dispatcher.utter_message(text=say("told_after_outcome"))
             return [SlotSet("resume_screening", False)]
         if reply in (YES, NO) and asked_anything_else(tracker):
             # "yes" or "no" typed to "Is there anything else you'd like to know?"

@@ -8,7 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from actions.eligibility import REVIEW_NEEDED, load_criteria
+from actions.eligibility import REVIEW_NEEDED, load_criteria, quotes_criterion
 from actions.knowledge_base import (KNOWLEDGE_DIR, TEAM_ANSWERS_FILE, TRIAL_FILE, KnowledgeError, SourceSpec, Trial,
                                     load_chrome)
 from actions.trial_facts import fact_sections, registry_citation
@@ -162,10 +162,6 @@ def _chunks(units: list[tuple[str, int, int]], is_list: bool) -> list[tuple[str,
     return [s for unit in _with_labels(units) for s in _sentences(unit)]
 
 
-def _squeezed(text: str) -> str:
-    return " ".join(text.split()).lower()
-
-
 def plain_words(trial: Trial) -> dict[str, tuple[str, ...]]:
     """The pre-screen's plain words for each criterion of the trial, by the criterion's text. Not a
     draft's (make import's, not reviewed yet): its question only quotes the criterion, and its "why"
@@ -176,16 +172,13 @@ def plain_words(trial: Trial) -> dict[str, tuple[str, ...]]:
         if c.review == REVIEW_NEEDED:
             continue
         said = [c.question, c.why, c.next_step] + [ch["label"] for ch in c.choices if ch["value"] not in ("other", "none")]
-        words[_squeezed(c.source)] = words.get(_squeezed(c.source), ()) + tuple(w for w in said if w)
+        words[c.source] = words.get(c.source, ()) + tuple(w for w in said if w)
     return words
 
 
 def _plain_for(text: str, plain: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    """Plain words of the criteria whose text is this passage, or begins it, or is begun by it (a
-    criterion quoted in part, or one that the listing continues on its next line)."""
-    own = _squeezed(text)
-    return tuple(w for source, said in plain.items()
-                 if own and (source == own or source.startswith(own + " ") or own.startswith(source + " ")) for w in said)
+    """Plain words of the criteria this passage quotes (eligibility.quotes_criterion)."""
+    return tuple(w for source, said in plain.items() if quotes_criterion(source, text) for w in said)
 
 
 def split_source(trial: Trial, source: SourceSpec, cleaner: Cleaner, knowledge_dir: Path,

@@ -204,6 +204,21 @@ def still_open_notes(trials: list[Trial], today: date | None = None) -> list[str
     return notes
 
 
+def named_once(text: str, trial: Trial, said: list[str] | tuple[str, ...]) -> str:
+    """`text` with the trial's full label ("NCT05531279 study (Institute of Hematology & Blood Diseases
+    Hospital, China)") said as "study" ("the study") when this turn has named that trial already and
+    no other: a reply names its trial once, not in its source line and again in each note after it."""
+    told = "\n".join(said)
+    if trial.label not in told or any(t.label in told for t in services().trials.values() if t.id != trial.id):
+        return text
+    return text.replace(trial.label, "study")
+
+
+def said_already(text: str, trial: Trial, said: list[str] | tuple[str, ...]) -> bool:
+    """Whether this turn has said `text`, with the trial's full label or as named_once says it."""
+    return any(text in s or named_once(text, trial, said) in s for s in said)
+
+
 def said_this_turn(dispatcher: CollectingDispatcher) -> list[str]:
     """The texts of the messages this turn has sent so far."""
     return [m.get("text") or "" for m in dispatcher.messages]
@@ -212,9 +227,10 @@ def said_this_turn(dispatcher: CollectingDispatcher) -> list[str]:
 def send_still_open_notes(dispatcher: CollectingDispatcher, trials: list[Trial]) -> None:
     """still_open_notes, each said once a turn (an answer on whether it is open may have said it)."""
     said = said_this_turn(dispatcher)
-    for note in still_open_notes(trials):
-        if note not in said:
-            dispatcher.utter_message(text=note)
+    for trial in trials:
+        for note in still_open_notes([trial]):
+            if not said_already(note, trial, said):
+                dispatcher.utter_message(text=named_once(note, trial, said))
 
 
 def send_answer(dispatcher: CollectingDispatcher, answer: Answer, question: str = "") -> list[EventType]:
@@ -319,9 +335,10 @@ def instead_of_screening(trial: Trial, said: list[str] | tuple[str, ...] = ()) -
     status, contact = status_sentence(trial), trial.contact
     if contact.strip() and any(contact.strip() in text for text in said):
         contact = say("contact_given_above")
-    if status and any(status in text for text in said):
+    if status and said_already(status, trial, said):
         status = ""
-    return say(_INSTEAD_OF_SCREENING[blocked], trial_label=trial.label, contact=contact, status=status).strip()
+    return named_once(say(_INSTEAD_OF_SCREENING[blocked], trial_label=trial.label, contact=contact, status=status).strip(),
+                      trial, said)
 
 
 _INSTEAD_OF_SCREENING = {"not_recruiting": "screening_not_recruiting", "not_reviewed": "screening_not_reviewed",

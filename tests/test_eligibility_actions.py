@@ -192,10 +192,10 @@ def test_question_message_carries_text_buttons_and_payload():
     events, messages = run(ea.ActionAskEligibilityAnswer, tracker("", answers={"diagnosis": "ippsd2_ossification"}))
     assert events == []
     message = messages[0]
-    assert message["text"] == "Question 2 of 11: How old is the person who would take part? (in years)"
+    assert message["text"] == "Question 2 of up to 11: How old is the person who would take part? (in years)"
     assert message["buttons"] == [{"title": "Not sure", "payload": "Not sure"}]
     assert message["custom"] == {"type": "eligibility_question", "trial": "NCT03582800", "criterion": "age",
-                                 "kind": "inclusion", "step": 2, "of": 11}
+                                 "kind": "inclusion", "step": 2, "of": 11, "up_to": True}
 
 
 def test_an_exclusion_criterion_is_quoted_as_one():
@@ -484,6 +484,14 @@ def test_a_medicine_named_when_starting_is_taken_and_its_criterion_left_to_the_o
     assert not any("Anticoagulant therapy" in t for t in texts)
 
 
+def test_a_criterion_that_does_not_concern_the_person_is_not_quoted_before_the_pre_screen():
+    # In the widget, a parent's opener got the women's contraception criterion quoted first.
+    opener = ("hi, my little boy is 5 and the doctors say he has pseudohypoparathyroidism with hard bits under the skin "
+              "on his legs. is there any way he could be part of this?")
+    slots, texts = start(opener, trial="NCT03582800", answers=None)
+    assert slots["screening_answers"]["age"] == 5 and not any("contraception" in t for t in texts), texts
+
+
 def test_a_question_beside_a_medicine_that_rules_out_is_still_answered():
     _, texts = start("I take warfarin, can I still join? who runs the study?")
     assert any("Limoges" in t and "Source:" in t for t in texts)
@@ -544,6 +552,17 @@ def test_an_answer_while_the_screening_is_paused_is_taken_and_it_goes_on():
     events, messages = run(ea.ActionTakeAnswer, tracker("yes", answers=None, active=False))
     assert SlotSet("resume_screening", False) in events and messages  # nothing paused: the fallback's reply
 
+
+
+def test_a_statement_after_the_outcome_is_thanked_not_misunderstood():
+    # "yes my rheumatologist measures them on xrays" after the outcome got "Sorry, I didn't understand that".
+    answers = {"condition": "lupus", "calcinosis": "yes", "measurable_lesions": "yes"}
+    events, messages = run(ea.ActionTakeAnswer, tracker("yes my rheumatologist measures them on xrays", answers=dict(answers),
+                                                        trial="STSINJ", active=False))
+    assert [m["text"] for m in messages] == [say("told_after_outcome")] and SlotSet("resume_screening", False) in events
+    # A question then is still answered from the texts.
+    _, messages = run(ea.ActionTakeAnswer, tracker("who runs the study?", answers=dict(answers), trial="STSINJ", active=False))
+    assert say("told_after_outcome") not in [m["text"] for m in messages]
 
 
 def test_facts_for_a_pre_screen_not_started_start_it():
@@ -682,14 +701,15 @@ def test_facts_told_earlier_in_the_conversation_are_kept_for_the_person_they_are
 def test_a_pre_screen_for_a_listing_whose_end_date_has_passed_says_so_before_the_first_question():
     _, messages = choose_trial("the limoges one", "NCT03582800")
     texts = [m["text"] for m in messages if m.get("text")]
-    ended = say("listing_ended", trial_label="NCT03582800 study (University Hospital Limoges)", end="18 March 2023")
+    # (The intro has named the trial: the note calls it "the study".)
+    ended = say("listing_ended", trial_label="study", end="18 March 2023")
     assert texts == [say("screening_intro", trial_label="NCT03582800 study (University Hospital Limoges)"), ended]
     # Asked whether it is still open: the answer's note is not said twice. After another answer the turn
     # is long already: the outcome says it.
     _, messages = choose_trial("is the limoges one still open?", "NCT03582800", "ask_question")
-    assert [m.get("text") for m in messages].count(ended) == 1
+    assert sum("end date of 18 March 2023" in (m.get("text") or "") for m in messages) == 1
     _, messages = choose_trial("is the limoges one for children?", "NCT03582800", "ask_question")
-    assert any(m.get("custom") for m in messages) and ended not in [m.get("text") for m in messages]
+    assert any(m.get("custom") for m in messages) and not any("end date" in (m.get("text") or "") for m in messages)
     _, messages = choose_trial("the pittsburgh one", "STSINJ")
     assert [m["text"] for m in messages if m.get("text")] == [say("screening_intro", trial_label=ea.services().trials["STSINJ"].label)]
 

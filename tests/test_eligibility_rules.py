@@ -124,7 +124,7 @@ def test_pregnancy_is_not_asked_of_a_young_child(trials, age, asked_about_pregna
     if age == 3:
         result = decide(criteria, answers)
         assert result.outcome == MAY_BE_ELIGIBLE and not result.not_sure
-        assert progress(criteria, {"diagnosis": answers["diagnosis"], "age": 3}) == (3, 7)
+        assert progress(criteria, {"diagnosis": answers["diagnosis"], "age": 3}) == (3, 7, False)
 
 
 def test_the_checks_of_adults_and_men_are_not_listed_for_a_child_or_a_woman(trials):
@@ -167,9 +167,11 @@ def test_not_sure_gives_unknown_with_the_questions_listed(trials):
 
 def test_progress_counts_only_applicable_questions(trials):
     criteria = load_criteria(trials["NCT03582800"])
-    assert progress(criteria, {}) == (1, 11)
-    assert progress(criteria, {**{k: "no" for k in ("planned_surgery",)}, "diagnosis": "other"}) == (3, 11)
-    assert progress(criteria, {"childbearing_potential": "no"})[1] == 9
+    # "of up to 11": the pregnancy questions hang on the age and on "could she become pregnant?".
+    assert progress(criteria, {}) == (1, 11, True)
+    assert progress(criteria, {**{k: "no" for k in ("planned_surgery",)}, "diagnosis": "other"}) == (3, 11, True)
+    assert progress(criteria, {"age": 40, "childbearing_potential": "no"}) == (3, 9, False)
+    assert progress(criteria, {"age": 40, "childbearing_potential": "yes"}) == (3, 11, False)
 
 
 def test_correction_finds_the_named_answer(trials):

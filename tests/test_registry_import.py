@@ -20,6 +20,7 @@ from actions.knowledge_base import load_trials
 from actions.registry_import import RecordError, eligibility_items, import_record, main, read_record, repaired
 from actions.replies import instead_of_screening, still_open_notes
 from actions.retrieval import Retriever
+from actions.services import services
 from actions.trial_facts import closed, fact_sections, status_sentence
 from actions.trial_names import TrialNames
 
@@ -265,4 +266,10 @@ def test_what_was_said_this_turn_is_not_said_again_instead_of_the_pre_screen(kno
     after_notes = instead_of_screening(trial, [status_sentence(trial), f"The study team can tell you more:\n{trial.contact}"])
     assert status_sentence(trial) not in after_notes and trial.contact.strip() not in after_notes
     assert after_notes.startswith("So I can't pre-screen for it.") and "their contact is above" in after_notes
+    # Named in the turn already (its answer's source line): "the study" after it, not its whole label again.
+    source = f"Start date: February 3, 2011.\n(Source: {trial.label}, section “Dates”)"
+    named = instead_of_screening(trial, [source])
+    assert trial.label not in named and named.startswith("The study is terminated on ClinicalTrials.gov"), named
+    other = services().trials["STSINJ"]
+    assert trial.label in instead_of_screening(trial, [source, f"(Source: {other.label}, section “Sponsor”)"])
 

@@ -157,6 +157,16 @@ test("a short answer offers the whole section, which a click shows", async () =>
   await context.close();
 });
 
+test("a pre-screen whose later questions hang on answers not given yet counts them as 'up to'", async () => {
+  // "7 of 11" then "8 of 9" (a "no" skips the pregnancy questions) read as a mistake.
+  const { context, page } = await open("trials/nct03582800/");
+  await ask(page, "Could I take part?");
+  assert.match(await progressText(page), /question 1 of up to \d+/i);
+  await page.reload();
+  assert.match(await progressText(page), /question 1 of up to \d+/i);
+  await context.close();
+});
+
 test("a screening is clicked through with the keyboard, survives a reload, and ends in an outcome", async () => {
   const { context, page } = await open("trials/stsinj/");
   await ask(page, "Could I take part?");

@@ -38,7 +38,7 @@ def test_limoges_happy_path_may_be_eligible(patient):
     first = patient.send("am I eligible?", {"trial": "NCT03582800"})
     question = payloads(first, "eligibility_question")[0]
     assert question == {"type": "eligibility_question", "trial": "NCT03582800", "criterion": "diagnosis",
-                        "kind": "inclusion", "step": 1, "of": 11}
+                        "kind": "inclusion", "step": 1, "of": 11, "up_to": True}
     buttons = next(m["buttons"] for m in first if m.get("buttons"))
     assert [b["title"] for b in buttons][-1] == "Not sure"
     result, asked, transcript = walk(patient, first, LIMOGES_ANSWERS, {"trial": "NCT03582800"})
@@ -151,7 +151,7 @@ def test_cancel_and_start_over_ask_first(patient):
     restarted = patient.send("Yes, delete my answers")
     assert payloads(restarted, "eligibility_question")[-1] == {
         "type": "eligibility_question", "trial": "NCT03582800", "criterion": "diagnosis", "kind": "inclusion",
-        "step": 1, "of": 11}
+        "step": 1, "of": 11, "up_to": True}
     patient.send("Calcium deposits from dermatomyositis")
     patient.send("cancel")
     kept = patient.send("No, keep going")  # nothing deleted: the open question again

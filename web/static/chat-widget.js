@@ -232,7 +232,7 @@
       this.cite(custom.sources);
     } else if (custom && custom.type === "eligibility_question") {
       this.sawQuestion = true;
-      this.showProgress({ step: Number(custom.step), of: Number(custom.of) });
+      this.showProgress({ step: Number(custom.step), of: Number(custom.of), upTo: custom.up_to === true });
     } else if (custom && custom.type === "eligibility_result") {
       this.sawQuestion = false;
       this.showProgress(null);
@@ -323,7 +323,7 @@
     this.save();
     this.progress.hidden = !valid;
     if (valid) {
-      this.progressText.textContent = "Eligibility pre-screen: question " + progress.step + " of " + progress.of;
+      this.progressText.textContent = "Eligibility pre-screen: question " + progress.step + " of " + (progress.upTo ? "up to " : "") + progress.of;
       this.progressBar.max = progress.of;
       this.progressBar.value = progress.step;
     }
