@@ -11,13 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answer_types import asked_for
 from actions.answers import section_reply
 from actions.follow_up import goes_on, only_names_a_trial
-from actions.knowledge_base import emergency_lines, emergency_numbers
+from actions.knowledge_base import emergency_lines
 from actions.language import language_of
-from actions.questions import asks_for_advice, is_question
+from actions.questions import asks_about_the_assistant, asks_for_advice, is_question
 from actions.messages import say
 from actions.replies import (answer_from_texts, answer_question, asks_the_last_question_again, contacts_for,
                              debug_route, in_french, intent_of, look_up, offer_screening, question_left_open,
-                             question_of, remember_trial, send_answer,
+                             question_of, remember_trial, send_answer, send_introduction,
                              send_french_note, send_trial_list, send_still_open_notes, trial_buttons, trial_context, trials_shown)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import services
@@ -29,15 +29,7 @@ class ActionGreet(Action):
         return "action_greet"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
-        svc = services()
-        context = trial_context(tracker, svc)
-        dispatcher.utter_message(text=say("greet", trial_list="; ".join(t.label for t in svc.trials.values()),
-                                          emergency_numbers=emergency_numbers(trials_shown(svc, context.trials))))
-        if in_french(tracker):
-            send_french_note(dispatcher, tracker)
-        if not context.trials:
-            dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
-        return remember_trial(tracker, context)
+        return send_introduction(dispatcher, tracker, hello=True)
 
 
 class ActionListTrials(Action):
@@ -182,6 +174,8 @@ class ActionHandleFallback(Action):
             return []
         if asks_for_advice(text):
             return decline_medical_advice(dispatcher, tracker)
+        if asks_about_the_assistant(text):
+            return send_introduction(dispatcher, tracker)
         svc = services()
         if asks_the_last_question_again(tracker, svc):
             return answer_from_texts(dispatcher, tracker)  # "and the french one?": the last question, for it

@@ -267,6 +267,19 @@ def question_in_small_talk(text: str) -> str | None:
     return rest if topical and is_question(rest) else None
 
 
+# What the assistant itself is for, asked of the page or of it ("what is this site about?", "what
+# can you do?"), as the whole message or its end; not "what can you tell me about the dose?".
+_ABOUT_THE_ASSISTANT = re.compile(
+    r"\b((what|who)('s|s|\s+is|\s+are)\s+(this|the|your|these)\s+(site|website|web ?page|page|chat|chatbot|bot|"
+    r"service|assistant|app)s?(\s+(about|for))?"
+    r"|what\s+(can|do)\s+you\s+(do|help( me)?( with)?)(\s+(for me|here))?"
+    r"|what\s+are\s+you\s+(for|here for|about))\s*[?.!]*\s*$", re.IGNORECASE)
+
+
+def asks_about_the_assistant(text: str) -> bool:
+    return bool(_ABOUT_THE_ASSISTANT.search(text or ""))
+
+
 def is_question(text: str) -> bool:
     """Whether a message asks something (beyond naming a trial)."""
     return "?" in text or any(_QUESTION_START.match(clause) for clause in _CLAUSE.findall(text))

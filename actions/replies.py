@@ -19,7 +19,7 @@ from actions.knowledge_base import Trial, contact_lines, emergency_numbers
 from actions.trial_facts import closed, overview, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
-from actions.questions import ROUTED_FROM, asked_besides, asks_how_to_join, asks_whether_someone_can_join, is_question
+from actions.questions import ROUTED_FROM, asked_besides, asks_about_the_assistant, asks_how_to_join, asks_whether_someone_can_join, is_question
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
@@ -273,10 +273,28 @@ def answer_question(dispatcher: CollectingDispatcher, svc: Services, text: str,
     return send_answer(dispatcher, answer, text) if answer else []
 
 
+def send_introduction(dispatcher: CollectingDispatcher, tracker: Tracker, hello: bool = False) -> list[EventType]:
+    """What the assistant is and does, the trials and the emergency number (after "hello" if `hello`);
+    in French, the French note too; then which trial, when none is in context."""
+    svc = services()
+    context = trial_context(tracker, svc)
+    about = say("introduction", trial_list="; ".join(t.label for t in svc.trials.values()),
+                emergency_numbers=emergency_numbers(trials_shown(svc, context.trials)))
+    dispatcher.utter_message(text=f'{say("greet")} {about}' if hello else about)
+    if in_french(tracker):
+        send_french_note(dispatcher, tracker)
+    if not context.trials:
+        dispatcher.utter_message(text=say("ask_which_trial"), buttons=trial_buttons(svc))
+    return remember_trial(tracker, context)
+
+
 def answer_from_texts(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
     """Answers from the texts of the trial in context, or of each trial, labelled (then asks which).
     A question on how joining works also gets a button that starts the pre-screen; one in French, a
-    note in French instead (the texts are searched in English)."""
+    note in French instead (the texts are searched in English). "What is this site about?" asks
+    about the assistant: what it is and does."""
+    if asks_about_the_assistant(tracker.latest_message.get("text") or ""):
+        return send_introduction(dispatcher, tracker)
     if in_french(tracker):
         send_french_note(dispatcher, tracker)
         return []

@@ -213,6 +213,17 @@ def test_greeting_lists_the_trials_and_asks_which_when_none_is_known():
     assert messages[1]["text"] == say("ask_which_trial")
 
 
+def test_a_question_about_the_site_itself_says_what_the_assistant_does():
+    # "Hello, what is this site about?" got the two trials' sites (the word "site").
+    messages, _ = run(rasa_actions.ActionAnswerQuestion, tracker("Hello, what is this site about?"))
+    assert messages[0]["text"].startswith("I'm an information assistant") and not messages[0].get("custom")
+    assert messages[1]["text"] == say("ask_which_trial")
+    messages, _ = run(rasa_actions.ActionHandleFallback, tracker("what can you do?", "nlu_fallback"))
+    assert messages[0]["text"].startswith("I'm an information assistant")
+    messages, _ = run(rasa_actions.ActionAnswerQuestion, tracker("which sites take part?", slots={"trial": "STSINJ"}))
+    assert "University of Pittsburgh" in messages[0]["text"] and messages[0].get("custom")
+
+
 def test_greeting_on_a_trial_page_remembers_the_trial():
     messages, events = run(rasa_actions.ActionGreet, tracker("hi", "greet", metadata={"trial": "NCT03582800"}))
     assert events == [SlotSet("trial", "NCT03582800")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from actions.follow_up import repeats_last_question
-from actions.questions import (asks_about_the_question_only, asks_for_advice, asks_something_else, asks_to_join, is_question,
+from actions.questions import (asks_about_the_assistant, asks_about_the_question_only, asks_for_advice, asks_something_else, asks_to_join, is_question,
                                says_more_than_joining, without_asking_what_it_means)
 
 
@@ -160,3 +160,14 @@ def test_a_question_about_the_study_told_with_facts_is_told_from_a_request_to_jo
 ])
 def test_words_that_only_colour_a_request_to_join_say_nothing_more(text, more):
     assert says_more_than_joining(text) is more
+
+
+@pytest.mark.parametrize("text, about", [
+    ("Hello, what is this site about?", True), ("what can you do?", True), ("whats this page for", True),
+    ("what are you for?", True),
+    # questions about the trials
+    ("what can you tell me about the dose?", False), ("what is this study about?", False),
+    ("what is this site about, and who runs the trial?", False), ("which sites take part?", False),
+])
+def test_asking_what_the_assistant_is_for(text, about):
+    assert asks_about_the_assistant(text) is about
