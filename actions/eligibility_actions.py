@@ -97,17 +97,18 @@ def note_answers(dispatcher: CollectingDispatcher, criteria, given: dict, person
 
 
 def quotes_only_moot_criteria(answer: Answer, svc: Services, trial_ids: list[str], text: str) -> bool:
-    """Whether the answer only quotes criteria that the pre-screen starting now makes moot: the one
-    by which what the message states ends it ("I take warfarin, can I still join?": “Anticoagulant
-    therapy”; the outcome, which follows at once, quotes and explains it), or ones that do not
-    concern the person it is about ("my little boy is 5 ...": not the women's contraception criterion)."""
+    """Whether the answer only quotes criteria that the pre-screen starting now makes moot: any, when
+    what the message states ends it ("I take warfarin, can I still join?": the outcome, which
+    follows at once, quotes “Anticoagulant therapy” and explains it; "my daughter is 19 and has
+    lupus": not the contraception criterion before it), else those that do not concern the person
+    it is about ("my little boy is 5 ...": not the women's contraception criterion)."""
     if len(trial_ids) != 1:
         return False
     theirs = criteria_for(svc, trial_ids[0], person_in(text))
     stated = answers_in_message(theirs, text)
-    failed = ruled_out_by(theirs, stated)
+    ends = ruled_out_by(theirs, stated) is not None
     moot = [c.source for c in criteria_for(svc, trial_ids[0])
-            if c == failed or c not in theirs or not applies(c, stated, theirs)]
+            if ends or c not in theirs or not applies(c, stated, theirs)]
     shown = [p.text for part in answer.parts for p in part.passages]
     return bool(shown) and all(any(quotes_criterion(source, t) for source in moot) for t in shown)
 

@@ -490,6 +490,10 @@ def test_a_criterion_that_does_not_concern_the_person_is_not_quoted_before_the_p
               "on his legs. is there any way he could be part of this?")
     slots, texts = start(opener, trial="NCT03582800", answers=None)
     assert slots["screening_answers"]["age"] == 5 and not any("contraception" in t for t in texts), texts
+    # Facts that end the pre-screen: its outcome follows at once; no criterion is quoted before it.
+    slots, texts = start("my daughter is 19 and has lupus with calcinosis in her thighs. could she be in this one?",
+                         trial="NCT03582800", answers=None)
+    assert slots["screening_reply"] == ea.DONE and not any("contraception" in t for t in texts), texts
 
 
 def test_a_question_beside_a_medicine_that_rules_out_is_still_answered():
