@@ -5,7 +5,7 @@ tests/eval/ over the REST channel (its history first, from the case's trial page
 reply (actions/evaluation.py), and measures retrieval recall@1/@3 in-process; holds every
 conversation of tests/eval/conversations_*.yml turn by turn (actions/conversations.py, reading the
 store for kept or deleted answers); and reports the NLU's per-intent precision and recall on the
-held-out writer's examples (tests/eval/nlu_test_set.yml, `rasa test nlu`). Prints a table per set;
+held-out writers' examples (tests/eval/nlu_test_set.yml, nlu_test_set_2.yml, `rasa test nlu`). Prints a table per set;
 writes everything, with each reply, to results/eval.json.
 """
 from __future__ import annotations
@@ -85,19 +85,21 @@ def measure_conversations(rasa_port: int, names: list[str], tracker_db: Path) ->
     return results
 
 
-NLU_TEST_SET = PROJECT / "tests" / "eval" / "nlu_test_set.yml"
+# The held-out writer's examples ("nlu"), and three writers' short replies and answers ("nlu_2").
+NLU_TEST_SETS = {"nlu": PROJECT / "tests" / "eval" / "nlu_test_set.yml",
+                 "nlu_2": PROJECT / "tests" / "eval" / "nlu_test_set_2.yml"}
 
 
-def measure_nlu(workdir: Path) -> dict:
+def measure_nlu(workdir: Path, test_set: Path) -> dict:
     """Per-intent precision and recall of the trained model (the whole NLU pipeline, rules included)
-    on the held-out writer's examples, by Rasa's own `rasa test nlu`."""
+    on held-out writers' examples, by Rasa's own `rasa test nlu`."""
     import subprocess
 
     from deploy.processes import base_env
 
-    out = workdir / "nlu"
+    out = workdir / test_set.stem
     subprocess.run([str(PROJECT / ".venv-rasa/bin/python"), "-m", "components.rasa_cli", "test", "nlu", "--nlu",
-                    str(NLU_TEST_SET), "--model", str(PROJECT / "models/trial-assistant.tar.gz"), "--out", str(out),
+                    str(test_set), "--model", str(PROJECT / "models/trial-assistant.tar.gz"), "--out", str(out),
                     "--no-plot", "--quiet"], cwd=PROJECT, env=base_env(), check=True, capture_output=True)
     report = json.loads((out / "intent_report.json").read_text())
     return {intent: {"precision": round(row["precision"], 3), "recall": round(row["recall"], 3),
@@ -117,8 +119,8 @@ def conversation_table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def nlu_table(report: dict) -> str:
-    return "\n".join(["NLU on the held-out writer's examples (precision / recall / n):"] +
+def nlu_table(report: dict, test_set: Path) -> str:
+    return "\n".join([f"NLU on held-out writers' examples, {test_set.name} (precision / recall / n):"] +
                      [f"  {intent:22} {row['precision']:.3f} / {row['recall']:.3f} / {row['support']}"
                       for intent, row in report.items()])
 
@@ -153,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                 if "conversations" in parts:
                     dialogues = measure_conversations(rasa_port, [n for n in own if n in conversations.SETS],
                                                       workdir / "own" / "tracker.db")
-                nlu = measure_nlu(workdir) if "nlu" in parts else {}
+                nlu = {key: measure_nlu(workdir, path) for key, path in NLU_TEST_SETS.items()} if "nlu" in parts else {}
         registry = [n for n in names if n in REGISTRY_SETS and "faq" in parts]
         if registry:
             # The registry's records imported into a copy of knowledge/, with its own index, served apart.
@@ -175,12 +177,12 @@ def main(argv: list[str] | None = None) -> int:
         for g in result["wrong"] if args.show_wrong else []:
             print(f"  {g['id']} [{g['situation']}, {g['expect']}] {'; '.join(g['problems'])}\n    > {g['user']}\n    "
                   + g["reply"].replace("\n", "\n    ")[:600])
-    if nlu:
-        print("\n" + nlu_table(nlu))
+    for key, report in nlu.items():
+        print("\n" + nlu_table(report, NLU_TEST_SETS[key]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                     "seconds": seconds, **results,
-                                    "conversations": dialogues, "nlu": nlu}, indent=1, ensure_ascii=False))
+                                    "conversations": dialogues, **nlu}, indent=1, ensure_ascii=False))
     print(f"\nwritten to {args.out} ({seconds} s of questions)")
     return 0
 
