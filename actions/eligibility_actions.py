@@ -11,9 +11,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.questions import (ACKNOWLEDGE_INTENT, asked_besides, asks_for_advice, asks_more_than_joining, asks_to_go_on,
-                               asks_what_it_means, is_question, only_asks_to_go_on, says_more_than_joining, stated_part,
-                               without_asking_what_it_means, without_hedged_answers)
+from actions.questions import (ACKNOWLEDGE_INTENT, asked_besides, asks_about_the_assistant, asks_for_advice,
+                               asks_more_than_joining, asks_to_go_on, asks_what_it_means, is_question, only_asks_to_go_on,
+                               says_more_than_joining, stated_part, without_asking_what_it_means, without_hedged_answers)
 from actions.answers import Answer
 from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, accepts_offer, clauses, names_another_topic, normalise,
                                     parse_yes_no, person_in, sex_of, topic_stems)
@@ -23,8 +23,8 @@ from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion
 from actions.messages import say
 from actions.replies import (after_emergency_reply, answer_from_texts, answered_this_turn, asks_the_last_question_again,
                              asked_anything_else, in_french, instead_of_screening, intent_of, look_up, offered_screening,
-                             question_of, said_this_turn, send_answer, send_french_note, send_still_open_notes,
-                             send_trial_list, still_open_notes, trial_buttons, trials_in_order)
+                             question_of, said_this_turn, send_answer, send_french_note, send_introduction,
+                             send_still_open_notes, send_trial_list, still_open_notes, trial_buttons, trials_in_order)
 from actions.retrieval import ANSWER_THRESHOLD, FALLBACK_ANSWER_THRESHOLD
 from actions.services import Services, services
 from actions.trial_context import resolve_trials
@@ -325,6 +325,9 @@ class ValidateEligibilityForm(FormValidationAction):
             # A question in the middle of the screening: answer it, then ask again.
             if asks_for_advice(text):
                 dispatcher.utter_message(text=say("medical_advice"))
+                return {"screening_reply": None}
+            if asks_about_the_assistant(text):  # "what is this site about?"
+                send_introduction(dispatcher, tracker)
                 return {"screening_reply": None}
             # Of the trial it names ("and the other one?" asks the last question of the other
             # trial), else of the one being screened for. What only the NLU took for a question

@@ -558,6 +558,11 @@ def test_an_answer_while_the_screening_is_paused_is_taken_and_it_goes_on():
 
 
 
+def test_asking_what_the_site_is_about_in_the_pre_screen_gets_the_introduction_and_the_question_again():
+    result, messages = validate("Hello, what is this site about?", intent="ask_question", answers={"diagnosis": "ippsd2_ossification"})
+    assert result == {"screening_reply": None} and messages[0]["text"].startswith("I'm an information assistant")
+
+
 def test_a_statement_after_the_outcome_is_thanked_not_misunderstood():
     # "yes my rheumatologist measures them on xrays" after the outcome got "Sorry, I didn't understand that".
     answers = {"condition": "lupus", "calcinosis": "yes", "measurable_lesions": "yes"}
