@@ -15,8 +15,8 @@ from actions.questions import (ACKNOWLEDGE_INTENT, asked_besides, asks_about_the
                                asks_more_than_joining, asks_to_go_on, asks_what_it_means, is_question, only_asks_to_go_on,
                                says_more_than_joining, stated_part, without_asking_what_it_means, without_hedged_answers)
 from actions.answers import Answer
-from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, accepts_offer, clauses, names_another_topic, normalise,
-                                    parse_yes_no, person_in, sex_of, topic_stems)
+from actions.answer_parsing import (NO, NOT_SURE, YES, YOU, accepts_offer, clauses, named_medicine, names_another_topic,
+                                    normalise, parse_yes_no, person_in, sex_of, topic_stems)
 from actions.eligibility import (LIKELY_NOT_ELIGIBLE, MAY_BE_ELIGIBLE, Criterion, answers_in_message, applies, correction_in,
                                  decide, load_criteria, names_an_earlier_question, next_question, progress, ruled_out_by,
                                  quotes_criterion, screening_blocked)
@@ -111,6 +111,19 @@ def quotes_only_moot_criteria(answer: Answer, svc: Services, trial_ids: list[str
             if ends or c not in theirs or not applies(c, stated, theirs)]
     shown = [p.text for part in answer.parts for p in part.passages]
     return bool(shown) and all(any(quotes_criterion(source, t) for source in moot) for t in shown)
+
+
+def rules_out_on_another_topic(criterion: Criterion, answer, text: str, others: list[Criterion]) -> bool:
+    """Whether a yes or no that would end the pre-screen comes with words of other questions' topics
+    (`others`: any trial's) and none of its own ("yes my rheumatologist measures them on xrays", typed
+    to the guardianship question while thinking of an earlier one): taken, it ended the pre-screen
+    with "likely not able". It is asked again. ("yes in june" to the surgery question is taken.)"""
+    if criterion.answer_type != "yes_no" or criterion.evaluate(answer) is not False:
+        return False
+    if criterion.lexicon and named_medicine(text, criterion.lexicon):
+        return False
+    named = topic_stems(text)
+    return not named & criterion.topic and any(named & c.topic for c in others if c.key != criterion.key)
 
 
 def someone_else_named(tracker: Tracker, text: str) -> str | None:
@@ -352,6 +365,10 @@ class ValidateEligibilityForm(FormValidationAction):
             asked_about = person or tracker.get_slot("screening_person")
             noted = note_answers(dispatcher, criteria, others, asked_about, answers) if others else {}
             return {"screening_reply": None, **noted, **({"screening_person": person} if person else {})}
+        every = [c for t in svc.trials for c in criteria_for(svc, t)]
+        if parsed is not None and rules_out_on_another_topic(criterion, parsed, text, every):
+            dispatcher.utter_message(text=say("answer_again"), buttons=criterion.buttons())
+            return {"screening_reply": None}
         if parsed is None:
             failures += 1
             if failures < MAX_FAILURES:

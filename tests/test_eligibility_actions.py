@@ -563,6 +563,24 @@ def test_asking_what_the_site_is_about_in_the_pre_screen_gets_the_introduction_a
     assert result == {"screening_reply": None} and messages[0]["text"].startswith("I'm an information assistant")
 
 
+def test_a_ruling_out_answer_said_with_another_questions_words_is_asked_again():
+    # In the widget, "yes my rheumatologist measures them on xrays" (typed with an earlier question in
+    # mind) was taken as "yes" to the guardianship question: "likely not able to take part".
+    answers = {"diagnosis": "dermatomyositis_calcification", "age": 34, "planned_surgery": "no", "sts_allergy": "no",
+               "injection_contraindication": "no", "anticoagulant_therapy": "no", "childbearing_potential": "no",
+               "consent": "yes"}
+    result, messages = validate("yes my rheumatologist measures them on xrays", answers=dict(answers))
+    assert result == {"screening_reply": None} and messages[0]["text"] == say("answer_again")
+    # Its own words, a bare yes, or a medicine of its own: taken.
+    for text in ("yes she is under guardianship", "yes"):
+        result, _ = validate(text, answers=dict(answers))
+        assert result["screening_answers"]["legal_protection"] == "yes", text
+    result, _ = validate("yes he takes warfarin", answers={k: answers[k] for k in list(answers)[:5]})
+    assert result["screening_answers"]["anticoagulant_therapy"] == "yes"
+    result, _ = validate("yes in june", answers={k: answers[k] for k in list(answers)[:2]})
+    assert result["screening_answers"]["planned_surgery"] == "yes"
+
+
 def test_a_statement_after_the_outcome_is_thanked_not_misunderstood():
     # "yes my rheumatologist measures them on xrays" after the outcome got "Sorry, I didn't understand that".
     answers = {"condition": "lupus", "calcinosis": "yes", "measurable_lesions": "yes"}
