@@ -4,6 +4,7 @@ live in eligibility.py."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import partial
 from typing import Any
 
@@ -113,6 +114,9 @@ def quotes_only_moot_criteria(answer: Answer, svc: Services, trial_ids: list[str
     return bool(shown) and all(any(quotes_criterion(source, t) for source in moot) for t in shown)
 
 
+MAX_QUESTIONS_SHARING_A_WORD = 3
+
+
 def rules_out_on_another_topic(criterion: Criterion, answer, text: str, others: list[Criterion]) -> bool:
     """Whether a yes or no that would end the pre-screen comes with words of other questions' topics
     (`others`: any trial's) and none of its own ("yes my rheumatologist measures them on xrays", typed
@@ -123,7 +127,12 @@ def rules_out_on_another_topic(criterion: Criterion, answer, text: str, others: 
     if criterion.lexicon and named_medicine(text, criterion.lexicon):
         return False
     named = topic_stems(text)
-    return not named & criterion.topic and any(named & c.topic for c in others if c.key != criterion.key)
+    if named & criterion.topic:
+        return False
+    # (A word of many questions says which one no better than none: "take" of "take part".)
+    shared = Counter(stem for c in others for stem in c.topic)
+    telling = {stem for stem in named if shared[stem] <= MAX_QUESTIONS_SHARING_A_WORD}
+    return any(telling & c.topic for c in others if c.key != criterion.key)
 
 
 def someone_else_named(tracker: Tracker, text: str) -> str | None:
