@@ -19,7 +19,8 @@ from actions.knowledge_base import Trial, contact_lines, emergency_numbers
 from actions.trial_facts import closed, overview, status_sentence
 from actions.language import FRENCH, language_of
 from actions.messages import say
-from actions.questions import ROUTED_FROM, asked_besides, asks_about_the_assistant, asks_how_to_join, asks_whether_someone_can_join, is_question
+from actions.questions import (ROUTED_FROM, asked_besides, asks_about_the_assistant, asks_how_to_join,
+                               asks_whether_someone_can_join, is_question)
 from actions.retrieval import ANSWER_THRESHOLD, IndexNotReady
 from actions.services import DEBUG, Services, services
 from actions.trial_context import TrialContext, resolve_trials
