@@ -120,12 +120,16 @@ MAX_QUESTIONS_SHARING_A_WORD = 3
 def rules_out_on_another_topic(criterion: Criterion, answer, text: str, others: list[Criterion]) -> bool:
     """Whether a yes or no that would end the pre-screen comes with words of other questions' topics
     (`others`: any trial's) and none of its own ("yes my rheumatologist measures them on xrays", typed
-    to the guardianship question while thinking of an earlier one): taken, it ended the pre-screen
-    with "likely not able". It is asked again. ("yes in june" to the surgery question is taken.)"""
+    to the guardianship question while thinking of an earlier one), or names a medicine of another
+    question's list ("yes he takes heparin injections", to the question on injections): taken, it
+    ended the pre-screen with "likely not able", for a reason not given. ("yes in june" to the
+    surgery question is taken.)"""
     if criterion.answer_type != "yes_no" or criterion.evaluate(answer) is not False:
         return False
     if criterion.lexicon and named_medicine(text, criterion.lexicon):
         return False
+    if any(c.lexicon and c.key != criterion.key and named_medicine(text, c.lexicon) for c in others):
+        return True
     named = topic_stems(text)
     if named & criterion.topic:
         return False
@@ -376,8 +380,12 @@ class ValidateEligibilityForm(FormValidationAction):
             return {"screening_reply": None, **noted, **({"screening_person": person} if person else {})}
         every = [c for t in svc.trials for c in criteria_for(svc, t)]
         if parsed is not None and rules_out_on_another_topic(criterion, parsed, text, every):
+            # What it says of other questions is kept (heparin: the blood thinner one), and may end it.
+            told = {**{k: v for k, v in stated.items() if k != criterion.key and k not in answers}, **answers}
+            if ruled_out_by(criteria, told):
+                return {"screening_answers": told, "screening_failures": None, "screening_reply": DONE}
             dispatcher.utter_message(text=say("answer_again"), buttons=criterion.buttons())
-            return {"screening_reply": None}
+            return {"screening_reply": None, **({"screening_answers": told} if told != answers else {})}
         if parsed is None:
             failures += 1
             if failures < MAX_FAILURES:

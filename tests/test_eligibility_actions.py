@@ -577,6 +577,11 @@ def test_a_ruling_out_answer_said_with_another_questions_words_is_asked_again():
         assert result["screening_answers"]["legal_protection"] == "yes", text
     result, _ = validate("yes he takes warfarin", answers={k: answers[k] for k in list(answers)[:5]})
     assert result["screening_answers"]["anticoagulant_therapy"] == "yes"
+    # A medicine of another question's list: its "yes" is that question's answer, which ends it here.
+    result, messages = validate("yes he takes heparin injections after his operation last year, is that a problem?",
+                                answers={k: answers[k] for k in list(answers)[:4]})
+    assert result["screening_answers"] == {**{k: answers[k] for k in list(answers)[:4]}, "anticoagulant_therapy": "yes"}
+    assert result["screening_reply"] == ea.DONE and not messages
     # Words of many questions say which one no better than none ("take" of "who would take part").
     for text in ("yes in june", "yes, they want to take out the big one on her hip this summer"):
         result, _ = validate(text, answers={k: answers[k] for k in list(answers)[:2]})
