@@ -114,6 +114,8 @@ def quotes_only_moot_criteria(answer: Answer, svc: Services, trial_ids: list[str
     return bool(shown) and all(any(quotes_criterion(source, t) for source in moot) for t in shown)
 
 
+# A word in more questions' topics than this tells none apart ("take", of "who would take part", is in
+# four; "measure" in one): chosen on two dev conversation turns ("yes, they want to take out the big one").
 MAX_QUESTIONS_SHARING_A_WORD = 3
 
 
