@@ -120,9 +120,10 @@ MAX_QUESTIONS_SHARING_A_WORD = 3
 
 
 def rules_out_on_another_topic(criterion: Criterion, answer, text: str, others: list[Criterion]) -> bool:
-    """Whether a yes or no that would end the pre-screen comes with words of other questions' topics
-    (`others`: any trial's) and none of its own ("yes my rheumatologist measures them on xrays", typed
-    to the guardianship question while thinking of an earlier one), or names a medicine of another
+    """Whether a yes or no that would end the pre-screen comes with more words of another question's
+    topic (`others`: any trial's) than of its own ("yes my rheumatologist measures them on xrays",
+    typed to the guardianship question while thinking of an earlier one; "she hasn't started her
+    periods yet" to the consent question, whose "child" meets "childbearing"), or names a medicine of another
     question's list ("yes he takes heparin injections", to the question on injections): taken, it
     ended the pre-screen with "likely not able", for a reason not given. ("yes in june" to the
     surgery question is taken.)"""
@@ -133,12 +134,11 @@ def rules_out_on_another_topic(criterion: Criterion, answer, text: str, others: 
     if any(c.lexicon and c.key != criterion.key and named_medicine(text, c.lexicon) for c in others):
         return True
     named = topic_stems(text)
-    if named & criterion.topic:
-        return False
+    own = len(named & criterion.topic)
     # (A word of many questions says which one no better than none: "take" of "take part".)
     shared = Counter(stem for c in others for stem in c.topic)
     telling = {stem for stem in named if shared[stem] <= MAX_QUESTIONS_SHARING_A_WORD}
-    return any(telling & c.topic for c in others if c.key != criterion.key)
+    return any(len(telling & c.topic) > own for c in others if c.key != criterion.key)
 
 
 def someone_else_named(tracker: Tracker, text: str) -> str | None:

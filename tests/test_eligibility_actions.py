@@ -571,6 +571,10 @@ def test_a_ruling_out_answer_said_with_another_questions_words_is_asked_again():
                "consent": "yes"}
     result, messages = validate("yes my rheumatologist measures them on xrays", answers=dict(answers))
     assert result == {"screening_reply": None} and messages[0]["text"] == say("answer_again")
+    # More words of another question's topic than of its own (the tester's "periods" at the consent question).
+    result, messages = validate("she hasn't started her periods yet", answers={k: answers[k] for k in list(answers)[:7]},
+                                person="your daughter")
+    assert "consent" not in result.get("screening_answers", {}) and messages[-1]["text"] == say("answer_again"), result
     # Its own words, a bare yes, or a medicine of its own: taken.
     for text in ("yes she is under guardianship", "yes"):
         result, _ = validate(text, answers=dict(answers))
