@@ -119,18 +119,20 @@ def quotes_only_moot_criteria(answer: Answer, svc: Services, trial_ids: list[str
 MAX_QUESTIONS_SHARING_A_WORD = 3
 
 
-def rules_out_on_another_topic(criterion: Criterion, answer, text: str, others: list[Criterion]) -> bool:
+def rules_out_on_another_topic(criterion: Criterion, answer, text: str, svc: Services) -> bool:
     """Whether a yes or no that would end the pre-screen comes with more words of another question's
-    topic (`others`: any trial's) than of its own ("yes my rheumatologist measures them on xrays",
+    topic (any trial's question) than of its own ("yes my rheumatologist measures them on xrays",
     typed to the guardianship question while thinking of an earlier one; "she hasn't started her
-    periods yet" to the consent question, whose "child" meets "childbearing"), or names a medicine of another
-    question's list ("yes he takes heparin injections", to the question on injections): taken, it
-    ended the pre-screen with "likely not able", for a reason not given. ("yes in june" to the
-    surgery question is taken.)"""
+    periods yet" to the consent question, whose "child" meets "childbearing"), or names a medicine
+    of another question's list ("yes he takes heparin injections", to the question on injections):
+    taken, it ended the pre-screen with "likely not able", for a reason not given. ("yes in june" to
+    the surgery question is taken.)"""
     if criterion.answer_type != "yes_no" or criterion.evaluate(answer) is not False:
         return False
     if criterion.lexicon and named_medicine(text, criterion.lexicon):
         return False
+    # (Read only now: most answers rule nothing out.)
+    others = [c for t in svc.trials for c in criteria_for(svc, t)]
     if any(c.lexicon and c.key != criterion.key and named_medicine(text, c.lexicon) for c in others):
         return True
     named = topic_stems(text)
@@ -380,8 +382,7 @@ class ValidateEligibilityForm(FormValidationAction):
             asked_about = person or tracker.get_slot("screening_person")
             noted = note_answers(dispatcher, criteria, others, asked_about, answers) if others else {}
             return {"screening_reply": None, **noted, **({"screening_person": person} if person else {})}
-        every = [c for t in svc.trials for c in criteria_for(svc, t)]
-        if parsed is not None and rules_out_on_another_topic(criterion, parsed, text, every):
+        if parsed is not None and rules_out_on_another_topic(criterion, parsed, text, svc):
             # What it says of other questions is kept (heparin: the blood thinner one), and may end it.
             told = {**{k: v for k, v in stated.items() if k != criterion.key and k not in answers}, **answers}
             if ruled_out_by(criteria, told):

@@ -217,7 +217,8 @@ def named_once(text: str, trial: Trial, said: list[str] | tuple[str, ...]) -> st
 
 def said_already(text: str, trial: Trial, said: list[str] | tuple[str, ...]) -> bool:
     """Whether this turn has said `text`, with the trial's full label or as named_once says it."""
-    return any(text in s or named_once(text, trial, said) in s for s in said)
+    short = named_once(text, trial, said)
+    return any(text in s or short in s for s in said)
 
 
 def said_this_turn(dispatcher: CollectingDispatcher) -> list[str]:
